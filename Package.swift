@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+//
+// tmsd: the treatment-course service of a TMS clinic, and tmsctl, its CLI.
+// Dependencies point one way (see ../shared/design/ARCHITECTURE.md):
+//   executables -> TMSService -> (TMSStore, Varlink) -> TMSCore
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "tmsd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tmsd", targets: ["tmsd"]),
+        .executable(name: "tmsctl", targets: ["tmsctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // The domain: protocols, calendars, prescriptions, rules. Foundation only.
+        .target(name: "TMSCore", swiftSettings: strict),
+
+        // Varlink: JSON, framing, envelopes, the org.varlink.service interface,
+        // a SwiftNIO server and a small blocking client. Knows nothing about TMS.
+        .target(
+            name: "Varlink",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // SQLite through GRDB: schema, migrations, one method per transaction.
+        .target(
+            name: "TMSStore",
+            dependencies: ["TMSCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+
+        // The tmsd interfaces: configuration, handlers, authorization, audit.
+        .target(
+            name: "TMSService",
+            dependencies: [
+                "TMSCore", "TMSStore", "Varlink",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            resources: [.embedInCode("io.tmsd.Clinic.varlink")],
+            swiftSettings: strict
+        ),
+
+        .executableTarget(
+            name: "tmsd",
+            dependencies: [
+                "TMSService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tmsctl",
+            dependencies: [
+                "TMSCore", "Varlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tmsbench",
+            dependencies: [
+                "TMSService", "Varlink",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/tmsbench",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "TMSCoreTests", dependencies: ["TMSCore"]),
+        .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
+        .testTarget(name: "TMSStoreTests", dependencies: ["TMSStore", "TMSCore"]),
+        .testTarget(name: "TMSServiceTests", dependencies: ["TMSService", "TMSCore", "Varlink"]),
+    ]
+)

@@ -1,0 +1,60 @@
+public import Foundation
+
+/// When the clinic treats: its zone, the weekdays it opens, the days it is closed.
+public struct ClinicCalendar: Sendable, Hashable {
+    public var timeZone: TimeZone
+    public var clinicDays: Set<Weekday>
+    public var holidays: Set<CivilDate>
+
+    public init(
+        timeZone: TimeZone,
+        clinicDays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday],
+        holidays: Set<CivilDate> = []
+    ) {
+        self.timeZone = timeZone
+        self.clinicDays = clinicDays
+        self.holidays = holidays
+    }
+
+    public func isClinicDay(_ date: CivilDate) -> Bool {
+        clinicDays.contains(date.weekday) && !holidays.contains(date)
+    }
+
+    /// The first clinic day on or after `date`. Nil only when the clinic has no
+    /// open weekday at all, which configuration refuses.
+    public func clinicDay(onOrAfter date: CivilDate) -> CivilDate? {
+        guard !clinicDays.isEmpty else { return nil }
+        var day = date
+        // Holidays are finite, so this ends; the bound guards a pathological list.
+        for _ in 0..<(366 * 10) {
+            if isClinicDay(day) { return day }
+            day = day.adding(days: 1)
+        }
+        return nil
+    }
+
+    /// The calendar date at `instant` in the clinic's zone.
+    public func date(at instant: Date) -> CivilDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+
+    /// The instant at which the clinic's wall clock shows `time` on `date`.
+    ///
+    /// In the autumn hour that occurs twice the earlier instant is taken; a time
+    /// that does not exist (the spring gap) moves forward by the gap, as a wall
+    /// clock does.
+    public func instant(on date: CivilDate, at time: LocalTime) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(
+            year: date.year, month: date.month, day: date.day, hour: time.hour, minute: time.minute)
+        if let exact = calendar.date(from: components) { return exact }
+        // Fallback: UTC midnight plus the wall time less the zone's offset that day.
+        let midnightUTC = Date(timeIntervalSince1970: TimeInterval(date.dayNumber * 86_400))
+        let offset = timeZone.secondsFromGMT(for: midnightUTC)
+        return midnightUTC.addingTimeInterval(TimeInterval(time.minutes * 60 - offset))
+    }
+}

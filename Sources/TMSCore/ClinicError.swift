@@ -1,0 +1,77 @@
+/// A refusal: a request the clinic's rules or records do not allow.
+///
+/// `code` is stable and names a Varlink error of `io.tmsd.Clinic`;
+/// `parameters` are what a program acts on; `message` is one sentence for a
+/// person, naming the object and the reason. Equality is by code only.
+public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case patientNotFound = "PatientNotFound"
+        case protocolNotFound = "ProtocolNotFound"
+        case courseNotFound = "CourseNotFound"
+        case sessionNotFound = "SessionNotFound"
+        case duplicateMRN = "DuplicateMRN"
+        case invalidDate = "InvalidDate"
+        case invalidValue = "InvalidValue"
+        case courseNotActive = "CourseNotActive"
+        case sessionAlreadyFinished = "SessionAlreadyFinished"
+        case intensityAboveMachineOutput = "IntensityAboveMachineOutput"
+        case pulsesAbovePrescription = "PulsesAbovePrescription"
+    }
+
+    /// A parameter value: the few JSON types errors carry.
+    public enum Value: Sendable, Hashable {
+        case string(String)
+        case int(Int)
+        case double(Double)
+    }
+
+    public let code: Code
+    public let message: String
+    public let parameters: [(String, Value)]
+
+    public init(_ code: Code, _ message: String, _ parameters: [(String, Value)] = []) {
+        self.code = code
+        self.message = message
+        self.parameters = parameters
+    }
+
+    public var description: String { message }
+
+    public static func == (a: ClinicError, b: ClinicError) -> Bool { a.code == b.code }
+
+    // MARK: The errors, one constructor each, so messages stay uniform.
+
+    public static func patientNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.patientNotFound, "No patient has id \(id).", [("id", .int(id))])
+    }
+    public static func protocolNotFound(_ id: String) -> ClinicError {
+        ClinicError(.protocolNotFound, "No protocol is named '\(id)'; 'tmsctl protocol list' shows them.", [("id", .string(id))])
+    }
+    public static func courseNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.courseNotFound, "No course has id \(id).", [("id", .int(id))])
+    }
+    public static func sessionNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.sessionNotFound, "No session has id \(id).", [("id", .int(id))])
+    }
+    public static func duplicateMRN(existing: Int) -> ClinicError {
+        ClinicError(.duplicateMRN, "That MRN is already registered, to patient \(existing).", [("patient", .int(existing))])
+    }
+    public static func invalidDate(_ parameter: String, _ value: String) -> ClinicError {
+        ClinicError(
+            .invalidDate, "\(parameter) '\(value)' is not a date; write it as YYYY-MM-DD.",
+            [("parameter", .string(parameter)), ("value", .string(value))])
+    }
+    public static func invalidValue(_ parameter: String, _ reason: String) -> ClinicError {
+        ClinicError(.invalidValue, "\(parameter): \(reason).", [("parameter", .string(parameter)), ("reason", .string(reason))])
+    }
+    public static func courseNotActive(_ course: Int, status: String) -> ClinicError {
+        ClinicError(
+            .courseNotActive, "Course \(course) is \(status), not active; its sessions cannot change.",
+            [("course", .int(course)), ("status", .string(status))])
+    }
+    public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {
+        ClinicError(
+            .sessionAlreadyFinished, "Session \(session) is already \(status).",
+            [("session", .int(session)), ("status", .string(status))])
+    }
+}

@@ -1,0 +1,109 @@
+/// Where a course is in its life.
+public enum CourseStatus: String, Sendable, CaseIterable {
+    case active, completed, cancelled
+}
+
+/// Where a session is in its life. Only `scheduled` and `inProgress` can change.
+public enum SessionStatus: String, Sendable, CaseIterable {
+    case scheduled
+    case inProgress = "in_progress"
+    case completed, missed, aborted
+
+    public var isOpen: Bool { self == .scheduled || self == .inProgress }
+}
+
+/// Re-booking after a missed or aborted session.
+///
+/// The open sessions after the missed one, plus one replacement in the missed
+/// session's phase, are laid out again from the next free clinic day: each
+/// phase keeps its count and its rhythm, so a course of 36 stays 36 and its
+/// taper weeks keep 3, 2 and 1.
+public enum Rebooking {
+    /// An open session that can move: its id and phase.
+    public struct Movable: Sendable, Hashable {
+        public var id: Int
+        public var phase: String
+        public init(id: Int, phase: String) {
+            self.id = id
+            self.phase = phase
+        }
+    }
+
+    public struct Result: Sendable {
+        /// New slots for the sessions that move, by id.
+        public var moved: [(id: Int, slot: PlannedSession)]
+        /// The replacement's slot.
+        public var replacement: PlannedSession
+    }
+
+    /// - Parameters:
+    ///   - phases: the course's phases, in order.
+    ///   - missedPhase: the phase of the session that was missed or aborted.
+    ///   - movable: open sessions to lay out again, in their current order.
+    ///   - from: the first day they may take.
+    ///   - busyDays: days that already hold sessions staying where they are.
+    public static func plan(
+        phases: [CoursePhase], missedPhase: String, movable: [Movable], generator: ScheduleGenerator,
+        from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime
+    ) throws(ScheduleGenerator.Failure) -> Result {
+        var generator = generator
+        generator.calendar.holidays.formUnion(busyDays)
+        let demands: [PhaseDemand] = phases.compactMap { phase in
+            let count = movable.count(where: { $0.phase == phase.name }) + (phase.name == missedPhase ? 1 : 0)
+            guard count > 0 else { return nil }
+            switch phase {
+            case .daily(let name, _): return PhaseDemand(name: name, rhythm: .daily, sessions: count)
+            case .weekly(let name, let perWeek, _): return PhaseDemand(name: name, rhythm: .weekly(perWeek: perWeek), sessions: count)
+            }
+        }
+        let slots = try generator.plan(demands, from: from, at: time)
+        // Within a phase the replacement takes the first slot: it was due first.
+        var moved: [(id: Int, slot: PlannedSession)] = []
+        var replacement: PlannedSession?
+        var index = 0
+        for demand in demands {
+            var ids = movable.filter { $0.phase == demand.name }.map(\.id)
+            if demand.name == missedPhase {
+                replacement = slots[index]
+                index += 1
+            }
+            while !ids.isEmpty {
+                moved.append((ids.removeFirst(), slots[index]))
+                index += 1
+            }
+        }
+        return Result(moved: moved, replacement: replacement!)
+    }
+}
+
+extension CoursePhase {
+    /// `daily` or `weekly`, as stored and as the protocol names it.
+    public var rhythm: String {
+        switch self {
+        case .daily: "daily"
+        case .weekly: "weekly"
+        }
+    }
+
+    /// A stored phase: `daily:NAME:DAYS` or `weekly:NAME:PERWEEK:WEEKS`.
+    public var encoded: String {
+        switch self {
+        case .daily(let name, let days): "daily:\(name):\(days)"
+        case .weekly(let name, let perWeek, let weeks): "weekly:\(name):\(perWeek):\(weeks)"
+        }
+    }
+
+    public init?(encoded: some StringProtocol) {
+        let parts = encoded.split(separator: ":", omittingEmptySubsequences: false)
+        switch (parts.first, parts.count) {
+        case ("daily"?, 3):
+            guard let days = Int(parts[2]) else { return nil }
+            self = .daily(name: String(parts[1]), days: days)
+        case ("weekly"?, 4):
+            guard let perWeek = Int(parts[2]), let weeks = Int(parts[3]) else { return nil }
+            self = .weekly(name: String(parts[1]), perWeek: perWeek, weeks: weeks)
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,145 @@
+/// How the stimulation target was found, and where it is.
+public struct TargetSite: Sendable, Hashable {
+    public enum Method: String, Sendable, CaseIterable {
+        /// 5 (or 5.5) cm anterior to the motor hot spot.
+        case fiveCM = "five_cm_rule"
+        /// Beam F3 from tragus-tragus, nasion-inion and head circumference.
+        case beamF3 = "beam_f3"
+        /// Neuronavigation, MNI or native coordinates in mm.
+        case neuronavigation = "neuronavigation"
+        /// fMRI-guided (SAINT), coordinates in mm.
+        case fmriGuided = "fmri_guided"
+        /// A device's cap or head-positioning system (BrainsWay cap, NeuroStar).
+        case capPosition = "cap_position"
+
+        /// Methods that find a point only by its coordinates.
+        public var needsCoordinates: Bool { self == .neuronavigation || self == .fmriGuided }
+    }
+
+    public var method: Method
+    /// Where, in words: "left DLPFC".
+    public var label: String
+    /// Coordinates, with their system ("MNI", "native", "cap-cm", "scalp-cm").
+    public var x: Double?
+    public var y: Double?
+    public var z: Double?
+    public var coordinateSystem: String?
+
+    public init(method: Method, label: String, x: Double? = nil, y: Double? = nil, z: Double? = nil, coordinateSystem: String? = nil) {
+        self.method = method
+        self.label = label
+        self.x = x
+        self.y = y
+        self.z = z
+        self.coordinateSystem = coordinateSystem
+    }
+
+    public func validate() throws(ClinicError) {
+        if label.isEmpty { throw .invalidValue("target.label", "must name the site") }
+        let given = [x, y, z].compactMap { $0 }
+        if !given.isEmpty, given.count < (method.needsCoordinates ? 3 : 2) {
+            throw .invalidValue("target", "coordinates need x and y (and z for \(method.rawValue))")
+        }
+        if method.needsCoordinates, given.count != 3 {
+            throw .invalidValue("target", "\(method.rawValue) needs x, y and z coordinates")
+        }
+        if !given.isEmpty, (coordinateSystem ?? "").isEmpty {
+            throw .invalidValue("target.coordinateSystem", "coordinates need their system (MNI, native, cap-cm, scalp-cm)")
+        }
+        if given.contains(where: { !$0.isFinite || abs($0) > 1000 }) {
+            throw .invalidValue("target", "coordinates must be finite and within 1000")
+        }
+    }
+}
+
+/// What a technician records when a session is done.
+public struct Delivery: Sendable, Hashable {
+    /// Resting motor threshold, % of machine output.
+    public var motorThreshold: Double
+    public var intensityPercentMT: Double
+    public var frequencyHz: Double
+    public var pulsesPerTrain: Int
+    public var trainDurationSeconds: Double
+    public var interTrainIntervalSeconds: Double
+    public var trains: Int
+    public var pulsesDelivered: Int
+    public var coil: String
+    public var target: String
+    public var notes: String
+
+    public init(
+        motorThreshold: Double, intensityPercentMT: Double, frequencyHz: Double, pulsesPerTrain: Int,
+        trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesDelivered: Int,
+        coil: String, target: String, notes: String = ""
+    ) {
+        self.motorThreshold = motorThreshold
+        self.intensityPercentMT = intensityPercentMT
+        self.frequencyHz = frequencyHz
+        self.pulsesPerTrain = pulsesPerTrain
+        self.trainDurationSeconds = trainDurationSeconds
+        self.interTrainIntervalSeconds = interTrainIntervalSeconds
+        self.trains = trains
+        self.pulsesDelivered = pulsesDelivered
+        self.coil = coil
+        self.target = target
+        self.notes = notes
+    }
+
+    /// Intensity in % of machine output: %MT x MT.
+    public var outputPercent: Double { intensityPercentMT * motorThreshold / 100 }
+}
+
+/// The hard rules a delivered session must keep.
+public enum DeliveryRules {
+    /// Checks `delivery` against the course's prescribed pulses per session.
+    public static func check(_ d: Delivery, prescribedPulses: Int) throws(ClinicError) {
+        try checkMotorThreshold(d.motorThreshold)
+        if !(d.intensityPercentMT > 0 && d.intensityPercentMT <= 200) {
+            throw .invalidValue("intensityPercentMT", "must be above 0 and at most 200")
+        }
+        if !(d.frequencyHz > 0 && d.frequencyHz <= 100) { throw .invalidValue("frequencyHz", "must be above 0 and at most 100") }
+        if d.pulsesPerTrain < 1 { throw .invalidValue("pulsesPerTrain", "must be at least 1") }
+        if !(d.trainDurationSeconds > 0 && d.trainDurationSeconds <= 3600) {
+            throw .invalidValue("trainDurationSeconds", "must be above 0 and at most 3600")
+        }
+        if !(d.interTrainIntervalSeconds >= 0 && d.interTrainIntervalSeconds <= 3600) {
+            throw .invalidValue("interTrainIntervalSeconds", "must be 0 to 3600")
+        }
+        if d.trains < 1 { throw .invalidValue("trains", "must be at least 1") }
+        if d.pulsesDelivered < 0 { throw .invalidValue("pulsesDelivered", "cannot be negative") }
+        if d.pulsesDelivered > d.trains * d.pulsesPerTrain {
+            throw .invalidValue(
+                "pulsesDelivered", "\(d.pulsesDelivered) is more than \(d.trains) trains x \(d.pulsesPerTrain) pulses")
+        }
+        if d.coil.isEmpty { throw .invalidValue("coil", "must name the coil") }
+        if d.target.isEmpty { throw .invalidValue("target", "must name the target") }
+        try checkOutput(intensityPercentMT: d.intensityPercentMT, motorThreshold: d.motorThreshold)
+        try checkPulses(d.pulsesDelivered, prescribed: prescribedPulses)
+    }
+
+    public static func checkMotorThreshold(_ mt: Double) throws(ClinicError) {
+        if !(mt >= 1 && mt <= 100) { throw .invalidValue("motorThreshold", "must be 1 to 100 (% of machine output)") }
+    }
+
+    /// Intensity above 100% of machine output is never given.
+    public static func checkOutput(intensityPercentMT: Double, motorThreshold: Double) throws(ClinicError) {
+        let output = intensityPercentMT * motorThreshold / 100
+        if output > 100 {
+            let shown = (output * 10).rounded() / 10
+            throw ClinicError(
+                .intensityAboveMachineOutput,
+                "\(intensityPercentMT)% of MT \(motorThreshold)% is \(shown)% of machine output, above 100%.",
+                [("intensityPercentMT", .double(intensityPercentMT)), ("motorThreshold", .double(motorThreshold)),
+                 ("outputPercent", .double(output))])
+        }
+    }
+
+    /// No session delivers more pulses than prescribed.
+    public static func checkPulses(_ delivered: Int, prescribed: Int) throws(ClinicError) {
+        if delivered > prescribed {
+            throw ClinicError(
+                .pulsesAbovePrescription, "\(delivered) pulses is more than the \(prescribed) prescribed per session.",
+                [("delivered", .int(delivered)), ("prescribed", .int(prescribed))])
+        }
+    }
+}

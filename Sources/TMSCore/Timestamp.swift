@@ -1,0 +1,21 @@
+public import Foundation
+
+/// UTC instants as tmsd writes them: `YYYY-MM-DDTHH:MM:SSZ`.
+public enum Timestamp {
+    public static func format(_ instant: Date) -> String {
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = seconds - days * 86_400
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
+        return "\(CivilDate(dayNumber: days))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        guard text.count == 20, text.hasSuffix("Z"), let date = CivilDate(text.prefix(10)) else { return nil }
+        let time = text.dropFirst(11).dropLast()
+        let parts = time.split(separator: ":")
+        guard parts.count == 3, let h = Int(parts[0]), let m = Int(parts[1]), let s = Int(parts[2]),
+              h < 24, m < 60, s < 60 else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(date.dayNumber * 86_400 + h * 3600 + m * 60 + s))
+    }
+}
