@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small blocking Varlink client over a Unix socket: one connection, one
+/// call at a time. It is what tmsctl needs, and it starts fast (no threads).
+public final class VarlinkClient {
+    public enum Failure: Error, CustomStringConvertible {
+        /// No daemon listens at the path (or the path is not a socket we may use).
+        case unreachable(path: String, reason: String)
+        /// The connection broke or the peer sent something that is not Varlink.
+        case protocolError(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let path, let reason): "cannot reach tmsd at \(path): \(reason)"
+            case .protocolError(let reason): "bad reply from tmsd: \(reason)"
+            }
+        }
+    }
+
+    private let fd: CInt
+    private var buffer: [UInt8] = []
+
+    /// Connects to the socket at `path`.
+    public init(path: String) throws(Failure) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw .unreachable(path: path, reason: "the path is too long for a Unix socket")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .unreachable(path: path, reason: String(cString: strerror(errno))) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        if result != 0 {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .unreachable(path: path, reason: reason)
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Calls `method` and returns the reply's parameters; a Varlink error reply
+    /// is thrown as `VarlinkError`.
+    public func call(_ method: String, _ parameters: [String: JSON] = [:]) throws -> [String: JSON] {
+        var frame = VarlinkCall(method: method, parameters: parameters).message.serialized()
+        frame.append(0)
+        try send(frame)
+        let reply = try receive()
+        guard case .object(let members) = reply else { throw Failure.protocolError("the reply is not an object") }
+        if case .string(let name)? = members["error"] {
+            var params: [String: JSON] = [:]
+            if case .object(let p)? = members["parameters"] { params = p }
+            throw VarlinkError(name, params)
+        }
+        switch members["parameters"] {
+        case .object(let p)?: return p
+        case nil, .null?: return [:]
+        default: throw Failure.protocolError("'parameters' is not an object")
+        }
+    }
+
+    private func send(_ bytes: [UInt8]) throws(Failure) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .protocolError("send failed: \(String(cString: strerror(errno)))")
+            }
+            sent += n
+        }
+    }
+
+    private func receive() throws -> JSON {
+        while true {
+            if let nul = buffer.firstIndex(of: 0) {
+                let frame = buffer[..<nul]
+                defer { buffer.removeSubrange(...nul) }
+                return try JSON(parsing: frame)
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure.protocolError("receive failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw Failure.protocolError("tmsd closed the connection") }
+            buffer.append(contentsOf: chunk[..<n])
+        }
+    }
+}

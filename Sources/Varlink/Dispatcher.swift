@@ -1,0 +1,163 @@
+/// The credentials of the process at the other end of a Unix socket (SO_PEERCRED).
+public struct PeerCredentials: Sendable, Hashable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// What a service does with a call that passed the interface's checks.
+public protocol VarlinkHandler: Sendable {
+    /// Returns the reply's parameters or throws a `VarlinkError`. Any other
+    /// error is a fault of the service: the server logs it and closes the
+    /// connection, and the handler should not let it happen.
+    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) async throws -> [String: JSON]
+}
+
+/// Who the service says it is, for `GetInfo`.
+public struct VarlinkServiceInfo: Sendable {
+    public var vendor: String
+    public var product: String
+    public var version: String
+    public var url: String
+
+    public init(vendor: String, product: String, version: String, url: String) {
+        self.vendor = vendor
+        self.product = product
+        self.version = version
+        self.url = url
+    }
+}
+
+/// Turns one frame into one reply: parses, checks the call against the
+/// interface definitions, answers `org.varlink.service` itself, and hands the
+/// rest to the service's handler. Has no I/O, so tests drive it directly.
+public struct VarlinkDispatcher: Sendable {
+    public let info: VarlinkServiceInfo
+    public let interfaces: [String: VarlinkInterface]
+    public let handler: any VarlinkHandler
+    private let serviceInterface: VarlinkInterface
+
+    public init(info: VarlinkServiceInfo, interfaces: [VarlinkInterface], handler: any VarlinkHandler) {
+        self.info = info
+        self.interfaces = Dictionary(uniqueKeysWithValues: interfaces.map { ($0.name, $0) })
+        self.handler = handler
+        self.serviceInterface = try! VarlinkInterface(description: VarlinkServiceInterface.description)
+    }
+
+    /// The result of reading one frame.
+    public enum Step: Sendable {
+        /// Reply with these parameters or this error (nil: the call was oneway).
+        case reply(Result<[String: JSON], VarlinkError>?)
+        /// A valid call for the handler.
+        case call(VarlinkCall, VarlinkMethod)
+        /// The frame breaks the protocol: close the connection.
+        case violation(String)
+    }
+
+    /// Everything that can be decided without the handler.
+    public func step(_ frame: some Collection<UInt8>) -> Step {
+        let message: JSON
+        do {
+            message = try JSON(parsing: frame)
+        } catch {
+            return .violation("malformed JSON: \(error)")
+        }
+        let call: VarlinkCall
+        do {
+            call = try VarlinkCall(message: message)
+        } catch {
+            return .violation(error.reason)
+        }
+        if call.upgrade { return .violation("protocol upgrade is not supported") }
+        let result = route(call)
+        switch result {
+        case .success(let method):
+            if call.interface == VarlinkServiceInterface.name {
+                return .reply(call.oneway ? nil : serviceReply(call))
+            }
+            return .call(call, method)
+        case .failure(let error):
+            return .reply(call.oneway ? nil : .failure(error))
+        }
+    }
+
+    /// Runs a full call, the handler included: the reply frame, or nil for none.
+    public func reply(to frame: some Collection<UInt8>, peer: PeerCredentials) async -> Result<[UInt8]?, ProtocolViolation> {
+        switch step(frame) {
+        case .violation(let reason):
+            return .failure(ProtocolViolation(reason))
+        case .reply(let result):
+            return .success(result.map(Self.encode))
+        case .call(let call, let method):
+            let result = await run(call, method, peer: peer)
+            return .success(call.oneway ? nil : Self.encode(result))
+        }
+    }
+
+    /// Calls the handler, folding its errors into a result.
+    public func run(_ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials) async -> Result<[String: JSON], VarlinkError> {
+        do {
+            return .success(try await handler.handle(call, method: method, peer: peer))
+        } catch let error as VarlinkError {
+            return .failure(error)
+        } catch {
+            return .failure(VarlinkError("org.varlink.service.MethodNotImplemented", ["method": .string(call.method)]))
+        }
+    }
+
+    private func route(_ call: VarlinkCall) -> Result<VarlinkMethod, VarlinkError> {
+        let interfaceName = String(call.interface)
+        let interface: VarlinkInterface
+        if interfaceName == VarlinkServiceInterface.name {
+            interface = serviceInterface
+        } else if let found = interfaces[interfaceName] {
+            interface = found
+        } else {
+            return .failure(.interfaceNotFound(interfaceName))
+        }
+        guard let method = interface.methods[String(call.member)] else {
+            return .failure(.methodNotFound(call.method))
+        }
+        do {
+            try interface.validate(call.parameters, against: method.input)
+        } catch {
+            return .failure(.invalidParameter(error.parameter))
+        }
+        return .success(method)
+    }
+
+    private func serviceReply(_ call: VarlinkCall) -> Result<[String: JSON], VarlinkError> {
+        switch call.member {
+        case "GetInfo":
+            let names = [VarlinkServiceInterface.name] + interfaces.keys.sorted()
+            return .success([
+                "vendor": .string(info.vendor), "product": .string(info.product),
+                "version": .string(info.version), "url": .string(info.url),
+                "interfaces": .array(names.map(JSON.string)),
+            ])
+        case "GetInterfaceDescription":
+            guard case .string(let name)? = call.parameters["interface"] else { return .failure(.invalidParameter("interface")) }
+            if name == VarlinkServiceInterface.name { return .success(["description": .string(serviceInterface.description)]) }
+            guard let interface = interfaces[name] else { return .failure(.interfaceNotFound(name)) }
+            return .success(["description": .string(interface.description)])
+        default:
+            return .failure(.methodNotImplemented(call.method))
+        }
+    }
+
+    /// A reply message, without the trailing NUL.
+    public static func encode(_ result: Result<[String: JSON], VarlinkError>) -> [UInt8] {
+        switch result {
+        case .success(let parameters):
+            return JSON.object(["parameters": .object(parameters)]).serialized()
+        case .failure(let error):
+            return JSON.object(["error": .string(error.name), "parameters": .object(error.parameters)]).serialized()
+        }
+    }
+}

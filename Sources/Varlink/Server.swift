@@ -1,0 +1,264 @@
+public import NIOCore
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Something the server noticed that an operator may want to read.
+public enum VarlinkServerEvent: Sendable {
+    /// A peer broke the protocol (bad JSON, oversize frame, ...); its connection was closed.
+    case protocolViolation(peer: PeerCredentials?, reason: String)
+    /// A connection failed at the socket level.
+    case connectionError(String)
+}
+
+/// A Varlink server on a Unix socket, on SwiftNIO.
+///
+/// Each connection answers its calls one at a time and in order, as the
+/// protocol requires; connections are independent, so a slow or silent peer
+/// holds up only itself. Shutting down stops accepting first, then lets every
+/// connection finish the call it is running and closes it.
+public final class VarlinkServer: Sendable {
+    /// Frames larger than this close the connection.
+    public static let defaultMaximumFrameLength = 1 << 20
+
+    public let dispatcher: VarlinkDispatcher
+    private let listener: any Channel
+    private let connections: ConnectionRegistry
+
+    private init(dispatcher: VarlinkDispatcher, listener: any Channel, connections: ConnectionRegistry) {
+        self.dispatcher = dispatcher
+        self.listener = listener
+        self.connections = connections
+    }
+
+    /// Where the server listens.
+    public enum Endpoint: Sendable {
+        /// Bind this path (a stale socket file there is replaced).
+        case path(String)
+        /// Adopt an already bound and listening socket (systemd's LISTEN_FDS).
+        case fileDescriptor(CInt)
+    }
+
+    /// Opens the listening socket. Returns once it accepts connections.
+    public static func start(
+        _ endpoint: Endpoint,
+        dispatcher: VarlinkDispatcher,
+        group: any EventLoopGroup,
+        maximumFrameLength: Int = defaultMaximumFrameLength,
+        events: @escaping @Sendable (VarlinkServerEvent) -> Void = { _ in }
+    ) async throws -> VarlinkServer {
+        // The registry must exist before the first connection is accepted.
+        let registry = ConnectionRegistry()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(NULFrameDecoder(maximumLength: maximumFrameLength)),
+                        VarlinkConnectionHandler(dispatcher: dispatcher, maximumFrameLength: maximumFrameLength, events: events),
+                    ])
+                    registry.add(channel)
+                }
+            }
+        let listener: any Channel
+        switch endpoint {
+        case .path(let path):
+            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        case .fileDescriptor(let fd):
+            listener = try await bootstrap.withBoundSocket(fd).get()
+        }
+        return VarlinkServer(dispatcher: dispatcher, listener: listener, connections: registry)
+    }
+
+    /// Stops accepting, lets running calls finish, closes every connection.
+    public func shutdown() async {
+        try? await listener.close()
+        let open = connections.channels.withLock { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(VarlinkConnectionHandler.Drain())
+        }
+        for channel in open {
+            try? await channel.closeFuture.get()
+        }
+    }
+
+    /// Returns when the listening socket closes.
+    public func waitUntilClosed() async {
+        try? await listener.closeFuture.get()
+    }
+
+    public var openConnections: Int { connections.channels.withLock { $0.count } }
+}
+
+/// Keeps the set of open connections, so shutdown can drain them.
+private final class ConnectionRegistry: Sendable {
+    let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in
+            _ = self.channels.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+}
+
+/// Splits the byte stream into NUL-terminated messages.
+struct NULFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+
+    struct FrameTooLarge: Error {}
+
+    let maximumLength: Int
+    /// Bytes already searched for a NUL in the current partial frame.
+    private var scanned = 0
+
+    init(maximumLength: Int) { self.maximumLength = maximumLength }
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let view = buffer.readableBytesView
+        let from = view.index(view.startIndex, offsetBy: min(scanned, view.count))
+        guard let nul = view[from...].firstIndex(of: 0) else {
+            scanned = view.count
+            if view.count > maximumLength { throw FrameTooLarge() }
+            return .needMoreData
+        }
+        let length = nul - view.startIndex
+        if length > maximumLength { throw FrameTooLarge() }
+        scanned = 0
+        let frame = buffer.readSlice(length: length)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(Self.wrapInboundOut(frame))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A partial frame at EOF is dropped; the peer went away mid-message.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        buffer.clear()
+        return .needMoreData
+    }
+}
+
+/// Answers one connection's calls in order.
+final class VarlinkConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Asks the connection to close once its running call has been answered.
+    struct Drain {}
+
+    /// Calls a client may queue before it must wait for answers.
+    static let maximumQueuedCalls = 128
+
+    private let dispatcher: VarlinkDispatcher
+    private let maximumFrameLength: Int
+    private let events: @Sendable (VarlinkServerEvent) -> Void
+    private var peer: PeerCredentials?
+    private var queue = CircularBuffer<ByteBuffer>()
+    private var busy = false
+    private var draining = false
+
+    init(dispatcher: VarlinkDispatcher, maximumFrameLength: Int, events: @escaping @Sendable (VarlinkServerEvent) -> Void) {
+        self.dispatcher = dispatcher
+        self.maximumFrameLength = maximumFrameLength
+        self.events = events
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let provider = context.channel as? any SocketOptionProvider {
+            let future: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            // On the channel's event loop the future is already complete, so
+            // the callback runs before this returns and before any read.
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            future.whenSuccess { cred in
+                bound.value.peer = PeerCredentials(pid: cred.pid, uid: cred.uid, gid: cred.gid)
+            }
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !draining else { return }
+        if queue.count >= Self.maximumQueuedCalls {
+            violation(context, "more than \(Self.maximumQueuedCalls) calls queued without reading replies")
+            return
+        }
+        queue.append(unwrapInboundIn(data))
+        processNext(context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is Drain {
+            draining = true
+            if !busy { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NULFrameDecoder.FrameTooLarge {
+            violation(context, "a message exceeds the limit of \(maximumFrameLength) bytes")
+        } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            context.close(promise: nil)
+        } else {
+            events(.connectionError(String(describing: error)))
+            context.close(promise: nil)
+        }
+    }
+
+    private func violation(_ context: ChannelHandlerContext, _ reason: String) {
+        events(.protocolViolation(peer: peer, reason: reason))
+        queue.removeAll()
+        draining = true
+        context.close(promise: nil)
+    }
+
+    private func processNext(context: ChannelHandlerContext) {
+        while !busy, !draining, let frame = queue.popFirst() {
+            switch dispatcher.step(frame.readableBytesView) {
+            case .violation(let reason):
+                violation(context, reason)
+            case .reply(let result):
+                if let result { send(result, context: context) }
+            case .call(let call, let method):
+                busy = true
+                let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
+                let dispatcher = self.dispatcher
+                let promise = context.eventLoop.makePromise(of: Result<[String: JSON], VarlinkError>.self)
+                promise.completeWithTask { await dispatcher.run(call, method, peer: peer) }
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                promise.futureResult.whenSuccess { result in
+                    let (handler, context) = bound.value
+                    handler.busy = false
+                    if !call.oneway { handler.send(result, context: context) }
+                    if handler.draining {
+                        context.close(promise: nil)
+                    } else {
+                        handler.processNext(context: context)
+                    }
+                }
+            }
+        }
+    }
+
+    private func send(_ result: Result<[String: JSON], VarlinkError>, context: ChannelHandlerContext) {
+        let bytes = VarlinkDispatcher.encode(result)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(0))
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}
+
+/// Laid out like Linux's `struct ucred`.
+struct UCred: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
