@@ -1,0 +1,550 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+/// The clinic's records in one SQLite database.
+///
+/// One `DatabasePool` (WAL) for the life of the process; migrations run when
+/// it opens. Each public method is one transaction that keeps the rules of the
+/// records, and every change writes its audit row in the same transaction.
+/// A method that returns has committed with `synchronous = FULL`: on disk.
+public struct ClinicStore: Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.publicStatementArguments = false  // arguments are patient data
+        let pool = try DatabasePool(path: path, configuration: config)
+        // GRDB sets synchronous = NORMAL when it turns WAL on, after
+        // prepareDatabase has run; set FULL on the writer afterwards.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try Self.migrator.migrate(pool)
+        self.pool = pool
+        self.path = path
+    }
+
+    /// The writer connection's `synchronous` setting (2 = FULL).
+    public func synchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: - Migrations (never edited once landed; add new ones below)
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-30 patients, courses, sessions, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE patient (
+                  id INTEGER PRIMARY KEY,
+                  mrn TEXT NOT NULL UNIQUE,
+                  family_name TEXT NOT NULL,
+                  given_name TEXT NOT NULL,
+                  birth_date TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE TABLE course (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  protocol_id TEXT NOT NULL,
+                  protocol_name TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('active', 'completed', 'cancelled')),
+                  status_reason TEXT,
+                  start_date TEXT NOT NULL,
+                  session_time TEXT NOT NULL,
+                  time_zone TEXT NOT NULL,
+                  prescriber TEXT NOT NULL,
+                  target_method TEXT NOT NULL,
+                  target_label TEXT NOT NULL,
+                  target_x REAL, target_y REAL, target_z REAL,
+                  coordinate_system TEXT,
+                  frequency_hz REAL NOT NULL,
+                  intensity_pct_mt REAL NOT NULL,
+                  pulses_per_train INTEGER NOT NULL,
+                  train_duration_s REAL NOT NULL,
+                  inter_train_interval_s REAL NOT NULL,
+                  trains INTEGER NOT NULL,
+                  pulses_per_session INTEGER NOT NULL CHECK (pulses_per_session = trains * pulses_per_train),
+                  sessions_per_day INTEGER NOT NULL,
+                  interval_minutes INTEGER NOT NULL,
+                  total_sessions INTEGER NOT NULL,
+                  phases TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX course_by_patient ON course(patient_id);
+                CREATE TABLE session (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  number INTEGER NOT NULL,
+                  phase TEXT NOT NULL,
+                  scheduled_date TEXT NOT NULL,
+                  scheduled_time TEXT NOT NULL,
+                  scheduled_at TEXT NOT NULL,
+                  status TEXT NOT NULL
+                    CHECK (status IN ('scheduled', 'in_progress', 'completed', 'missed', 'aborted')),
+                  started_at TEXT,
+                  finished_at TEXT,
+                  motor_threshold REAL,
+                  intensity_pct_mt REAL,
+                  frequency_hz REAL,
+                  pulses_per_train INTEGER,
+                  train_duration_s REAL,
+                  inter_train_interval_s REAL,
+                  trains INTEGER,
+                  pulses_delivered INTEGER,
+                  coil TEXT,
+                  target TEXT,
+                  notes TEXT,
+                  reason TEXT,
+                  replaces INTEGER UNIQUE REFERENCES session(id),
+                  CHECK (status != 'completed' OR (motor_threshold IS NOT NULL AND pulses_delivered IS NOT NULL))
+                );
+                CREATE INDEX session_by_date ON session(scheduled_date, scheduled_time);
+                CREATE INDEX session_by_course ON session(course_id, scheduled_at);
+                CREATE TABLE audit (
+                  id INTEGER PRIMARY KEY,
+                  at TEXT NOT NULL,
+                  uid INTEGER NOT NULL,
+                  user TEXT NOT NULL,
+                  pid INTEGER NOT NULL,
+                  method TEXT NOT NULL,
+                  patient_id INTEGER,
+                  course_id INTEGER,
+                  session_id INTEGER,
+                  summary TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_course ON audit(course_id, id);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Patients
+
+    public func addPatient(_ new: NewPatient, audit: AuditContext) throws -> PatientRecord {
+        try pool.write { db in
+            if let existing = try Int.fetchOne(db, sql: "SELECT id FROM patient WHERE mrn = ?", arguments: [new.mrn]) {
+                throw ClinicError.duplicateMRN(existing: existing)
+            }
+            try db.execute(
+                sql: "INSERT INTO patient (mrn, family_name, given_name, birth_date, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [new.mrn, new.familyName, new.givenName, new.birthDate.description, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(db, audit, patient: id, summary: "patient \(id) registered")
+            return try Self.patient(db, id)
+        }
+    }
+
+    public func patients() throws -> [PatientRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM patient ORDER BY family_name, given_name, id").map(Self.patientRecord)
+        }
+    }
+
+    public func patient(id: Int) throws -> PatientRecord {
+        try pool.read { db in try Self.patient(db, id) }
+    }
+
+    // MARK: - Courses
+
+    /// Prescribes a course and books `plan`, its whole calendar.
+    public func createCourse(_ new: NewCourse, plan: [PlannedSession], timeZone: String, audit: AuditContext) throws -> CourseRecord {
+        try pool.write { db in
+            _ = try Self.patient(db, new.patientId)
+            let t = new.target
+            let d = new.dose
+            try db.execute(
+                sql: """
+                    INSERT INTO course (patient_id, protocol_id, protocol_name, status, start_date, session_time, time_zone,
+                      prescriber, target_method, target_label, target_x, target_y, target_z, coordinate_system,
+                      frequency_hz, intensity_pct_mt, pulses_per_train, train_duration_s, inter_train_interval_s, trains,
+                      pulses_per_session, sessions_per_day, interval_minutes, total_sessions, phases, created_at)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    new.patientId, new.treatment.id, new.treatment.name, new.startDate.description,
+                    new.sessionTime.description, timeZone, new.prescriber, t.method.rawValue, t.label, t.x, t.y, t.z,
+                    t.coordinateSystem, d.frequencyHz, d.intensityPercentMT, d.pulsesPerTrain, d.trainDurationSeconds,
+                    d.interTrainIntervalSeconds, d.trains, d.pulsesPerSession, new.treatment.sessionsPerDay,
+                    new.treatment.minimumIntervalMinutes, plan.count,
+                    new.treatment.phases.map(\.encoded).joined(separator: ";"), Timestamp.format(audit.at),
+                ])
+            let courseId = Int(db.lastInsertedRowID)
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, 'scheduled')
+                """)
+            for (index, slot) in plan.enumerated() {
+                try insert.execute(arguments: [
+                    courseId, index + 1, slot.phase, slot.date.description, slot.time.description, Timestamp.format(slot.instant),
+                ])
+            }
+            try Self.writeAudit(
+                db, audit, patient: new.patientId, course: courseId,
+                summary: "course \(courseId) prescribed: \(new.treatment.id), \(plan.count) sessions from \(new.startDate)")
+            return try Self.course(db, courseId)
+        }
+    }
+
+    public func course(id: Int) throws -> CourseRecord {
+        try pool.read { db in try Self.course(db, id) }
+    }
+
+    public func courses(patientId: Int? = nil, status: CourseStatus? = nil) throws -> [CourseRecord] {
+        try pool.read { db in
+            var sql = "SELECT * FROM course WHERE 1"
+            var arguments = StatementArguments()
+            if let patientId {
+                sql += " AND patient_id = ?"
+                arguments += [patientId]
+            }
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(Self.courseRecord)
+        }
+    }
+
+    /// A course's sessions, in calendar order, and where it stands.
+    public func courseDetail(id: Int) throws -> (CourseRecord, CourseProgress, [SessionRecord]) {
+        try pool.read { db in
+            let course = try Self.course(db, id)
+            let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
+            return (course, Self.progress(course, sessions), sessions)
+        }
+    }
+
+    public func progress(courseId: Int) throws -> CourseProgress {
+        try courseDetail(id: courseId).1
+    }
+
+    public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
+        try pool.write { db in
+            let course = try Self.course(db, id)
+            guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
+            try db.execute(
+                sql: "UPDATE course SET status = 'cancelled', status_reason = ? WHERE id = ?", arguments: [reason, id])
+            try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) cancelled")
+            return try Self.course(db, id)
+        }
+    }
+
+    // MARK: - Sessions
+
+    public func session(id: Int) throws -> SessionRecord {
+        try pool.read { db in try Self.session(db, id) }
+    }
+
+    /// Every session booked on `date`, by time, with the patient's name.
+    public func sessions(on date: CivilDate) throws -> [DaySessionRecord] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: Self.sessionSelect + """
+                    , p.family_name, p.given_name, c.protocol_id AS course_protocol
+                    FROM session s JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id
+                    WHERE s.scheduled_date = ? ORDER BY s.scheduled_time, s.id
+                    """,
+                arguments: [date.description])
+            return rows.map { row in
+                DaySessionRecord(
+                    session: Self.sessionRecord(row),
+                    patientName: "\(row["family_name"] as String), \(row["given_name"] as String)",
+                    protocolId: row["course_protocol"])
+            }
+        }
+    }
+
+    public func startSession(id: Int, audit: AuditContext) throws -> SessionRecord {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            guard session.status == .scheduled else {
+                throw ClinicError.invalidValue("id", "session \(id) is already in progress")
+            }
+            try db.execute(
+                sql: "UPDATE session SET status = 'in_progress', started_at = ? WHERE id = ?",
+                arguments: [Timestamp.format(audit.at), id])
+            try Self.writeAudit(db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) started")
+            return try Self.session(db, id)
+        }
+    }
+
+    /// Records a delivered session; the course completes with its last session.
+    public func completeSession(id: Int, delivery d: Delivery, audit: AuditContext) throws -> (SessionRecord, CourseProgress) {
+        try pool.write { db in
+            let (_, course) = try Self.openSession(db, id)
+            try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
+            let now = Timestamp.format(audit.at)
+            try db.execute(
+                sql: """
+                    UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
+                      motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
+                      train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
+                      coil = ?, target = ?, notes = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    now, now, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
+                    d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
+                    d.notes, id,
+                ])
+            let open = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND status IN ('scheduled', 'in_progress')",
+                arguments: [course.id]) ?? 0
+            if open == 0 {
+                try db.execute(sql: "UPDATE course SET status = 'completed' WHERE id = ?", arguments: [course.id])
+            }
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT)% of MT \(d.motorThreshold)%"
+                    + (open == 0 ? "; course \(course.id) completed" : ""))
+            let sessions = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            return (try Self.session(db, id), Self.progress(try Self.course(db, course.id), sessions))
+        }
+    }
+
+    /// How a session ended without being delivered in full.
+    public enum Shortfall: Sendable {
+        case missed(reason: String?)
+        case aborted(pulsesDelivered: Int, reason: String)
+    }
+
+    /// Records a missed or aborted session and books its replacement on the
+    /// next free clinic day, moving the rest of the course so each phase keeps
+    /// its count and rhythm. `today` is the clinic's date now.
+    public func endShort(
+        id: Int, _ shortfall: Shortfall, calendar: ClinicCalendar, today: CivilDate, audit: AuditContext
+    ) throws -> (session: SessionRecord, replacement: SessionRecord, progress: CourseProgress) {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            let now = Timestamp.format(audit.at)
+            switch shortfall {
+            case .missed(let reason):
+                try db.execute(
+                    sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = ? WHERE id = ?",
+                    arguments: [now, reason, id])
+            case .aborted(let pulses, let reason):
+                guard pulses >= 0 else { throw ClinicError.invalidValue("pulsesDelivered", "cannot be negative") }
+                try DeliveryRules.checkPulses(pulses, prescribed: course.dose.pulsesPerSession)
+                try db.execute(
+                    sql: """
+                        UPDATE session SET status = 'aborted', started_at = coalesce(started_at, ?), finished_at = ?,
+                          pulses_delivered = ?, reason = ? WHERE id = ?
+                        """,
+                    arguments: [now, now, pulses, reason, id])
+            }
+
+            // Sessions after the missed day move; those on or before it stay.
+            let all = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            let movable = all.filter { $0.status == .scheduled && $0.date > session.date }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && !movable.contains($0) }
+            let from = max(session.date.adding(days: 1), today)
+            var clinic = calendar
+            clinic.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+            let generator = ScheduleGenerator(
+                calendar: clinic, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
+            let result: Rebooking.Result
+            do {
+                result = try Rebooking.plan(
+                    phases: course.phases, missedPhase: session.phase,
+                    movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) }, generator: generator,
+                    from: from, busyDays: Set(staying.map(\.date)), at: course.sessionTime)
+            } catch {
+                throw ClinicError.invalidValue("calendar", "the clinic calendar has no day to re-book on")
+            }
+            let move = try db.makeStatement(sql: """
+                UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ? WHERE id = ?
+                """)
+            for (movedId, slot) in result.moved {
+                try move.execute(arguments: [
+                    slot.date.description, slot.time.description, Timestamp.format(slot.instant), movedId,
+                ])
+            }
+            let slot = result.replacement
+            try db.execute(
+                sql: """
+                    INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces)
+                    VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)
+                    """,
+                arguments: [
+                    course.id, session.number, slot.phase, slot.date.description, slot.time.description,
+                    Timestamp.format(slot.instant), id,
+                ])
+            let replacementId = Int(db.lastInsertedRowID)
+            try Self.renumber(db, course: course.id)
+            let verb = if case .missed = shortfall { "missed" } else { "aborted" }
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) \(verb); replacement \(replacementId) booked on \(slot.date), \(result.moved.count) sessions moved")
+            let sessions = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            return (try Self.session(db, id), try Self.session(db, replacementId), Self.progress(course, sessions))
+        }
+    }
+
+    // MARK: - Audit
+
+    public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {
+        try pool.read { db in
+            let rows: [Row]
+            if let courseId {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM audit WHERE course_id = ? ORDER BY id DESC LIMIT ?", arguments: [courseId, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map { row in
+                AuditRecord(
+                    id: row["id"], at: Timestamp.parse(row["at"]) ?? Date(timeIntervalSince1970: 0), uid: row["uid"],
+                    user: row["user"], pid: row["pid"], method: row["method"], patientId: row["patient_id"],
+                    courseId: row["course_id"], sessionId: row["session_id"], summary: row["summary"])
+            }
+        }
+    }
+
+    // MARK: - Inside a transaction
+
+    private static func writeAudit(
+        _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, summary: String
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary])
+    }
+
+    private static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM patient WHERE id = ?", arguments: [id]) else {
+            throw ClinicError.patientNotFound(id)
+        }
+        return patientRecord(row)
+    }
+
+    private static func course(_ db: Database, _ id: Int) throws -> CourseRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM course WHERE id = ?", arguments: [id]) else {
+            throw ClinicError.courseNotFound(id)
+        }
+        return courseRecord(row)
+    }
+
+    private static func session(_ db: Database, _ id: Int) throws -> SessionRecord {
+        guard let session = try sessions(db, where: "s.id = ?", [id]).first else { throw ClinicError.sessionNotFound(id) }
+        return session
+    }
+
+    /// A session that may still change, and its course, which must be active.
+    private static func openSession(_ db: Database, _ id: Int) throws -> (SessionRecord, CourseRecord) {
+        let session = try session(db, id)
+        let course = try course(db, session.courseId)
+        guard course.status == .active else { throw ClinicError.courseNotActive(course.id, status: course.status.rawValue) }
+        guard session.status.isOpen else { throw ClinicError.sessionAlreadyFinished(id, status: session.status.rawValue) }
+        return (session, course)
+    }
+
+    private static let sessionSelect = """
+        SELECT s.*, c.patient_id, c.total_sessions, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by
+        """
+
+    private static func sessions(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [SessionRecord] {
+        try Row.fetchAll(
+            db,
+            sql: sessionSelect + " FROM session s JOIN course c ON c.id = s.course_id WHERE \(condition) ORDER BY s.scheduled_at, s.id",
+            arguments: arguments
+        ).map(sessionRecord)
+    }
+
+    /// Numbers the sessions that count (all but missed and aborted) 1, 2, ... in time order.
+    private static func renumber(_ db: Database, course: Int) throws {
+        try db.execute(
+            sql: """
+                UPDATE session SET number = (
+                  SELECT count(*) FROM session o
+                  WHERE o.course_id = session.course_id AND o.status NOT IN ('missed', 'aborted')
+                    AND (o.scheduled_at < session.scheduled_at OR (o.scheduled_at = session.scheduled_at AND o.id <= session.id)))
+                WHERE course_id = ? AND status NOT IN ('missed', 'aborted')
+                """,
+            arguments: [course])
+    }
+
+    static func progress(_ course: CourseRecord, _ sessions: [SessionRecord]) -> CourseProgress {
+        CourseProgress(
+            total: course.totalSessions,
+            done: sessions.count { $0.status == .completed },
+            missed: sessions.count { $0.status == .missed },
+            aborted: sessions.count { $0.status == .aborted },
+            remaining: course.status == .active ? sessions.count { $0.status.isOpen } : 0,
+            next: course.status == .active ? sessions.first { $0.status.isOpen } : nil)
+    }
+
+    // MARK: - Rows
+
+    private static func patientRecord(_ row: Row) -> PatientRecord {
+        PatientRecord(
+            id: row["id"], mrn: row["mrn"], familyName: row["family_name"], givenName: row["given_name"],
+            birthDate: CivilDate(row["birth_date"] as String)!, createdAt: Timestamp.parse(row["created_at"])!)
+    }
+
+    private static func courseRecord(_ row: Row) -> CourseRecord {
+        CourseRecord(
+            id: row["id"], patientId: row["patient_id"], protocolId: row["protocol_id"], protocolName: row["protocol_name"],
+            status: CourseStatus(rawValue: row["status"])!, statusReason: row["status_reason"],
+            startDate: CivilDate(row["start_date"] as String)!, sessionTime: LocalTime(row["session_time"] as String)!,
+            timeZone: row["time_zone"], prescriber: row["prescriber"],
+            target: TargetSite(
+                method: TargetSite.Method(rawValue: row["target_method"])!, label: row["target_label"],
+                x: row["target_x"], y: row["target_y"], z: row["target_z"], coordinateSystem: row["coordinate_system"]),
+            dose: PrescribedDose(
+                frequencyHz: row["frequency_hz"], intensityPercentMT: row["intensity_pct_mt"],
+                pulsesPerTrain: row["pulses_per_train"], trainDurationSeconds: row["train_duration_s"],
+                interTrainIntervalSeconds: row["inter_train_interval_s"], trains: row["trains"],
+                pulsesPerSession: row["pulses_per_session"]),
+            sessionsPerDay: row["sessions_per_day"], intervalMinutes: row["interval_minutes"],
+            totalSessions: row["total_sessions"],
+            phases: (row["phases"] as String).split(separator: ";").compactMap(CoursePhase.init(encoded:)),
+            createdAt: Timestamp.parse(row["created_at"])!)
+    }
+
+    private static func sessionRecord(_ row: Row) -> SessionRecord {
+        let status = SessionStatus(rawValue: row["status"])!
+        var delivery: Delivery?
+        if status == .completed {
+            delivery = Delivery(
+                motorThreshold: row["motor_threshold"], intensityPercentMT: row["intensity_pct_mt"],
+                frequencyHz: row["frequency_hz"], pulsesPerTrain: row["pulses_per_train"],
+                trainDurationSeconds: row["train_duration_s"], interTrainIntervalSeconds: row["inter_train_interval_s"],
+                trains: row["trains"], pulsesDelivered: row["pulses_delivered"], coil: row["coil"], target: row["target"],
+                notes: row["notes"] ?? "")
+        }
+        return SessionRecord(
+            id: row["id"], courseId: row["course_id"], patientId: row["patient_id"], number: row["number"],
+            total: row["total_sessions"], phase: row["phase"], date: CivilDate(row["scheduled_date"] as String)!,
+            time: LocalTime(row["scheduled_time"] as String)!, scheduledAt: Timestamp.parse(row["scheduled_at"])!,
+            status: status, startedAt: (row["started_at"] as String?).flatMap(Timestamp.parse),
+            finishedAt: (row["finished_at"] as String?).flatMap(Timestamp.parse), delivery: delivery,
+            pulsesDelivered: row["pulses_delivered"], reason: row["reason"], replaces: row["replaces"],
+            replacedBy: row["replaced_by"])
+    }
+}
+
+extension PrescribedDose {
+    init(frequencyHz: Double, intensityPercentMT: Double, pulsesPerTrain: Int, trainDurationSeconds: Double,
+         interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int) {
+        self.frequencyHz = frequencyHz
+        self.intensityPercentMT = intensityPercentMT
+        self.pulsesPerTrain = pulsesPerTrain
+        self.trainDurationSeconds = trainDurationSeconds
+        self.interTrainIntervalSeconds = interTrainIntervalSeconds
+        self.trains = trains
+        self.pulsesPerSession = pulsesPerSession
+    }
+}

@@ -1,0 +1,156 @@
+public import Foundation
+public import TMSCore
+
+/// A patient as stored.
+public struct PatientRecord: Sendable, Hashable {
+    public var id: Int
+    public var mrn: String
+    public var familyName: String
+    public var givenName: String
+    public var birthDate: CivilDate
+    public var createdAt: Date
+}
+
+/// What the caller supplies to register a patient.
+public struct NewPatient: Sendable {
+    public var mrn: String
+    public var familyName: String
+    public var givenName: String
+    public var birthDate: CivilDate
+
+    public init(mrn: String, familyName: String, givenName: String, birthDate: CivilDate) {
+        self.mrn = mrn
+        self.familyName = familyName
+        self.givenName = givenName
+        self.birthDate = birthDate
+    }
+}
+
+/// The dose of one session as prescribed, copied from the protocol.
+public struct PrescribedDose: Sendable, Hashable {
+    public var frequencyHz: Double
+    public var intensityPercentMT: Double
+    public var pulsesPerTrain: Int
+    public var trainDurationSeconds: Double
+    public var interTrainIntervalSeconds: Double
+    public var trains: Int
+    public var pulsesPerSession: Int
+
+    public init(protocol p: TreatmentProtocol, intensityPercentMT: Double? = nil) {
+        frequencyHz = p.frequencyHz
+        self.intensityPercentMT = intensityPercentMT ?? p.intensityPercentMT
+        pulsesPerTrain = p.pulsesPerTrain
+        trainDurationSeconds = p.trainDurationSeconds
+        interTrainIntervalSeconds = p.interTrainIntervalSeconds
+        trains = p.trains
+        pulsesPerSession = p.pulsesPerSession
+    }
+}
+
+/// What the caller supplies to prescribe a course.
+public struct NewCourse: Sendable {
+    public var patientId: Int
+    public var treatment: TreatmentProtocol
+    public var startDate: CivilDate
+    public var sessionTime: LocalTime
+    public var prescriber: String
+    public var target: TargetSite
+    public var dose: PrescribedDose
+
+    public init(patientId: Int, treatment: TreatmentProtocol, startDate: CivilDate, sessionTime: LocalTime,
+                prescriber: String, target: TargetSite, dose: PrescribedDose) {
+        self.patientId = patientId
+        self.treatment = treatment
+        self.startDate = startDate
+        self.sessionTime = sessionTime
+        self.prescriber = prescriber
+        self.target = target
+        self.dose = dose
+    }
+}
+
+public struct CourseRecord: Sendable, Hashable {
+    public var id: Int
+    public var patientId: Int
+    public var protocolId: String
+    public var protocolName: String
+    public var status: CourseStatus
+    public var statusReason: String?
+    public var startDate: CivilDate
+    public var sessionTime: LocalTime
+    public var timeZone: String
+    public var prescriber: String
+    public var target: TargetSite
+    public var dose: PrescribedDose
+    public var sessionsPerDay: Int
+    public var intervalMinutes: Int
+    public var totalSessions: Int
+    public var phases: [CoursePhase]
+    public var createdAt: Date
+}
+
+public struct SessionRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var patientId: Int
+    public var number: Int
+    public var total: Int
+    public var phase: String
+    public var date: CivilDate
+    public var time: LocalTime
+    public var scheduledAt: Date
+    public var status: SessionStatus
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var delivery: Delivery?
+    public var pulsesDelivered: Int?
+    public var reason: String?
+    public var replaces: Int?
+    public var replacedBy: Int?
+}
+
+/// A session on a day's list, with what the front desk needs beside it.
+public struct DaySessionRecord: Sendable, Hashable {
+    public var session: SessionRecord
+    public var patientName: String
+    public var protocolId: String
+}
+
+public struct CourseProgress: Sendable, Hashable {
+    public var total: Int
+    public var done: Int
+    public var missed: Int
+    public var aborted: Int
+    public var remaining: Int
+    public var next: SessionRecord?
+}
+
+/// Who made a change, from where, and when: written with the change.
+public struct AuditContext: Sendable {
+    public var uid: Int
+    public var user: String
+    public var pid: Int
+    public var method: String
+    public var at: Date
+
+    public init(uid: Int, user: String, pid: Int, method: String, at: Date) {
+        self.uid = uid
+        self.user = user
+        self.pid = pid
+        self.method = method
+        self.at = at
+    }
+}
+
+public struct AuditRecord: Sendable, Hashable {
+    public var id: Int
+    public var at: Date
+    public var uid: Int
+    public var user: String
+    public var pid: Int
+    public var method: String
+    public var patientId: Int?
+    public var courseId: Int?
+    public var sessionId: Int?
+    public var summary: String
+}
