@@ -1,0 +1,240 @@
+public import Foundation
+import GRDB
+public import Logging
+import TMSCore
+public import TMSStore
+public import Varlink
+import Synchronization
+
+/// The `io.tmsd.Clinic` interface: each method reads its parameters, applies
+/// the clinic's rules through the store, and answers with the IDL's types.
+public struct ClinicService: VarlinkHandler {
+    public static let interfaceName = "io.tmsd.Clinic"
+
+    /// The interface definition, served verbatim by GetInterfaceDescription.
+    public static let interface: VarlinkInterface = {
+        let text = String(decoding: PackageResources.io_tmsd_Clinic_varlink, as: UTF8.self)
+        do {
+            return try VarlinkInterface(description: text)
+        } catch {
+            fatalError("io.tmsd.Clinic.varlink does not parse: \(error)")  // a build defect; tests catch it
+        }
+    }()
+
+    public let store: ClinicStore
+    public let settings: Settings
+    public let logger: Logger
+    public let now: @Sendable () -> Date
+    private let users = UserDirectory()
+
+    /// What a reload may change while the daemon runs.
+    public final class Settings: Sendable {
+        private let current: Mutex<Configuration>
+        public init(_ configuration: Configuration) { current = Mutex(configuration) }
+        public var configuration: Configuration {
+            get { current.withLock { $0 } }
+        }
+        public func replace(_ configuration: Configuration) { current.withLock { $0 = configuration } }
+    }
+
+    public init(store: ClinicStore, settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        self.now = now
+    }
+
+    public func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) async throws -> [String: JSON] {
+        let p = Parameters(call.parameters)
+        let audit = AuditContext(
+            uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
+        do {
+            return try respond(to: String(call.member), p, audit)
+        } catch let error as ClinicError {
+            logger.notice("refused", metadata: ["tmsd_method": "\(call.method)", "tmsd_operator": "\(audit.user)", "tmsd_error": "\(error.code.rawValue)"])
+            throw Encode.error(error)
+        } catch let error as VarlinkError {
+            throw error
+        } catch let error as DatabaseError {
+            // GRDB's description names the statement, never its arguments.
+            logger.error("database failure", metadata: ["tmsd_method": "\(call.method)", "tmsd_sqlite_code": "\(error.resultCode.rawValue)", "tmsd_error": "\(error.message ?? "")"])
+            throw VarlinkError(
+                "\(Self.interfaceName).StorageFailure", ["message": .string("The database failed (\(error.resultCode)); nothing was changed.")])
+        } catch {
+            logger.error("unexpected failure", metadata: ["tmsd_method": "\(call.method)", "tmsd_error": "\(String(describing: type(of: error)))"])
+            throw VarlinkError("\(Self.interfaceName).StorageFailure", ["message": .string("Internal failure; nothing was changed.")])
+        }
+    }
+
+    private func respond(to member: String, _ p: Parameters, _ audit: AuditContext) throws -> [String: JSON] {
+        let config = settings.configuration
+        switch member {
+        case "AddPatient":
+            let mrn = try p.text("mrn", max: 64)
+            let new = NewPatient(
+                mrn: mrn, familyName: try p.text("familyName"), givenName: try p.text("givenName"),
+                birthDate: try p.date("birthDate"))
+            let today = config.calendar.date(at: audit.at)
+            if new.birthDate > today { throw ClinicError.invalidValue("birthDate", "is in the future") }
+            if new.birthDate.year < 1900 { throw ClinicError.invalidValue("birthDate", "is before 1900") }
+            let patient = try store.addPatient(new, audit: audit)
+            log("patient registered", audit, ["tmsd_patient": "\(patient.id)"])
+            return ["patient": Encode.patient(patient)]
+
+        case "ListPatients":
+            return ["patients": .array(try store.patients().map(Encode.patient))]
+
+        case "GetPatient":
+            let id = try p.int("id")
+            let patient = try store.patient(id: id)
+            return ["patient": Encode.patient(patient), "courses": .array(try store.courses(patientId: id).map(Encode.course))]
+
+        case "ListProtocols":
+            return ["protocols": .array(ProtocolLibrary.builtIn.map(Encode.treatmentProtocol))]
+
+        case "GetProtocol":
+            let id = try p.string("id")
+            guard let found = ProtocolLibrary.find(id) else { throw ClinicError.protocolNotFound(id) }
+            return ["protocol": Encode.treatmentProtocol(found)]
+
+        case "CreateCourse":
+            return try createCourse(p, audit, config)
+
+        case "GetCourse":
+            let (course, progress, sessions) = try store.courseDetail(id: try p.int("id"))
+            return [
+                "course": Encode.course(course), "progress": Encode.progress(progress),
+                "sessions": .array(sessions.map(Encode.session)),
+            ]
+
+        case "ListCourses":
+            var status: CourseStatus?
+            if let raw = try p.optionalString("status") {
+                guard let parsed = CourseStatus(rawValue: raw) else {
+                    throw ClinicError.invalidValue("status", "'\(raw)' is not one of active, completed, cancelled")
+                }
+                status = parsed
+            }
+            return ["courses": .array(try store.courses(patientId: try p.optionalInt("patientId"), status: status).map(Encode.course))]
+
+        case "CancelCourse":
+            let course = try store.cancelCourse(id: try p.int("id"), reason: try p.text("reason", max: 500), audit: audit)
+            log("course cancelled", audit, ["tmsd_course": "\(course.id)"])
+            return ["course": Encode.course(course)]
+
+        case "ListSessions":
+            let date: CivilDate
+            if try p.optionalString("date") != nil { date = try p.date("date") } else { date = config.calendar.date(at: audit.at) }
+            let sessions = try store.sessions(on: date)
+            return [
+                "date": .string(date.description),
+                "sessions": .array(sessions.map { s in
+                    ["session": Encode.session(s.session), "patientName": .string(s.patientName), "protocolId": .string(s.protocolId)]
+                }),
+            ]
+
+        case "GetSession":
+            return ["session": Encode.session(try store.session(id: try p.int("id")))]
+
+        case "StartSession":
+            let session = try store.startSession(id: try p.int("id"), audit: audit)
+            log("session started", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)"])
+            return ["session": Encode.session(session)]
+
+        case "CompleteSession":
+            let id = try p.int("id")
+            let d = try p.object("delivery")
+            let delivery = Delivery(
+                motorThreshold: try d.double("motorThreshold"), intensityPercentMT: try d.double("intensityPercentMT"),
+                frequencyHz: try d.double("frequencyHz"), pulsesPerTrain: try d.int("pulsesPerTrain"),
+                trainDurationSeconds: try d.double("trainDurationSeconds"),
+                interTrainIntervalSeconds: try d.double("interTrainIntervalSeconds"), trains: try d.int("trains"),
+                pulsesDelivered: try d.int("pulsesDelivered"), coil: try d.text("coil", max: 100),
+                target: try d.text("target", max: 200), notes: try d.optionalString("notes") ?? "")
+            if delivery.notes.count > 2000 { throw ClinicError.invalidValue("notes", "must be at most 2000 characters") }
+            let (session, progress) = try store.completeSession(id: id, delivery: delivery, audit: audit)
+            log("session completed", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)", "tmsd_pulses": "\(delivery.pulsesDelivered)"])
+            return ["session": Encode.session(session), "progress": Encode.progress(progress)]
+
+        case "AbortSession", "MissSession":
+            let id = try p.int("id")
+            let shortfall: ClinicStore.Shortfall
+            if member == "AbortSession" {
+                shortfall = .aborted(pulsesDelivered: try p.int("pulsesDelivered"), reason: try p.text("reason", max: 500))
+            } else {
+                let reason = try p.optionalString("reason")
+                if let reason, reason.count > 500 { throw ClinicError.invalidValue("reason", "must be at most 500 characters") }
+                shortfall = .missed(reason: reason)
+            }
+            let result = try store.endShort(
+                id: id, shortfall, calendar: config.calendar, today: config.calendar.date(at: audit.at), audit: audit)
+            log(member == "AbortSession" ? "session aborted" : "session missed", audit, [
+                "tmsd_course": "\(result.session.courseId)", "tmsd_session": "\(id)",
+                "tmsd_replacement": "\(result.replacement.id)",
+            ])
+            return [
+                "session": Encode.session(result.session), "replacement": Encode.session(result.replacement),
+                "progress": Encode.progress(result.progress),
+            ]
+
+        case "ListAudit":
+            let limit = try p.optionalInt("limit") ?? 100
+            guard (1...10_000).contains(limit) else { throw ClinicError.invalidValue("limit", "must be 1 to 10000") }
+            return ["entries": .array(try store.audit(courseId: try p.optionalInt("courseId"), limit: limit).map(Encode.audit))]
+
+        default:
+            throw VarlinkError.methodNotImplemented("\(Self.interfaceName).\(member)")
+        }
+    }
+
+    private func createCourse(_ p: Parameters, _ audit: AuditContext, _ config: Configuration) throws -> [String: JSON] {
+        let protocolId = try p.string("protocolId")
+        guard let treatment = ProtocolLibrary.find(protocolId) else { throw ClinicError.protocolNotFound(protocolId) }
+        let start = try p.date("startDate")
+        let today = config.calendar.date(at: audit.at)
+        if start < today.adding(days: -7) { throw ClinicError.invalidValue("startDate", "is more than a week in the past") }
+        if start > today.adding(days: 366) { throw ClinicError.invalidValue("startDate", "is more than a year ahead") }
+
+        let t = try p.object("target")
+        guard let method = TargetSite.Method(rawValue: try t.string("method")) else { throw VarlinkError.invalidParameter("target.method") }
+        let target = TargetSite(
+            method: method, label: try t.text("label"), x: try t.optionalDouble("x"), y: try t.optionalDouble("y"),
+            z: try t.optionalDouble("z"), coordinateSystem: try t.optionalString("coordinateSystem"))
+        try target.validate()
+
+        let intensity = try p.optionalDouble("intensityPercentMT")
+        if let intensity, !(intensity > 0 && intensity <= 200) {
+            throw ClinicError.invalidValue("intensityPercentMT", "must be above 0 and at most 200")
+        }
+        var sessionTime = config.sessionTime
+        if let raw = try p.optionalString("sessionTime") {
+            guard let time = LocalTime(raw) else { throw ClinicError.invalidValue("sessionTime", "'\(raw)' is not HH:MM") }
+            sessionTime = time
+        }
+        let new = NewCourse(
+            patientId: try p.int("patientId"), treatment: treatment, startDate: start, sessionTime: sessionTime,
+            prescriber: try p.text("prescriber"), target: target,
+            dose: PrescribedDose(protocol: treatment, intensityPercentMT: intensity))
+        let plan: [PlannedSession]
+        do {
+            plan = try ScheduleGenerator(calendar: config.calendar, treatment: treatment)
+                .plan(PhaseDemand.course(treatment), from: start, at: sessionTime)
+        } catch {
+            throw ClinicError.invalidValue("sessionTime", "the day's sessions at \(treatment.minimumIntervalMinutes)-minute intervals would run past midnight")
+        }
+        let course = try store.createCourse(new, plan: plan, timeZone: config.timeZone.identifier, audit: audit)
+        log("course prescribed", audit, ["tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(plan.count)"])
+        let (_, progress, sessions) = try store.courseDetail(id: course.id)
+        return [
+            "course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session)),
+        ]
+    }
+
+    /// One line per change: ids and the operator, never patient data.
+    private func log(_ message: Logger.Message, _ audit: AuditContext, _ metadata: Logger.Metadata) {
+        var m = metadata
+        m["tmsd_method"] = "\(audit.method)"
+        m["tmsd_operator"] = "\(audit.user)"
+        logger.info(message, metadata: m)
+    }
+}

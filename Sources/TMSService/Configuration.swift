@@ -1,0 +1,226 @@
+public import Foundation
+public import Logging
+public import TMSCore
+import TOMLKit
+
+/// tmsd's settings: built-in defaults, then the config file, then flags.
+public struct Configuration: Sendable, Equatable {
+    public static let defaultPath = "/etc/tmsd/tmsd.conf"
+
+    /// The Unix socket tmsctl connects to.
+    public var socketPath = "/run/tmsd/tmsd.sock"
+    /// The SQLite database.
+    public var databasePath = "/var/lib/tmsd/tmsd.sqlite"
+    public var logLevel: Logger.Level = .info
+
+    /// The clinic's name, for reports.
+    public var clinicName = "TMS clinic"
+    /// The clinic's IANA time zone: every date and wall-clock time is read in it.
+    public var timeZone = TimeZone(identifier: "UTC")!
+    public var clinicDays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday]
+    public var holidays: Set<CivilDate> = []
+    /// When a course's daily session is booked unless the prescriber says otherwise.
+    public var sessionTime = LocalTime("09:00")!
+
+    public init() {}
+
+    public var calendar: ClinicCalendar {
+        ClinicCalendar(timeZone: timeZone, clinicDays: clinicDays, holidays: holidays)
+    }
+
+    /// Every key the file may hold, by section, with what it means: the
+    /// source of `--check-config`'s listing and of unknown-key errors.
+    public static let keys: [String: [String]] = [
+        "daemon": ["socket", "database", "log-level"],
+        "clinic": ["name", "time-zone", "days", "holidays", "session-time"],
+    ]
+
+    /// One problem in a config file, with its line where it has one.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var file: String
+        public var line: Int?
+        public var key: String?
+        public var message: String
+
+        public var description: String {
+            var s = file
+            if let line { s += ":\(line)" }
+            s += ": "
+            if let key { s += "\(key): " }
+            return s + message
+        }
+    }
+
+    /// The file failed to read or parse; every problem found is listed.
+    public struct Invalid: Error, Sendable, CustomStringConvertible {
+        public var problems: [Problem]
+        public var description: String { problems.map(\.description).joined(separator: "\n") }
+    }
+
+    /// Applies the settings in `text` (the contents of `file`) over `self`.
+    /// Throws every problem found, each with its line; on error nothing is applied.
+    public func applying(toml text: String, file: String) throws(Invalid) -> Configuration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw Invalid(problems: [Problem(file: file, line: error.source.begin.line, key: nil, message: error.description)])
+        } catch {
+            throw Invalid(problems: [Problem(file: file, line: nil, key: nil, message: String(describing: error))])
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var problems: [Problem] = []
+        func problem(_ section: String?, _ key: String?, _ message: String) {
+            let dotted = [section, key].compactMap { $0 }.joined(separator: ".")
+            problems.append(Problem(file: file, line: Self.line(of: key, in: section, lines), key: dotted.isEmpty ? nil : dotted, message: message))
+        }
+
+        var c = self
+        for section in table.keys {
+            guard let allowed = Self.keys[section] else {
+                problem(nil, section, "unknown section or key; known sections are [daemon] and [clinic]")
+                continue
+            }
+            guard let body = table[section]?.table else {
+                problem(nil, section, "must be a [\(section)] section")
+                continue
+            }
+            for key in body.keys where !allowed.contains(key) {
+                problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
+            }
+        }
+
+        func string(_ section: String, _ key: String) -> String? {
+            guard let value = table[section]?.table?[key] else { return nil }
+            guard let s = value.string else {
+                problem(section, key, "must be a string")
+                return nil
+            }
+            return s
+        }
+        func strings(_ section: String, _ key: String) -> [String]? {
+            guard let value = table[section]?.table?[key] else { return nil }
+            guard let array = value.array else {
+                problem(section, key, "must be a list of strings")
+                return nil
+            }
+            var out: [String] = []
+            for element in array {
+                guard let s = element.string else {
+                    problem(section, key, "must be a list of strings")
+                    return nil
+                }
+                out.append(s)
+            }
+            return out
+        }
+
+        if let s = string("daemon", "socket") {
+            if s.hasPrefix("/") { c.socketPath = s } else { problem("daemon", "socket", "must be an absolute path") }
+        }
+        if let s = string("daemon", "database") {
+            if s.hasPrefix("/") { c.databasePath = s } else { problem("daemon", "database", "must be an absolute path") }
+        }
+        if let s = string("daemon", "log-level") {
+            if let level = Logger.Level(rawValue: s) {
+                c.logLevel = level
+            } else {
+                problem("daemon", "log-level", "'\(s)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let s = string("clinic", "name") { c.clinicName = s }
+        if let s = string("clinic", "time-zone") {
+            if let zone = Self.timeZone(named: s) {
+                c.timeZone = zone
+            } else {
+                problem("clinic", "time-zone", "'\(s)' is not an IANA time zone (e.g. America/New_York)")
+            }
+        }
+        if let days = strings("clinic", "days") {
+            let parsed = days.map { ($0, Weekday(name: $0)) }
+            if let bad = parsed.first(where: { $0.1 == nil }) {
+                problem("clinic", "days", "'\(bad.0)' is not a weekday (mon, tue, ...)")
+            } else if days.isEmpty {
+                problem("clinic", "days", "the clinic must open on at least one day")
+            } else {
+                c.clinicDays = Set(parsed.compactMap(\.1))
+            }
+        }
+        if let dates = strings("clinic", "holidays") {
+            if let bad = dates.first(where: { CivilDate($0) == nil }) {
+                problem("clinic", "holidays", "'\(bad)' is not a date (YYYY-MM-DD)")
+            } else {
+                c.holidays = Set(dates.compactMap { CivilDate($0) })
+            }
+        }
+        if let s = string("clinic", "session-time") {
+            if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
+        }
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+        return c
+    }
+
+    /// Reads `path` over `self`. A missing file is an error only when `required`.
+    public func applying(file path: String, required: Bool) throws(Invalid) -> Configuration {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required {
+                throw Invalid(problems: [Problem(file: path, line: nil, key: nil, message: "no such file")])
+            }
+            return self
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(problems: [Problem(file: path, line: nil, key: nil, message: "cannot be read")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Invalid(problems: [Problem(file: path, line: nil, key: nil, message: "is not UTF-8 text")])
+        }
+        return try applying(toml: text, file: path)
+    }
+
+    /// Only real IANA names: Foundation also accepts abbreviations ("EST")
+    /// and offsets, which do not follow daylight saving.
+    static func timeZone(named name: String) -> TimeZone? {
+        guard TimeZone.knownTimeZoneIdentifiers.contains(name) || name == "UTC" else { return nil }
+        return TimeZone(identifier: name)
+    }
+
+    /// The line that sets `key` in `[section]`, or the section's header line.
+    static func line(of key: String?, in section: String?, _ lines: [Substring]) -> Int? {
+        var current: String?
+        var sectionLine: Int?
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                if current == section || (section == nil && current == key) { sectionLine = index + 1 }
+                if section == nil, current == key { return index + 1 }
+                continue
+            }
+            guard current == section, let key else { continue }
+            let name = line.split(separator: "=", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces)
+            if name == key || name == "\"\(key)\"" { return index + 1 }
+        }
+        return sectionLine
+    }
+
+    /// The resolved settings, as `--check-config` prints them: valid TOML.
+    public var rendered: String {
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let days = Weekday.allCases.filter(clinicDays.contains).map { quoted($0.rawValue) }.joined(separator: ", ")
+        let holidayList = holidays.sorted().map { quoted($0.description) }.joined(separator: ", ")
+        return """
+            [daemon]
+            socket = \(quoted(socketPath))
+            database = \(quoted(databasePath))
+            log-level = \(quoted(logLevel.rawValue))
+
+            [clinic]
+            name = \(quoted(clinicName))
+            time-zone = \(quoted(timeZone.identifier))
+            days = [\(days)]
+            holidays = [\(holidayList)]
+            session-time = \(quoted(sessionTime.description))
+
+            """
+    }
+}

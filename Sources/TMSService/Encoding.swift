@@ -1,0 +1,199 @@
+import Foundation
+import TMSCore
+import TMSStore
+import Varlink
+
+/// Records as the IDL's types. Optional fields are left out when empty.
+enum Encode {
+    static func optional<T>(_ value: T?, _ f: (T) -> JSON) -> JSON { value.map(f) ?? .null }
+
+    static func object(_ pairs: [(String, JSON)]) -> JSON {
+        var members: [String: JSON] = [:]
+        for (key, value) in pairs where value != .null { members[key] = value }
+        return .object(members)
+    }
+
+    static func patient(_ p: PatientRecord) -> JSON {
+        object([
+            ("id", .int(p.id)), ("mrn", .string(p.mrn)), ("familyName", .string(p.familyName)),
+            ("givenName", .string(p.givenName)), ("birthDate", .string(p.birthDate.description)),
+            ("createdAt", .string(Timestamp.format(p.createdAt))),
+        ])
+    }
+
+    static func phase(_ phase: CoursePhase) -> JSON {
+        switch phase {
+        case .daily(let name, let days):
+            object([("name", .string(name)), ("rhythm", "daily"), ("days", .int(days))])
+        case .weekly(let name, let perWeek, let weeks):
+            object([
+                ("name", .string(name)), ("rhythm", "weekly"), ("days", .int(perWeek * weeks)),
+                ("perWeek", .int(perWeek)), ("weeks", .int(weeks)),
+            ])
+        }
+    }
+
+    static func treatmentProtocol(_ p: TreatmentProtocol) -> JSON {
+        object([
+            ("id", .string(p.id)), ("name", .string(p.name)), ("indication", .string(p.indication)),
+            ("coil", .string(p.coil)), ("target", .string(p.target)), ("source", .string(p.source)),
+            ("frequencyHz", .double(p.frequencyHz)), ("burstFrequencyHz", optional(p.burstFrequencyHz, JSON.double)),
+            ("pulsesPerBurst", optional(p.pulsesPerBurst, JSON.int)), ("intensityPercentMT", .double(p.intensityPercentMT)),
+            ("pulsesPerTrain", .int(p.pulsesPerTrain)), ("trainDurationSeconds", .double(p.trainDurationSeconds)),
+            ("interTrainIntervalSeconds", .double(p.interTrainIntervalSeconds)), ("trains", .int(p.trains)),
+            ("pulsesPerSession", .int(p.pulsesPerSession)), ("sessionSeconds", .double(p.sessionSeconds)),
+            ("sessionsPerDay", .int(p.sessionsPerDay)), ("minimumIntervalMinutes", .int(p.minimumIntervalMinutes)),
+            ("totalSessions", .int(p.totalSessions)), ("phases", .array(p.phases.map(phase))),
+        ])
+    }
+
+    static func target(_ t: TargetSite) -> JSON {
+        object([
+            ("method", .string(t.method.rawValue)), ("label", .string(t.label)), ("x", optional(t.x, JSON.double)),
+            ("y", optional(t.y, JSON.double)), ("z", optional(t.z, JSON.double)),
+            ("coordinateSystem", optional(t.coordinateSystem, JSON.string)),
+        ])
+    }
+
+    static func course(_ c: CourseRecord) -> JSON {
+        object([
+            ("id", .int(c.id)), ("patientId", .int(c.patientId)), ("protocolId", .string(c.protocolId)),
+            ("protocolName", .string(c.protocolName)), ("status", .string(c.status.rawValue)),
+            ("statusReason", optional(c.statusReason, JSON.string)), ("startDate", .string(c.startDate.description)),
+            ("sessionTime", .string(c.sessionTime.description)), ("timeZone", .string(c.timeZone)),
+            ("prescriber", .string(c.prescriber)), ("target", target(c.target)),
+            ("intensityPercentMT", .double(c.dose.intensityPercentMT)), ("frequencyHz", .double(c.dose.frequencyHz)),
+            ("pulsesPerTrain", .int(c.dose.pulsesPerTrain)), ("trainDurationSeconds", .double(c.dose.trainDurationSeconds)),
+            ("interTrainIntervalSeconds", .double(c.dose.interTrainIntervalSeconds)), ("trains", .int(c.dose.trains)),
+            ("pulsesPerSession", .int(c.dose.pulsesPerSession)), ("sessionsPerDay", .int(c.sessionsPerDay)),
+            ("totalSessions", .int(c.totalSessions)), ("phases", .array(c.phases.map(phase))),
+            ("createdAt", .string(Timestamp.format(c.createdAt))),
+        ])
+    }
+
+    static func progress(_ p: CourseProgress) -> JSON {
+        object([
+            ("total", .int(p.total)), ("done", .int(p.done)), ("missed", .int(p.missed)), ("aborted", .int(p.aborted)),
+            ("remaining", .int(p.remaining)), ("nextSessionId", optional(p.next?.id, JSON.int)),
+            ("nextDate", optional(p.next?.date.description, JSON.string)),
+            ("nextTime", optional(p.next?.time.description, JSON.string)),
+        ])
+    }
+
+    static func delivery(_ d: Delivery) -> JSON {
+        object([
+            ("motorThreshold", .double(d.motorThreshold)), ("intensityPercentMT", .double(d.intensityPercentMT)),
+            ("outputPercent", .double((d.outputPercent * 100).rounded() / 100)), ("frequencyHz", .double(d.frequencyHz)),
+            ("pulsesPerTrain", .int(d.pulsesPerTrain)), ("trainDurationSeconds", .double(d.trainDurationSeconds)),
+            ("interTrainIntervalSeconds", .double(d.interTrainIntervalSeconds)), ("trains", .int(d.trains)),
+            ("pulsesDelivered", .int(d.pulsesDelivered)), ("coil", .string(d.coil)), ("target", .string(d.target)),
+            ("notes", .string(d.notes)),
+        ])
+    }
+
+    static func session(_ s: SessionRecord) -> JSON {
+        object([
+            ("id", .int(s.id)), ("courseId", .int(s.courseId)), ("patientId", .int(s.patientId)), ("number", .int(s.number)),
+            ("total", .int(s.total)), ("phase", .string(s.phase)), ("date", .string(s.date.description)),
+            ("time", .string(s.time.description)), ("scheduledAt", .string(Timestamp.format(s.scheduledAt))),
+            ("status", .string(s.status.rawValue)), ("startedAt", optional(s.startedAt) { .string(Timestamp.format($0)) }),
+            ("finishedAt", optional(s.finishedAt) { .string(Timestamp.format($0)) }),
+            ("delivery", optional(s.delivery, delivery)), ("pulsesDelivered", optional(s.pulsesDelivered, JSON.int)),
+            ("reason", optional(s.reason, JSON.string)), ("replaces", optional(s.replaces, JSON.int)),
+            ("replacedBy", optional(s.replacedBy, JSON.int)),
+        ])
+    }
+
+    static func audit(_ a: AuditRecord) -> JSON {
+        object([
+            ("id", .int(a.id)), ("at", .string(Timestamp.format(a.at))), ("uid", .int(a.uid)), ("user", .string(a.user)),
+            ("pid", .int(a.pid)), ("method", .string(a.method)), ("patientId", optional(a.patientId, JSON.int)),
+            ("courseId", optional(a.courseId, JSON.int)), ("sessionId", optional(a.sessionId, JSON.int)),
+            ("summary", .string(a.summary)),
+        ])
+    }
+
+    static func error(_ e: ClinicError) -> VarlinkError {
+        var parameters: [String: JSON] = ["message": .string(e.message)]
+        for (key, value) in e.parameters {
+            switch value {
+            case .string(let s): parameters[key] = .string(s)
+            case .int(let i): parameters[key] = .int(i)
+            case .double(let d): parameters[key] = .double(d)
+            }
+        }
+        return VarlinkError("\(ClinicService.interfaceName).\(e.code.rawValue)", parameters)
+    }
+}
+
+/// Reads a call's parameters. The dispatcher has already checked them against
+/// the IDL, so types are right; ranges and formats are checked here.
+struct Parameters {
+    let values: [String: JSON]
+
+    init(_ values: [String: JSON]) { self.values = values }
+
+    func string(_ key: String) throws(VarlinkError) -> String {
+        guard case .string(let s)? = values[key] else { throw .invalidParameter(key) }
+        return s
+    }
+    func optionalString(_ key: String) throws(VarlinkError) -> String? {
+        switch values[key] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        default: throw .invalidParameter(key)
+        }
+    }
+    func int(_ key: String) throws(VarlinkError) -> Int {
+        guard case .int(let i)? = values[key] else { throw .invalidParameter(key) }
+        return i
+    }
+    func optionalInt(_ key: String) throws(VarlinkError) -> Int? {
+        switch values[key] {
+        case nil, .null?: return nil
+        case .int(let i)?: return i
+        default: throw .invalidParameter(key)
+        }
+    }
+    func double(_ key: String) throws(VarlinkError) -> Double {
+        switch values[key] {
+        case .int(let i)?: return Double(i)
+        case .double(let d)?: return d
+        default: throw .invalidParameter(key)
+        }
+    }
+    func optionalDouble(_ key: String) throws(VarlinkError) -> Double? {
+        switch values[key] {
+        case nil, .null?: return nil
+        default: return try double(key)
+        }
+    }
+    func object(_ key: String) throws(VarlinkError) -> Parameters {
+        guard case .object(let o)? = values[key] else { throw .invalidParameter(key) }
+        return Parameters(o)
+    }
+
+    /// A required, non-blank text field.
+    func text(_ key: String, max: Int = 200) throws(ClinicError) -> String {
+        let value = ((try? string(key)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if value.isEmpty { throw .invalidValue(key, "must not be empty") }
+        if value.count > max { throw .invalidValue(key, "must be at most \(max) characters") }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw .invalidValue(key, "must not contain control characters")
+        }
+        return value
+    }
+
+    func date(_ key: String) throws(ClinicError) -> CivilDate {
+        let raw = (try? string(key)) ?? ""
+        guard let date = CivilDate(raw) else { throw .invalidDate(key, raw) }
+        return date
+    }
+
+    /// An id: positive, and small enough to be one of ours.
+    func id(_ key: String) throws(VarlinkError) -> Int {
+        let value = try int(key)
+        guard value > 0 else { throw .invalidParameter(key) }
+        return value
+    }
+}

@@ -1,0 +1,80 @@
+public import Logging
+public import NIOCore
+public import ServiceLifecycle
+public import Varlink
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The socket server as a lifecycle service: it listens once `run()` starts,
+/// reports readiness, and on graceful shutdown stops accepting and lets every
+/// running call finish before it returns.
+public struct VarlinkListener: Service {
+    public let endpoint: VarlinkServer.Endpoint
+    public let dispatcher: VarlinkDispatcher
+    public let group: any EventLoopGroup
+    public let logger: Logger
+    public let onReady: @Sendable () -> Void
+
+    public init(endpoint: VarlinkServer.Endpoint, dispatcher: VarlinkDispatcher, group: any EventLoopGroup,
+                logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+        self.endpoint = endpoint
+        self.dispatcher = dispatcher
+        self.group = group
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        if case .path(let path) = endpoint { try Self.checkDirectory(of: path) }
+        let logger = self.logger
+        let server = try await VarlinkServer.start(endpoint, dispatcher: dispatcher, group: group) { event in
+            switch event {
+            case .protocolViolation(let peer, let reason):
+                logger.warning("closed a connection that broke the protocol", metadata: [
+                    "tmsd_reason": "\(reason)", "tmsd_peer_uid": "\(peer.map { String($0.uid) } ?? "?")",
+                ])
+            case .connectionError(let description):
+                logger.notice("connection error", metadata: ["tmsd_error": "\(description)"])
+            }
+        }
+        logger.info("listening", metadata: ["tmsd_socket": "\(Self.describe(endpoint))"])
+        onReady()
+        // Until shutdown is asked for (or the task is cancelled).
+        try? await gracefulShutdown()
+        logger.info("stopping: no new connections; finishing running calls")
+        await server.shutdown()
+        if case .path(let path) = endpoint { unlink(path) }
+    }
+
+    static func describe(_ endpoint: VarlinkServer.Endpoint) -> String {
+        switch endpoint {
+        case .path(let path): path
+        case .fileDescriptor(let fd): "fd \(fd) from systemd"
+        }
+    }
+
+    /// The socket's directory must exist and be closed to others: its
+    /// permissions, not the socket's, decide who may connect.
+    public static func checkDirectory(of socketPath: String) throws {
+        let directory = (socketPath as NSString).deletingLastPathComponent
+        var info = stat()
+        guard stat(directory.isEmpty ? "." : directory, &info) == 0 else {
+            throw StartupError("The socket directory \(directory) does not exist: \(String(cString: strerror(errno))).")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(directory) is not a directory.") }
+        if info.st_mode & 0o007 != 0 {
+            throw StartupError(
+                "The socket directory \(directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                    + "make it reachable only by tmsd's user and group (chmod o-rwx).")
+        }
+    }
+}
+
+/// A reason tmsd cannot start, as one sentence.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
