@@ -1,0 +1,40 @@
+/// Aligned text tables and number formatting for people.
+enum Format {
+    /// Columns padded to their widest cell; numeric-looking columns align right.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "" }
+        let widths = header.indices.map { i in max(header[i].count, rows.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0) }
+        let numeric = header.indices.map { i in
+            rows.allSatisfy { row in
+                let cell = i < row.count ? row[i] : ""
+                return cell.isEmpty || cell.allSatisfy { $0.isNumber || $0 == "." || $0 == "/" || $0 == "-" || $0 == "%" }
+            } && rows.contains { i < $0.count && !$0[i].isEmpty && $0[i].first!.isNumber }
+        }
+        func line(_ cells: [String]) -> String {
+            var out = ""
+            for i in header.indices {
+                let cell = i < cells.count ? cells[i] : ""
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                let last = i == header.count - 1
+                out += numeric[i] ? pad + cell : (last ? cell : cell + pad)
+                if !last { out += "  " }
+            }
+            return out
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    /// `key: value` lines with the keys aligned.
+    static func fields(_ pairs: [(String, String)]) -> String {
+        let width = pairs.map(\.0.count).max() ?? 0
+        return pairs.map { key, value in
+            key + ":" + String(repeating: " ", count: width - key.count + 1) + value
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// 120.0 as "120", 4.5 as "4.5".
+    static func number(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        return String((d * 1000).rounded() / 1000)
+    }
+}
