@@ -2,7 +2,7 @@
 //
 // tmsd: the treatment-course service of a TMS clinic, and tmsctl, its CLI.
 // Dependencies point one way (see ../shared/design/ARCHITECTURE.md):
-//   executables -> TMSService -> (TMSStore, Varlink) -> TMSCore
+//   executables -> TMSService -> (TMSStore, Varlink, Systemd) -> TMSCore
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -40,6 +40,12 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // libsystemd (Debian: libsystemd-dev): sd-daemon and sd-journal.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // systemd integration: notify, watchdog, socket activation, journal.
+        .target(name: "Systemd", dependencies: ["CSystemd"], swiftSettings: strict),
+
         // SQLite through GRDB: schema, migrations, one method per transaction.
         .target(
             name: "TMSStore",
@@ -51,7 +57,7 @@ let package = Package(
         .target(
             name: "TMSService",
             dependencies: [
-                "TMSCore", "TMSStore", "Varlink",
+                "TMSCore", "TMSStore", "Varlink", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,15 +83,6 @@ let package = Package(
                 "TMSCore", "Varlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "tmsbench",
-            dependencies: [
-                "TMSService", "Varlink",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            path: "Sources/tmsbench",
             swiftSettings: strict
         ),
 

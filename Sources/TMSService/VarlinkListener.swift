@@ -17,14 +17,16 @@ public struct VarlinkListener: Service {
     public let group: any EventLoopGroup
     public let logger: Logger
     public let onReady: @Sendable () -> Void
+    public let onStopping: @Sendable () -> Void
 
     public init(endpoint: VarlinkServer.Endpoint, dispatcher: VarlinkDispatcher, group: any EventLoopGroup,
-                logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+                logger: Logger, onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
         self.endpoint = endpoint
         self.dispatcher = dispatcher
         self.group = group
         self.logger = logger
         self.onReady = onReady
+        self.onStopping = onStopping
     }
 
     public func run() async throws {
@@ -44,6 +46,7 @@ public struct VarlinkListener: Service {
         onReady()
         // Until shutdown is asked for (or the task is cancelled).
         try? await gracefulShutdown()
+        onStopping()
         logger.info("stopping: no new connections; finishing running calls")
         await server.shutdown()
         if case .path(let path) = endpoint { unlink(path) }

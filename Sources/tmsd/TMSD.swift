@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import Systemd
 import TMSService
 import TMSStore
 import Varlink
@@ -80,9 +81,10 @@ struct TMSD: AsyncParsableCommand {
                 info: VarlinkServiceInfo(vendor: "tmsd", product: "tmsd", version: tmsdVersion, url: "https://github.com/tmsd/tmsd"),
                 interfaces: [ClinicService.interface], handler: service)
             umask(0o007)
+            let notifier = Notifier()
             let listener = VarlinkListener(
                 endpoint: .path(settings.socketPath), dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton,
-                logger: logger)
+                logger: logger, onReady: { notifier.ready(status: "serving") }, onStopping: { notifier.stopping() })
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: listener)],
