@@ -11,7 +11,10 @@ public enum Timestamp {
     }
 
     public static func parse(_ text: String) -> Date? {
-        guard text.count == 20, text.hasSuffix("Z"), let date = CivilDate(text.prefix(10)) else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 20, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "Z"),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let date = CivilDate(text.prefix(10)) else { return nil }
         let time = text.dropFirst(11).dropLast()
         let parts = time.split(separator: ":")
         guard parts.count == 3, let h = Int(parts[0]), let m = Int(parts[1]), let s = Int(parts[2]),

@@ -222,7 +222,7 @@ public struct ClinicService: VarlinkHandler {
         } catch {
             throw ClinicError.invalidValue("sessionTime", "the day's sessions at \(treatment.minimumIntervalMinutes)-minute intervals would run past midnight")
         }
-        let course = try store.createCourse(new, plan: plan, timeZone: config.timeZone.identifier, audit: audit)
+        let course = try store.createCourse(new, plan: plan, timeZone: config.timeZoneName, audit: audit)
         log("course prescribed", audit, ["tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(plan.count)"])
         let (_, progress, sessions) = try store.courseDetail(id: course.id)
         return [

@@ -15,8 +15,10 @@ public struct Configuration: Sendable, Equatable {
 
     /// The clinic's name, for reports.
     public var clinicName = "TMS clinic"
-    /// The clinic's IANA time zone: every date and wall-clock time is read in it.
-    public var timeZone = TimeZone(identifier: "UTC")!
+    /// The clinic's IANA time zone, as configured: every date and wall-clock
+    /// time is read in it. (Foundation reports "UTC" as "GMT"; the name is kept.)
+    public var timeZoneName = TimeZone.current.identifier
+    public var timeZone: TimeZone { TimeZone(identifier: timeZoneName) ?? TimeZone(secondsFromGMT: 0)! }
     public var clinicDays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday]
     public var holidays: Set<CivilDate> = []
     /// When a course's daily session is booked unless the prescriber says otherwise.
@@ -130,8 +132,8 @@ public struct Configuration: Sendable, Equatable {
         }
         if let s = string("clinic", "name") { c.clinicName = s }
         if let s = string("clinic", "time-zone") {
-            if let zone = Self.timeZone(named: s) {
-                c.timeZone = zone
+            if Self.timeZone(named: s) != nil {
+                c.timeZoneName = s
             } else {
                 problem("clinic", "time-zone", "'\(s)' is not an IANA time zone (e.g. America/New_York)")
             }
@@ -216,7 +218,7 @@ public struct Configuration: Sendable, Equatable {
 
             [clinic]
             name = \(quoted(clinicName))
-            time-zone = \(quoted(timeZone.identifier))
+            time-zone = \(quoted(timeZoneName))
             days = [\(days)]
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
