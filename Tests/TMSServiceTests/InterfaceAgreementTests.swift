@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TMSCore
+@testable import TMSService
+import TMSStore
+import Varlink
+import Logging
+
+/// The IDL and the handlers must agree: every method answers, every error the
+/// domain can raise is declared with the fields it sends.
+@Suite struct InterfaceAgreementTests {
+    let interface = ClinicService.interface
+
+    @Test func theIDLParses() {
+        #expect(interface.name == "io.tmsd.Clinic")
+        #expect(Set(interface.methods.keys) == [
+            "AddPatient", "ListPatients", "GetPatient", "ListProtocols", "GetProtocol", "CreateCourse", "GetCourse",
+            "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
+            "AbortSession", "MissSession", "ListAudit",
+        ])
+    }
+
+    @Test(arguments: ClinicError.Code.allCases)
+    func everyDomainErrorIsDeclared(_ code: ClinicError.Code) throws {
+        let fields = try #require(interface.errors[code.rawValue], "error \(code.rawValue) missing from the IDL")
+        #expect(fields.contains { $0.name == "message" && $0.type == .string })
+    }
+
+    @Test func errorsSendExactlyTheirDeclaredFields() throws {
+        let samples: [ClinicError] = [
+            .patientNotFound(1), .protocolNotFound("x"), .courseNotFound(1), .sessionNotFound(1), .duplicateMRN(existing: 1),
+            .invalidDate("d", "x"), .invalidValue("p", "r"), .courseNotActive(1, status: "cancelled"),
+            .sessionAlreadyFinished(1, status: "completed"),
+        ]
+        var all = samples
+        do { try DeliveryRules.checkOutput(intensityPercentMT: 120, motorThreshold: 90) } catch { all.append(error) }
+        do { try DeliveryRules.checkPulses(2, prescribed: 1) } catch { all.append(error) }
+        #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
+        for error in all {
+            let encoded = Encode.error(error)
+            let declared = try #require(interface.errors[error.code.rawValue])
+            try interface.validate(encoded.parameters, against: declared)
+        }
+    }
+
+    @Test func everyMethodIsHandled() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmsd-svc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let service = ClinicService(
+            store: try ClinicStore(path: directory.appendingPathComponent("db.sqlite").path),
+            settings: ClinicService.Settings(Configuration()), logger: Logger(label: "test"))
+        let peer = PeerCredentials(pid: 1, uid: 0, gid: 0)
+        for method in interface.methods.values {
+            // The smallest call the IDL accepts: required fields with placeholder values.
+            var parameters: [String: JSON] = [:]
+            for field in method.input {
+                if case .maybe = field.type { continue }
+                parameters[field.name] = placeholder(field.type)
+            }
+            try interface.validate(parameters, against: method.input)
+            do {
+                let reply = try await service.handle(
+                    VarlinkCall(method: "io.tmsd.Clinic.\(method.name)", parameters: parameters), method: method, peer: peer)
+                // A reply carries the declared output fields with their types.
+                try interface.validate(reply, against: method.output)
+            } catch let error as VarlinkError {
+                #expect(error.name != "org.varlink.service.MethodNotImplemented", "\(method.name) is not handled")
+                #expect(error.name.hasPrefix("io.tmsd.Clinic."), "\(method.name): \(error)")
+                let declared = try #require(interface.errors[String(error.name.split(separator: ".").last!)])
+                try interface.validate(error.parameters, against: declared)
+            }
+        }
+    }
+
+    func placeholder(_ type: VarlinkType) -> JSON {
+        switch type {
+        case .bool: return false
+        case .int: return 1
+        case .float: return 1.0
+        case .string: return "x"
+        case .object: return [:]
+        case .maybe: return nil
+        case .array: return []
+        case .map: return [:]
+        case .enumeration(let cases): return .string(cases[0])
+        case .named(let name): return placeholder(interface.types[name]!)
+        case .structure(let fields):
+            var o: [String: JSON] = [:]
+            for f in fields {
+                if case .maybe = f.type { continue }
+                o[f.name] = placeholder(f.type)
+            }
+            return .object(o)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+import TMSCore
+@testable import TMSStore
+
+/// Each test opens a real SQLite file in its own temporary directory,
+/// through the real migrations.
+struct TemporaryStore {
+    let directory: URL
+    let store: ClinicStore
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmsd-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try ClinicStore(path: directory.appendingPathComponent("tmsd.sqlite").path)
+    }
+
+    func reopen() throws -> ClinicStore { try ClinicStore(path: store.path) }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite struct ClinicStoreTests {
+    let utc = ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!)
+    let t0 = Date(timeIntervalSince1970: 1_796_212_800)  // 2026-12-02T12:00:00Z, a Wednesday
+
+    func audit(_ method: String, at: Date? = nil) -> AuditContext {
+        AuditContext(uid: 1000, user: "tech", pid: 42, method: "io.tmsd.Clinic.\(method)", at: at ?? t0)
+    }
+
+    func course(_ store: ClinicStore, protocol id: String = "10hz-ldlpfc", calendar: ClinicCalendar? = nil) throws -> CourseRecord {
+        let patient = try store.addPatient(
+            NewPatient(mrn: "MRN-\(UUID().uuidString.prefix(8))", familyName: "Doe", givenName: "Jane", birthDate: CivilDate("1980-02-03")!),
+            audit: audit("AddPatient"))
+        let treatment = ProtocolLibrary.find(id)!
+        let start = CivilDate("2026-12-02")!
+        let plan = try ScheduleGenerator(calendar: calendar ?? utc, treatment: treatment)
+            .plan(PhaseDemand.course(treatment), from: start, at: LocalTime("09:00")!)
+        return try store.createCourse(
+            NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: LocalTime("09:00")!,
+                      prescriber: "Dr. A", target: TargetSite(method: .beamF3, label: "left DLPFC"),
+                      dose: PrescribedDose(protocol: treatment)),
+            plan: plan, timeZone: "UTC", audit: audit("CreateCourse"))
+    }
+
+    func delivery(pulses: Int = 3000, mt: Double = 55) -> Delivery {
+        Delivery(motorThreshold: mt, intensityPercentMT: 120, frequencyHz: 10, pulsesPerTrain: 40, trainDurationSeconds: 4,
+                 interTrainIntervalSeconds: 26, trains: 75, pulsesDelivered: pulses, coil: "figure-8", target: "left DLPFC")
+    }
+
+    @Test func opensWithFullSynchronousWALAndMigrations() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        #expect(try t.store.synchronousMode() == 2)  // FULL, not GRDB's NORMAL
+        #expect(try t.store.appliedMigrations() == ["2026-11-30 patients, courses, sessions, audit"])
+        // Reopening runs no migration twice and keeps FULL.
+        let again = try t.reopen()
+        #expect(try again.synchronousMode() == 2)
+        #expect(FileManager.default.fileExists(atPath: t.store.path + "-wal"))
+    }
+
+    @Test func duplicateMRNIsRefusedAndChangesNothing() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let new = NewPatient(mrn: "M-1", familyName: "Doe", givenName: "Jane", birthDate: CivilDate("1980-02-03")!)
+        let first = try t.store.addPatient(new, audit: audit("AddPatient"))
+        #expect(throws: ClinicError.duplicateMRN(existing: first.id)) { try t.store.addPatient(new, audit: self.audit("AddPatient")) }
+        #expect(try t.store.patients().count == 1)
+        #expect(try t.store.audit().count == 1)  // the refusal wrote no audit row
+    }
+
+    @Test func aCourseBooksItsCalendarAndAuditsIt() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let (stored, progress, sessions) = try t.store.courseDetail(id: c.id)
+        #expect(stored.totalSessions == 36 && sessions.count == 36)
+        #expect(sessions.map(\.number) == Array(1...36))
+        #expect(progress.remaining == 36 && progress.done == 0 && progress.next?.number == 1)
+        #expect(stored.phases == ProtocolLibrary.find("10hz-ldlpfc")!.phases)
+        let entries = try t.store.audit(courseId: c.id)
+        #expect(entries.count == 1 && entries[0].method == "io.tmsd.Clinic.CreateCourse" && entries[0].user == "tech")
+        #expect(try t.store.sessions(on: CivilDate("2026-12-02")!).first?.patientName == "Doe, Jane")
+    }
+
+    @Test func completingTwiceAndUnsafeDosesAreRefused() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let first = try t.store.courseDetail(id: c.id).2[0]
+        #expect(throws: ClinicError(.intensityAboveMachineOutput, "")) {
+            try t.store.completeSession(id: first.id, delivery: self.delivery(mt: 90), audit: self.audit("CompleteSession"))
+        }
+        #expect(try t.store.session(id: first.id).status == .scheduled)  // the refusal changed nothing
+        let (done, progress) = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
+        #expect(done.status == .completed && done.delivery?.pulsesDelivered == 3000 && progress.done == 1)
+        #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
+            try t.store.completeSession(id: first.id, delivery: self.delivery(), audit: self.audit("CompleteSession"))
+        }
+        #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
+            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 10, reason: "x"), calendar: self.utc,
+                                 today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
+        }
+        #expect(throws: ClinicError(.sessionNotFound, "")) { try t.store.startSession(id: 9999, audit: self.audit("StartSession")) }
+    }
+
+    @Test func aMissedSessionIsRebookedAndTheCourseKeepsItsCount() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let sessions = try t.store.courseDetail(id: c.id).2
+        let missed = sessions[1]  // Thursday 2026-12-03
+        let result = try t.store.endShort(
+            id: missed.id, .missed(reason: "unwell"), calendar: utc, today: CivilDate("2026-12-03")!, audit: audit("MissSession"))
+        #expect(result.session.status == .missed && result.session.replacedBy == result.replacement.id)
+        #expect(result.replacement.date == CivilDate("2026-12-04"))  // next clinic day, a Friday
+        #expect(result.replacement.number == 2 && result.replacement.replaces == missed.id)
+        let after = try t.store.courseDetail(id: c.id)
+        let counting = after.2.filter { $0.status != .missed }
+        #expect(counting.count == 36 && after.1.remaining == 36 && after.1.missed == 1)
+        #expect(counting.map(\.number) == Array(1...36))
+        #expect(Set(counting.map(\.date)).count == 36)  // one a day
+        #expect(counting.filter { $0.phase == "taper 1" }.count == 3)
+        #expect(counting.filter { $0.phase == "taper 2" }.count == 2)
+        #expect(counting.filter { $0.phase == "taper 3" }.count == 1)
+        #expect(counting.allSatisfy { utc.isClinicDay($0.date) })
+        #expect(try t.store.audit(courseId: c.id).first?.method == "io.tmsd.Clinic.MissSession")
+    }
+
+    @Test func anAbortedSessionKeepsItsPulsesAndIsRebooked() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let first = try t.store.courseDetail(id: c.id).2[0]
+        #expect(throws: ClinicError(.pulsesAbovePrescription, "")) {
+            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 3001, reason: "x"), calendar: self.utc,
+                                 today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
+        }
+        let result = try t.store.endShort(
+            id: first.id, .aborted(pulsesDelivered: 1200, reason: "headache"), calendar: utc,
+            today: CivilDate("2026-12-02")!, audit: audit("AbortSession"))
+        #expect(result.session.status == .aborted && result.session.pulsesDelivered == 1200)
+        #expect(result.progress.aborted == 1 && result.progress.remaining == 36)
+    }
+
+    @Test func aCancelledCourseRefusesSessionChanges() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let first = try t.store.courseDetail(id: c.id).2[0]
+        _ = try t.store.cancelCourse(id: c.id, reason: "patient moved", audit: audit("CancelCourse"))
+        #expect(throws: ClinicError(.courseNotActive, "")) { try t.store.startSession(id: first.id, audit: self.audit("StartSession")) }
+        #expect(throws: ClinicError(.courseNotActive, "")) {
+            try t.store.cancelCourse(id: c.id, reason: "again", audit: self.audit("CancelCourse"))
+        }
+        #expect(try t.store.progress(courseId: c.id).remaining == 0)
+    }
+
+    @Test func theLastSessionCompletesTheCourse() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store, protocol: "accelerated-itbs")
+        var delivery = self.delivery(pulses: 1800)
+        delivery.intensityPercentMT = 90
+        delivery.pulsesPerTrain = 30
+        delivery.trains = 60
+        for session in try t.store.courseDetail(id: c.id).2 {
+            _ = try t.store.completeSession(id: session.id, delivery: delivery, audit: audit("CompleteSession"))
+        }
+        let (stored, progress, _) = try t.store.courseDetail(id: c.id)
+        #expect(stored.status == .completed && progress.done == 50 && progress.remaining == 0)
+    }
+
+    @Test func recordsSurviveReopening() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let c = try course(t.store)
+        let first = try t.store.courseDetail(id: c.id).2[0]
+        _ = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
+        let reopened = try t.reopen()
+        #expect(try reopened.session(id: first.id).delivery?.motorThreshold == 55)
+        #expect(try reopened.audit().count == 3)
+    }
+}
