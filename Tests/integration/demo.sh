@@ -1,0 +1,62 @@
+#!/bin/sh
+# A clinic day, from a fresh state directory: start tmsd, register a patient,
+# prescribe a 10 Hz course, print its calendar, start and complete today's
+# session, show the course's progress and the audit trail, stop tmsd.
+# Used by `make demo`, and run by the integration tests.
+set -eu
+: "${TMSD:?path to tmsd}" "${TMSCTL:?path to tmsctl}" "${STATE:?state directory}"
+CONFIG="${CONFIG:-$(dirname "$0")/../../config/demo.conf}"
+
+rm -rf "$STATE"
+mkdir -p -m 0750 "$STATE"
+export TMSD_SOCKET="$STATE/tmsd.sock"
+
+step() { printf '\n==> %s\n' "$*"; }
+tmsctl() { echo "\$ tmsctl $*"; "$TMSCTL" "$@"; }
+
+step "start tmsd on $STATE (log: $STATE/tmsd.log)"
+"$TMSD" --config "$CONFIG" --socket "$TMSD_SOCKET" --database "$STATE/tmsd.sqlite" 2>"$STATE/tmsd.log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true' EXIT
+# Wait (at most 10 s) until it answers.
+i=0
+until "$TMSCTL" patient list >/dev/null 2>&1; do
+  i=$((i + 1))
+  if [ $i -gt 200 ] || ! kill -0 $pid 2>/dev/null; then echo "tmsd did not start:"; cat "$STATE/tmsd.log"; exit 1; fi
+  sleep 0.05
+done
+echo "tmsd is serving (pid $pid)"
+
+step "register a patient"
+tmsctl patient add --mrn DEMO-0001 --family-name Rivera --given-name Ana --birth-date 1979-04-12
+
+step "the protocol: 10 Hz left DLPFC"
+tmsctl protocol show 10hz-ldlpfc
+
+today=$(date -u +%F)
+step "prescribe a course starting today ($today)"
+tmsctl course create --patient 1 --protocol 10hz-ldlpfc --start "$today" --prescriber "Dr. Okafor" \
+  --target-method beam_f3 --target-label "left DLPFC"
+
+step "the course's calendar"
+tmsctl course show 1
+
+step "today's sessions"
+tmsctl session list
+session=$("$TMSCTL" session list --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["sessions"][0]["session"]["id"])')
+
+step "start and complete today's session ($session)"
+tmsctl session start "$session"
+tmsctl session complete "$session" --mt 52 --notes "tolerated well"
+
+step "the course's progress"
+"$TMSCTL" course show 1 | sed -n '1,11p'
+
+step "the audit trail"
+tmsctl audit
+
+step "stop tmsd"
+kill -TERM $pid
+wait $pid
+trap - EXIT
+echo "tmsd stopped (exit 0)"
