@@ -75,3 +75,12 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
             [("session", .int(session)), ("status", .string(status))])
     }
 }
+
+extension Double {
+    /// A measurement as people write it: 120, 4.2, 62.45 (two decimals at most).
+    public var clinical: String {
+        let rounded = (self * 100).rounded() / 100
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int(rounded)) }
+        return String(rounded)
+    }
+}

@@ -125,10 +125,9 @@ public enum DeliveryRules {
     public static func checkOutput(intensityPercentMT: Double, motorThreshold: Double) throws(ClinicError) {
         let output = intensityPercentMT * motorThreshold / 100
         if output > 100 {
-            let shown = (output * 10).rounded() / 10
             throw ClinicError(
                 .intensityAboveMachineOutput,
-                "\(intensityPercentMT)% of MT \(motorThreshold)% is \(shown)% of machine output, above 100%.",
+                "\(intensityPercentMT.clinical)% of MT \(motorThreshold.clinical)% is \(output.clinical)% of machine output, above 100%.",
                 [("intensityPercentMT", .double(intensityPercentMT)), ("motorThreshold", .double(motorThreshold)),
                  ("outputPercent", .double(output))])
         }

@@ -305,7 +305,7 @@ public struct ClinicStore: Sendable {
             }
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
-                summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT)% of MT \(d.motorThreshold)%"
+                summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
                     + (open == 0 ? "; course \(course.id) completed" : ""))
             let sessions = try Self.sessions(db, where: "s.course_id = ?", [course.id])
             return (try Self.session(db, id), Self.progress(try Self.course(db, course.id), sessions))

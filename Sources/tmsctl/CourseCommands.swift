@@ -23,9 +23,9 @@ struct CourseCommand: ParsableCommand {
         @Option(help: "The prescribing clinician.") var prescriber: String
         @Option(help: "How the target was found (see above).") var targetMethod: String = "beam_f3"
         @Option(help: "The target site, e.g. 'left DLPFC'.") var targetLabel: String?
-        @Option(help: "Target x coordinate.") var x: Double?
-        @Option(help: "Target y coordinate.") var y: Double?
-        @Option(help: "Target z coordinate.") var z: Double?
+        @Option(parsing: .unconditional, help: "Target x coordinate (may be negative).") var x: Double?
+        @Option(parsing: .unconditional, help: "Target y coordinate.") var y: Double?
+        @Option(parsing: .unconditional, help: "Target z coordinate.") var z: Double?
         @Option(help: "Coordinate system: MNI, native, cap-cm, scalp-cm.") var coordinateSystem: String?
         @Option(help: ArgumentHelp("Intensity in % of motor threshold (default: the protocol's).", valueName: "percent"))
         var intensity: Double?
