@@ -1,0 +1,165 @@
+"""Integration harness: the built tmsd on a temporary socket and database.
+
+The daemon is started with NOTIFY_SOCKET pointing at a datagram socket of
+ours, and the harness waits for its READY=1 (with a timeout), never on a
+sleep. Every fixture stops what it started on success and on failure.
+"""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TMSD = os.environ.get("TMSD", str(ROOT / ".build/debug/tmsd"))
+TMSCTL = os.environ.get("TMSCTL", str(ROOT / ".build/debug/tmsctl"))
+PYTHON = sys.executable
+
+TEST_CONFIG = """
+[clinic]
+name = "Test clinic"
+time-zone = "UTC"
+days = ["mon", "tue", "wed", "thu", "fri"]
+holidays = ["2026-12-25", "2027-01-01"]
+session-time = "09:00"
+"""
+
+
+class Daemon:
+    """A running tmsd and what a test needs to talk to it."""
+
+    def __init__(self, directory: Path, config_text: str = TEST_CONFIG, extra_args=()):
+        self.directory = directory
+        self.socket = str(directory / "tmsd.sock")
+        self.database = str(directory / "tmsd.sqlite")
+        self.config = directory / "tmsd.conf"
+        self.config.write_text(config_text)
+        self.log = directory / "tmsd.log"
+        self.extra_args = list(extra_args)
+        self.process = None
+
+    def start(self, timeout=20.0):
+        notify_path = str(self.directory / "notify.sock")
+        if os.path.exists(notify_path):
+            os.unlink(notify_path)
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(notify_path)
+        notify.settimeout(timeout)
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        self.process = subprocess.Popen(
+            [TMSD, "--config", str(self.config), "--socket", self.socket, "--database", self.database, *self.extra_args],
+            stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"), env=env)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                notify.settimeout(max(0.01, deadline - time.monotonic()))
+                try:
+                    message = notify.recv(4096).decode()
+                except socket.timeout:
+                    raise AssertionError(f"tmsd sent no READY=1 within {timeout} s:\n{self.log.read_text()}")
+                if "READY=1" in message.split("\n"):
+                    return self
+        finally:
+            notify.close()
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("tmsd did not stop within %s s" % timeout)
+        return self.process.returncode if self.process else None
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    # Clients -----------------------------------------------------------------
+
+    def tmsctl(self, *args, check=True):
+        """Runs the built tmsctl; returns (exit status, stdout, stderr)."""
+        result = subprocess.run([TMSCTL, *args],
+                                capture_output=True, text=True, timeout=30,
+                                env=dict(os.environ, TMSD_SOCKET=self.socket))
+        if check and result.returncode != 0:
+            raise AssertionError(f"tmsctl {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    def tmsctl_json(self, *args):
+        return json.loads(self.tmsctl(*args, "--json").stdout)
+
+    def varlink_cli(self, *args):
+        """The reference client's command line: python3 -m varlink.cli."""
+        return subprocess.run([PYTHON, "-m", "varlink.cli", *args], capture_output=True, text=True, timeout=30)
+
+    def call(self, method, **parameters):
+        """One call through the reference Python client library."""
+        import varlink
+        interface, _, name = method.rpartition(".")
+        with varlink.Client(address=f"unix:{self.socket}") as client:
+            with client.open(interface, namespaced=False) as connection:
+                return getattr(connection, name)(**parameters)
+
+    def raw(self, payload: bytes, read=True, timeout=5.0):
+        """Sends bytes on a fresh connection; returns the first frame or b'' if closed."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.socket)
+        try:
+            s.sendall(payload)
+            if not read:
+                return None
+            data = b""
+            while b"\0" not in data:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk
+            return data.split(b"\0", 1)[0]
+        finally:
+            s.close()
+
+    def dump(self):
+        """Every stored row, to show a refusal changed nothing."""
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
+            return {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+                    for table in ("patient", "course", "session", "audit")}
+
+
+@pytest.fixture
+def tmp_dir():
+    with tempfile.TemporaryDirectory(prefix="tmsd-it-") as d:
+        os.chmod(d, 0o750)
+        yield Path(d)
+
+
+@pytest.fixture
+def daemon(tmp_dir):
+    d = Daemon(tmp_dir).start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def today_utc():
+    return time.strftime("%Y-%m-%d", time.gmtime())
+
+
+def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):
+    return d.tmsctl_json("patient", "add", "--mrn", mrn, "--family-name", family, "--given-name", given,
+                         "--birth-date", born)["patient"]
+
+
+def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra):
+    return d.tmsctl_json("course", "create", "--patient", str(patient_id), "--protocol", protocol,
+                         "--start", start or today_utc(), "--prescriber", "Dr. A", *extra)
