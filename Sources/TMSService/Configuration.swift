@@ -158,7 +158,7 @@ public struct Configuration: Sendable, Equatable {
         if let s = string("clinic", "session-time") {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
-        if !problems.isEmpty { throw Invalid(problems: problems) }
+        if !problems.isEmpty { throw Invalid(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
         return c
     }
 
