@@ -1,0 +1,167 @@
+"""Bad input on the socket: each frame gets an error reply or a closed
+connection, other clients are served meanwhile, and nothing stored changes."""
+import json
+import socket
+import threading
+
+import pytest
+
+from conftest import add_course, add_patient, today_utc
+
+
+def closes(daemon, payload: bytes):
+    """Sends payload; returns True when the daemon closed the connection without a reply."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(daemon.socket)
+    try:
+        try:
+            s.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            return True  # closed while we were still sending
+        data = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                return True
+            if not chunk:
+                return b"\0" not in data
+            data += chunk
+    finally:
+        s.close()
+
+
+def still_serves(daemon):
+    reply = json.loads(daemon.raw(b'{"method":"org.varlink.service.GetInfo"}\0'))
+    assert "io.tmsd.Clinic" in reply["parameters"]["interfaces"]
+    assert daemon.alive()
+
+
+@pytest.fixture
+def stocked(daemon):
+    patient = add_patient(daemon)
+    add_course(daemon, patient["id"], "itbs", today_utc())
+    return daemon
+
+
+@pytest.mark.parametrize("name,payload", [
+    ("bad JSON", b'{"method": "io.tmsd.Clinic.ListPatients",\0'),
+    ("not JSON at all", b"GET / HTTP/1.1\r\n\r\n\0"),
+    ("JSON that is not an object", b"[1, 2, 3]\0"),
+    ("an object that is not a call", b'{"hello": "world"}\0'),
+    ("a call whose parameters are not an object", b'{"method":"io.tmsd.Clinic.ListPatients","parameters":[]}\0'),
+    ("deeply nested JSON", b'{"method":"io.tmsd.Clinic.ListPatients","parameters":{"a":' + b"[" * 100000 + b"]" * 100000 + b"}}\0"),
+    ("invalid UTF-8", b'{"method":"io.tmsd.Clinic.AddPatient","parameters":{"mrn":"\xff\xfe","familyName":"a","givenName":"b","birthDate":"1980-01-01"}}\0'),
+    ("a lone surrogate escape", b'{"method":"io.tmsd.Clinic.AddPatient","parameters":{"mrn":"\\ud800","familyName":"a","givenName":"b","birthDate":"1980-01-01"}}\0'),
+    ("a frame over 1 MiB", b'{"method":"io.tmsd.Clinic.ListPatients","parameters":{"x":"' + b"a" * (1 << 20) + b'"}}\0'),
+    ("a frame over 1 MiB with no NUL", b"a" * ((1 << 20) + 4096)),
+])
+def test_protocol_violations_close_the_connection(stocked, name, payload):
+    before = stocked.dump()
+    assert closes(stocked, payload), name
+    still_serves(stocked)
+    assert stocked.dump() == before
+
+
+@pytest.mark.parametrize("call,error,parameter", [
+    ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {"id": "1"}}, "org.varlink.service.InvalidParameter", "id"),
+    ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {}}, "org.varlink.service.InvalidParameter", "id"),
+    ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {"id": 1, "extra": True}}, "org.varlink.service.InvalidParameter", "extra"),
+    ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {"id": 1.5}}, "org.varlink.service.InvalidParameter", "id"),
+    ({"method": "io.tmsd.Clinic.CompleteSession", "parameters": {"id": 1, "delivery": {"motorThreshold": "high"}}},
+     "org.varlink.service.InvalidParameter", "delivery.motorThreshold"),
+    ({"method": "io.tmsd.Clinic.CreateCourse", "parameters": {"patientId": 1, "protocolId": "itbs", "startDate": "2026-12-01",
+      "prescriber": "x", "target": {"method": "dowsing", "label": "L"}}}, "org.varlink.service.InvalidParameter", "target.method"),
+    ({"method": "io.tmsd.Clinic.Nope"}, "org.varlink.service.MethodNotFound", None),
+    ({"method": "io.tmsd.Other.GetPatient"}, "org.varlink.service.InterfaceNotFound", None),
+    ({"method": "nodots"}, "org.varlink.service.InterfaceNotFound", None),
+])
+def test_bad_calls_get_named_errors(stocked, call, error, parameter):
+    before = stocked.dump()
+    reply = json.loads(stocked.raw(json.dumps(call).encode() + b"\0"))
+    assert reply["error"] == error
+    if parameter:
+        assert reply["parameters"] == {"parameter": parameter}
+    still_serves(stocked)
+    assert stocked.dump() == before
+
+
+def test_a_half_sent_frame_holds_up_only_its_own_connection(stocked):
+    slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    slow.settimeout(10)
+    slow.connect(stocked.socket)
+    slow.sendall(b'{"method":"io.tmsd.Clinic.ListPat')
+    idle = []
+    for _ in range(50):  # and fifty clients that connect and say nothing
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(stocked.socket)
+        idle.append(s)
+    try:
+        # Meanwhile others are served, through tmsctl and through the reference client.
+        assert stocked.tmsctl_json("patient", "list")["patients"][0]["familyName"] == "Doe"
+        assert stocked.call("io.tmsd.Clinic.GetProtocol", id="itbs")["protocol"]["pulsesPerSession"] == 600
+        # The slow client finishes its frame and gets its answer.
+        slow.sendall(b'ients"}\0')
+        data = b""
+        while b"\0" not in data:
+            data += slow.recv(65536)
+        assert len(json.loads(data.split(b"\0")[0])["parameters"]["patients"]) == 1
+    finally:
+        slow.close()
+        for s in idle:
+            s.close()
+    still_serves(stocked)
+
+
+def test_pipelined_calls_are_answered_in_order(stocked):
+    calls = b"".join(json.dumps({"method": "io.tmsd.Clinic.GetProtocol", "parameters": {"id": p}}).encode() + b"\0"
+                     for p in ["itbs", "nope", "10hz-ldlpfc", "deep-tms-h1"])
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(stocked.socket)
+    s.sendall(calls)
+    data = b""
+    while data.count(b"\0") < 4:
+        data += s.recv(65536)
+    s.close()
+    replies = [json.loads(f) for f in data.split(b"\0")[:4]]
+    assert replies[0]["parameters"]["protocol"]["id"] == "itbs"
+    assert replies[1]["error"] == "io.tmsd.Clinic.ProtocolNotFound"
+    assert replies[2]["parameters"]["protocol"]["id"] == "10hz-ldlpfc"
+    assert replies[3]["parameters"]["protocol"]["id"] == "deep-tms-h1"
+
+
+def test_oneway_calls_get_no_reply_but_take_effect(stocked):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(stocked.socket)
+    s.sendall(json.dumps({"method": "io.tmsd.Clinic.AddPatient", "oneway": True, "parameters": {
+        "mrn": "ONEWAY", "familyName": "One", "givenName": "Way", "birthDate": "1990-01-01"}}).encode() + b"\0")
+    s.sendall(b'{"method":"io.tmsd.Clinic.ListPatients"}\0')
+    data = b""
+    while b"\0" not in data:
+        data += s.recv(65536)
+    s.close()
+    reply = json.loads(data.split(b"\0")[0])
+    assert "ONEWAY" in [p["mrn"] for p in reply["parameters"]["patients"]]
+
+
+def test_many_clients_at_once(stocked):
+    errors = []
+
+    def client(i):
+        try:
+            for _ in range(20):
+                reply = json.loads(stocked.raw(b'{"method":"io.tmsd.Clinic.ListPatients"}\0'))
+                assert len(reply["parameters"]["patients"]) == 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    still_serves(stocked)

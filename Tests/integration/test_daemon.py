@@ -1,0 +1,79 @@
+"""tmsd's command line and config file, and how it starts and stops."""
+import os
+import subprocess
+
+from conftest import TMSD, Daemon
+
+
+def run_tmsd(*args):
+    return subprocess.run([TMSD, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_check_config_prints_the_resolved_configuration(tmp_dir):
+    config = tmp_dir / "tmsd.conf"
+    config.write_text('[daemon]\nsocket = "/srv/a.sock"\n[clinic]\ntime-zone = "Europe/Berlin"\ndays = ["mon", "wed"]\n')
+    result = run_tmsd("--config", str(config), "--check-config", "--database", "/srv/flag.sqlite")
+    assert result.returncode == 0, result.stderr
+    assert 'socket = "/srv/a.sock"' in result.stdout
+    assert 'database = "/srv/flag.sqlite"' in result.stdout, "flags override the file"
+    assert 'time-zone = "Europe/Berlin"' in result.stdout and 'days = ["mon", "wed"]' in result.stdout
+
+
+def test_check_config_names_each_error_with_its_line(tmp_dir):
+    config = tmp_dir / "bad.conf"
+    config.write_text('[daemon]\nlog-level = "loud"\n\n[clinic]\nholidays = ["2026-12-32"]\nopen = true\n')
+    result = run_tmsd("--config", str(config), "--check-config")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert f"{config}:2: daemon.log-level: 'loud' is not one of" in lines[0]
+    assert any(line.startswith(f"{config}:5: clinic.holidays: '2026-12-32' is not a date") for line in lines)
+    assert any(line.startswith(f"{config}:6: clinic.open: unknown key") for line in lines)
+
+
+def test_a_config_file_named_on_the_command_line_must_exist(tmp_dir):
+    result = run_tmsd("--config", str(tmp_dir / "absent.conf"), "--check-config")
+    assert result.returncode != 0 and "absent.conf: no such file" in result.stderr
+
+
+def test_runs_with_no_config_file_at_all(tmp_dir):
+    # Built-in defaults; only the paths come from flags (the default file may be absent).
+    d = Daemon(tmp_dir)
+    d.config.unlink()
+    d.config = None
+    import signal, socket, time
+    notify_path = str(tmp_dir / "n.sock")
+    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    n.bind(notify_path)
+    n.settimeout(20)
+    p = subprocess.Popen([TMSD, "--socket", d.socket, "--database", d.database], stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, NOTIFY_SOCKET=notify_path))
+    try:
+        assert b"READY=1" in n.recv(4096)
+        assert d.tmsctl_json("protocol", "show", "itbs")["protocol"]["pulsesPerSession"] == 600
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(20) == 0
+        n.close()
+
+
+def test_refuses_a_socket_directory_open_to_others(tmp_dir):
+    open_dir = tmp_dir / "open"
+    open_dir.mkdir()
+    os.chmod(open_dir, 0o777)
+    result = run_tmsd("--socket", str(open_dir / "tmsd.sock"), "--database", str(tmp_dir / "db.sqlite"))
+    assert result.returncode == 1
+    assert "is open to others" in result.stderr
+    assert not (open_dir / "tmsd.sock").exists()
+
+
+def test_sigterm_stops_cleanly_and_removes_the_socket(tmp_dir):
+    d = Daemon(tmp_dir).start()
+    assert os.path.exists(d.socket)
+    assert d.stop() == 0
+    assert not os.path.exists(d.socket)
+
+
+def test_help_documents_every_option():
+    result = run_tmsd("--help")
+    for option in ["--config", "--socket", "--database", "--log-level", "--check-config"]:
+        assert option in result.stdout
