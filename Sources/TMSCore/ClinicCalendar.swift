@@ -2,9 +2,13 @@ public import Foundation
 
 /// When the clinic treats: its zone, the weekdays it opens, the days it is closed.
 public struct ClinicCalendar: Sendable, Hashable {
-    public var timeZone: TimeZone
+    public var timeZone: TimeZone {
+        didSet { gregorian.timeZone = timeZone }
+    }
     public var clinicDays: Set<Weekday>
     public var holidays: Set<CivilDate>
+    /// Built once: making a `Calendar` costs more than using one.
+    private var gregorian: Calendar
 
     public init(
         timeZone: TimeZone,
@@ -14,6 +18,9 @@ public struct ClinicCalendar: Sendable, Hashable {
         self.timeZone = timeZone
         self.clinicDays = clinicDays
         self.holidays = holidays
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = timeZone
+        self.gregorian = gregorian
     }
 
     public func isClinicDay(_ date: CivilDate) -> Bool {
@@ -35,9 +42,7 @@ public struct ClinicCalendar: Sendable, Hashable {
 
     /// The calendar date at `instant` in the clinic's zone.
     public func date(at instant: Date) -> CivilDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: instant)
+        let c = gregorian.dateComponents([.year, .month, .day], from: instant)
         return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 
@@ -47,11 +52,9 @@ public struct ClinicCalendar: Sendable, Hashable {
     /// that does not exist (the spring gap) moves forward by the gap, as a wall
     /// clock does.
     public func instant(on date: CivilDate, at time: LocalTime) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let components = DateComponents(
             year: date.year, month: date.month, day: date.day, hour: time.hour, minute: time.minute)
-        if let exact = calendar.date(from: components) { return exact }
+        if let exact = gregorian.date(from: components) { return exact }
         // Fallback: UTC midnight plus the wall time less the zone's offset that day.
         let midnightUTC = Date(timeIntervalSince1970: TimeInterval(date.dayNumber * 86_400))
         let offset = timeZone.secondsFromGMT(for: midnightUTC)

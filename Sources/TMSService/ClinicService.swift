@@ -1,7 +1,7 @@
 public import Foundation
 import GRDB
 public import Logging
-import TMSCore
+public import TMSCore
 public import TMSStore
 public import Varlink
 import Synchronization
@@ -27,14 +27,14 @@ public struct ClinicService: VarlinkHandler {
     public let now: @Sendable () -> Date
     private let users = UserDirectory()
 
-    /// What a reload may change while the daemon runs.
+    /// What a reload may change while the daemon runs: the configuration and
+    /// the clinic calendar built from it (once, not per call).
     public final class Settings: Sendable {
-        private let current: Mutex<Configuration>
-        public init(_ configuration: Configuration) { current = Mutex(configuration) }
-        public var configuration: Configuration {
-            get { current.withLock { $0 } }
-        }
-        public func replace(_ configuration: Configuration) { current.withLock { $0 = configuration } }
+        private let current: Mutex<(Configuration, ClinicCalendar)>
+        public init(_ configuration: Configuration) { current = Mutex((configuration, configuration.calendar)) }
+        public var configuration: Configuration { current.withLock { $0.0 } }
+        public var calendar: ClinicCalendar { current.withLock { $0.1 } }
+        public func replace(_ configuration: Configuration) { current.withLock { $0 = (configuration, configuration.calendar) } }
     }
 
     public init(store: ClinicStore, settings: Settings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -44,7 +44,14 @@ public struct ClinicService: VarlinkHandler {
         self.now = now
     }
 
-    public func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) async throws -> [String: JSON] {
+    /// The methods that write: each waits for its commit to reach the disk.
+    static let writes: Set<String> = [
+        "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
+    ]
+
+    public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
+
+    public func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) throws -> [String: JSON] {
         let p = Parameters(call.parameters)
         let audit = AuditContext(
             uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
@@ -68,13 +75,14 @@ public struct ClinicService: VarlinkHandler {
 
     private func respond(to member: String, _ p: Parameters, _ audit: AuditContext) throws -> [String: JSON] {
         let config = settings.configuration
+        let calendar = settings.calendar
         switch member {
         case "AddPatient":
             let mrn = try p.text("mrn", max: 64)
             let new = NewPatient(
                 mrn: mrn, familyName: try p.text("familyName"), givenName: try p.text("givenName"),
                 birthDate: try p.date("birthDate"))
-            let today = config.calendar.date(at: audit.at)
+            let today = calendar.date(at: audit.at)
             if new.birthDate > today { throw ClinicError.invalidValue("birthDate", "is in the future") }
             if new.birthDate.year < 1900 { throw ClinicError.invalidValue("birthDate", "is before 1900") }
             let patient = try store.addPatient(new, audit: audit)
@@ -98,7 +106,7 @@ public struct ClinicService: VarlinkHandler {
             return ["protocol": Encode.treatmentProtocol(found)]
 
         case "CreateCourse":
-            return try createCourse(p, audit, config)
+            return try createCourse(p, audit, config, calendar)
 
         case "GetCourse":
             let (course, progress, sessions) = try store.courseDetail(id: try p.int("id"))
@@ -124,7 +132,7 @@ public struct ClinicService: VarlinkHandler {
 
         case "ListSessions":
             let date: CivilDate
-            if try p.optionalString("date") != nil { date = try p.date("date") } else { date = config.calendar.date(at: audit.at) }
+            if try p.optionalString("date") != nil { date = try p.date("date") } else { date = calendar.date(at: audit.at) }
             let sessions = try store.sessions(on: date)
             return [
                 "date": .string(date.description),
@@ -167,7 +175,7 @@ public struct ClinicService: VarlinkHandler {
                 shortfall = .missed(reason: reason)
             }
             let result = try store.endShort(
-                id: id, shortfall, calendar: config.calendar, today: config.calendar.date(at: audit.at), audit: audit)
+                id: id, shortfall, calendar: calendar, today: calendar.date(at: audit.at), audit: audit)
             log(member == "AbortSession" ? "session aborted" : "session missed", audit, [
                 "tmsd_course": "\(result.session.courseId)", "tmsd_session": "\(id)",
                 "tmsd_replacement": "\(result.replacement.id)",
@@ -187,11 +195,13 @@ public struct ClinicService: VarlinkHandler {
         }
     }
 
-    private func createCourse(_ p: Parameters, _ audit: AuditContext, _ config: Configuration) throws -> [String: JSON] {
+    private func createCourse(
+        _ p: Parameters, _ audit: AuditContext, _ config: Configuration, _ calendar: ClinicCalendar
+    ) throws -> [String: JSON] {
         let protocolId = try p.string("protocolId")
         guard let treatment = ProtocolLibrary.find(protocolId) else { throw ClinicError.protocolNotFound(protocolId) }
         let start = try p.date("startDate")
-        let today = config.calendar.date(at: audit.at)
+        let today = calendar.date(at: audit.at)
         if start < today.adding(days: -7) { throw ClinicError.invalidValue("startDate", "is more than a week in the past") }
         if start > today.adding(days: 366) { throw ClinicError.invalidValue("startDate", "is more than a year ahead") }
 
@@ -217,7 +227,7 @@ public struct ClinicService: VarlinkHandler {
             dose: PrescribedDose(protocol: treatment, intensityPercentMT: intensity))
         let plan: [PlannedSession]
         do {
-            plan = try ScheduleGenerator(calendar: config.calendar, treatment: treatment)
+            plan = try ScheduleGenerator(calendar: calendar, treatment: treatment)
                 .plan(PhaseDemand.course(treatment), from: start, at: sessionTime)
         } catch {
             throw ClinicError.invalidValue("sessionTime", "the day's sessions at \(treatment.minimumIntervalMinutes)-minute intervals would run past midnight")

@@ -218,13 +218,12 @@ public struct ClinicStore: Sendable {
     public func courseDetail(id: Int) throws -> (CourseRecord, CourseProgress, [SessionRecord]) {
         try pool.read { db in
             let course = try Self.course(db, id)
-            let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
-            return (course, Self.progress(course, sessions), sessions)
+            return (course, try Self.progress(db, course), try Self.sessions(db, where: "s.course_id = ?", [id]))
         }
     }
 
     public func progress(courseId: Int) throws -> CourseProgress {
-        try courseDetail(id: courseId).1
+        try pool.read { db in try Self.progress(db, try Self.course(db, courseId)) }
     }
 
     public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
@@ -307,8 +306,7 @@ public struct ClinicStore: Sendable {
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
                     + (open == 0 ? "; course \(course.id) completed" : ""))
-            let sessions = try Self.sessions(db, where: "s.course_id = ?", [course.id])
-            return (try Self.session(db, id), Self.progress(try Self.course(db, course.id), sessions))
+            return (try Self.session(db, id), try Self.progress(db, try Self.course(db, course.id)))
         }
     }
 
@@ -385,8 +383,7 @@ public struct ClinicStore: Sendable {
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) \(verb); replacement \(replacementId) booked on \(slot.date), \(result.moved.count) sessions moved")
-            let sessions = try Self.sessions(db, where: "s.course_id = ?", [course.id])
-            return (try Self.session(db, id), try Self.session(db, replacementId), Self.progress(course, sessions))
+            return (try Self.session(db, id), try Self.session(db, replacementId), try Self.progress(db, course))
         }
     }
 
@@ -415,23 +412,21 @@ public struct ClinicStore: Sendable {
     private static func writeAudit(
         _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, summary: String
     ) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary])
+        try db.cachedStatement(sql: """
+            INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary])
     }
 
     private static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM patient WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM patient WHERE id = ?"), arguments: [id]) else {
             throw ClinicError.patientNotFound(id)
         }
         return patientRecord(row)
     }
 
     private static func course(_ db: Database, _ id: Int) throws -> CourseRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM course WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM course WHERE id = ?"), arguments: [id]) else {
             throw ClinicError.courseNotFound(id)
         }
         return courseRecord(row)
@@ -451,16 +446,21 @@ public struct ClinicStore: Sendable {
         return (session, course)
     }
 
+    /// The columns `sessionRecord` reads, by position.
     private static let sessionSelect = """
-        SELECT s.*, c.patient_id, c.total_sessions, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by
+        SELECT s.id, s.course_id, c.patient_id, s.number, c.total_sessions, s.phase, s.scheduled_date, s.scheduled_time,
+          s.scheduled_at, s.status, s.started_at, s.finished_at, s.motor_threshold, s.intensity_pct_mt, s.frequency_hz,
+          s.pulses_per_train, s.train_duration_s, s.inter_train_interval_s, s.trains, s.pulses_delivered, s.coil, s.target,
+          s.notes, s.reason, s.replaces, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by
         """
 
-    private static func sessions(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [SessionRecord] {
-        try Row.fetchAll(
-            db,
-            sql: sessionSelect + " FROM session s JOIN course c ON c.id = s.course_id WHERE \(condition) ORDER BY s.scheduled_at, s.id",
-            arguments: arguments
-        ).map(sessionRecord)
+    private static func sessions(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, first: Bool = false
+    ) throws -> [SessionRecord] {
+        let statement = try db.cachedStatement(
+            sql: sessionSelect + " FROM session s JOIN course c ON c.id = s.course_id WHERE \(condition) ORDER BY s.scheduled_at, s.id"
+                + (first ? " LIMIT 1" : ""))
+        return try Row.fetchAll(statement, arguments: arguments).map(sessionRecord)
     }
 
     /// Numbers the sessions that count (all but missed and aborted) 1, 2, ... in time order.
@@ -476,14 +476,22 @@ public struct ClinicStore: Sendable {
             arguments: [course])
     }
 
-    static func progress(_ course: CourseRecord, _ sessions: [SessionRecord]) -> CourseProgress {
-        CourseProgress(
-            total: course.totalSessions,
-            done: sessions.count { $0.status == .completed },
-            missed: sessions.count { $0.status == .missed },
-            aborted: sessions.count { $0.status == .aborted },
-            remaining: course.status == .active ? sessions.count { $0.status.isOpen } : 0,
-            next: course.status == .active ? sessions.first { $0.status.isOpen } : nil)
+    /// Where a course stands, counted by SQLite rather than read row by row.
+    private static func progress(_ db: Database, _ course: CourseRecord) throws -> CourseProgress {
+        let counts = try Row.fetchOne(
+            try db.cachedStatement(sql: """
+                SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'missed'),
+                  count(*) FILTER (WHERE status = 'aborted'), count(*) FILTER (WHERE status IN ('scheduled', 'in_progress'))
+                FROM session WHERE course_id = ?
+                """),
+            arguments: [course.id])!
+        let active = course.status == .active
+        let next = active
+            ? try sessions(db, where: "s.course_id = ? AND s.status IN ('scheduled', 'in_progress')", [course.id], first: true).first
+            : nil
+        return CourseProgress(
+            total: course.totalSessions, done: counts[0], missed: counts[1], aborted: counts[2],
+            remaining: active ? counts[3] : 0, next: next)
     }
 
     // MARK: - Rows
@@ -514,25 +522,22 @@ public struct ClinicStore: Sendable {
             createdAt: Timestamp.parse(row["created_at"])!)
     }
 
+    /// Reads a row of `sessionSelect`, by column position.
     private static func sessionRecord(_ row: Row) -> SessionRecord {
-        let status = SessionStatus(rawValue: row["status"])!
+        let status = SessionStatus(rawValue: row[9])!
         var delivery: Delivery?
         if status == .completed {
             delivery = Delivery(
-                motorThreshold: row["motor_threshold"], intensityPercentMT: row["intensity_pct_mt"],
-                frequencyHz: row["frequency_hz"], pulsesPerTrain: row["pulses_per_train"],
-                trainDurationSeconds: row["train_duration_s"], interTrainIntervalSeconds: row["inter_train_interval_s"],
-                trains: row["trains"], pulsesDelivered: row["pulses_delivered"], coil: row["coil"], target: row["target"],
-                notes: row["notes"] ?? "")
+                motorThreshold: row[12], intensityPercentMT: row[13], frequencyHz: row[14], pulsesPerTrain: row[15],
+                trainDurationSeconds: row[16], interTrainIntervalSeconds: row[17], trains: row[18], pulsesDelivered: row[19],
+                coil: row[20], target: row[21], notes: row[22] ?? "")
         }
         return SessionRecord(
-            id: row["id"], courseId: row["course_id"], patientId: row["patient_id"], number: row["number"],
-            total: row["total_sessions"], phase: row["phase"], date: CivilDate(row["scheduled_date"] as String)!,
-            time: LocalTime(row["scheduled_time"] as String)!, scheduledAt: Timestamp.parse(row["scheduled_at"])!,
-            status: status, startedAt: (row["started_at"] as String?).flatMap(Timestamp.parse),
-            finishedAt: (row["finished_at"] as String?).flatMap(Timestamp.parse), delivery: delivery,
-            pulsesDelivered: row["pulses_delivered"], reason: row["reason"], replaces: row["replaces"],
-            replacedBy: row["replaced_by"])
+            id: row[0], courseId: row[1], patientId: row[2], number: row[3], total: row[4], phase: row[5],
+            date: CivilDate(row[6] as String)!, time: LocalTime(row[7] as String)!, scheduledAt: Timestamp.parse(row[8])!,
+            status: status, startedAt: (row[10] as String?).flatMap(Timestamp.parse),
+            finishedAt: (row[11] as String?).flatMap(Timestamp.parse), delivery: delivery, pulsesDelivered: row[19],
+            reason: row[23], replaces: row[24], replacedBy: row[25])
     }
 }
 

@@ -12,11 +12,19 @@ public struct PeerCredentials: Sendable, Hashable {
 }
 
 /// What a service does with a call that passed the interface's checks.
+///
+/// Calls are synchronous: a call that cannot block (a read of a few rows)
+/// runs on the connection's event loop with no thread hop at all; a call
+/// that may block (a write that waits for fsync) runs on a thread pool, so
+/// the event loop keeps serving other connections meanwhile.
 public protocol VarlinkHandler: Sendable {
+    /// Whether `method` may block on I/O for long.
+    func mayBlock(_ method: VarlinkMethod) -> Bool
+
     /// Returns the reply's parameters or throws a `VarlinkError`. Any other
-    /// error is a fault of the service: the server logs it and closes the
-    /// connection, and the handler should not let it happen.
-    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) async throws -> [String: JSON]
+    /// error is a fault of the service, answered as MethodNotImplemented;
+    /// the handler should not let it happen.
+    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) throws -> [String: JSON]
 }
 
 /// Who the service says it is, for `GetInfo`.
@@ -88,22 +96,22 @@ public struct VarlinkDispatcher: Sendable {
     }
 
     /// Runs a full call, the handler included: the reply frame, or nil for none.
-    public func reply(to frame: some Collection<UInt8>, peer: PeerCredentials) async -> Result<[UInt8]?, ProtocolViolation> {
+    public func reply(to frame: some Collection<UInt8>, peer: PeerCredentials) -> Result<[UInt8]?, ProtocolViolation> {
         switch step(frame) {
         case .violation(let reason):
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
             return .success(result.map(Self.encode))
         case .call(let call, let method):
-            let result = await run(call, method, peer: peer)
+            let result = run(call, method, peer: peer)
             return .success(call.oneway ? nil : Self.encode(result))
         }
     }
 
     /// Calls the handler, folding its errors into a result.
-    public func run(_ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials) async -> Result<[String: JSON], VarlinkError> {
+    public func run(_ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials) -> Result<[String: JSON], VarlinkError> {
         do {
-            return .success(try await handler.handle(call, method: method, peer: peer))
+            return .success(try handler.handle(call, method: method, peer: peer))
         } catch let error as VarlinkError {
             return .failure(error)
         } catch {

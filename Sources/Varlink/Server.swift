@@ -227,13 +227,22 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             case .reply(let result):
                 if let result { send(result, context: context) }
             case .call(let call, let method):
-                busy = true
                 let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
                 let dispatcher = self.dispatcher
-                let promise = context.eventLoop.makePromise(of: Result<[String: JSON], VarlinkError>.self)
-                promise.completeWithTask { await dispatcher.run(call, method, peer: peer) }
+                guard dispatcher.handler.mayBlock(method) else {
+                    // A quick read: answer here, on the event loop.
+                    let result = dispatcher.run(call, method, peer: peer)
+                    if !call.oneway { send(result, context: context) }
+                    continue
+                }
+                busy = true
+                let future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+                    dispatcher.run(call, method, peer: peer)
+                }
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                promise.futureResult.whenSuccess { result in
+                future.whenComplete { outcome in
+                    // The pool refuses work only while the process shuts down.
+                    let result = (try? outcome.get()) ?? .failure(.methodNotImplemented(call.method))
                     let (handler, context) = bound.value
                     handler.busy = false
                     if !call.oneway { handler.send(result, context: context) }

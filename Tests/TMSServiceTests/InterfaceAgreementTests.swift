@@ -43,7 +43,7 @@ import Logging
         }
     }
 
-    @Test func everyMethodIsHandled() async throws {
+    @Test func everyMethodIsHandled() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmsd-svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -60,7 +60,7 @@ import Logging
             }
             try interface.validate(parameters, against: method.input)
             do {
-                let reply = try await service.handle(
+                let reply = try service.handle(
                     VarlinkCall(method: "io.tmsd.Clinic.\(method.name)", parameters: parameters), method: method, peer: peer)
                 // A reply carries the declared output fields with their types.
                 try interface.validate(reply, against: method.output)
