@@ -85,6 +85,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // `make bench`: prints each figure beside its floor.
+        .executableTarget(
+            name: "tmsbench",
+            dependencies: ["Varlink", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
 
         .testTarget(name: "TMSCoreTests", dependencies: ["TMSCore"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),

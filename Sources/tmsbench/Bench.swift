@@ -1,0 +1,286 @@
+import Foundation
+import GRDB
+import Varlink
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `make bench`: measures tmsd on this machine, each figure beside its floor.
+///
+/// It starts the release tmsd on a temporary directory, waits for READY=1 on
+/// a notify socket, and drives it with the same blocking client tmsctl uses.
+@main
+struct Bench {
+    static func main() throws {
+        var args = CommandLine.arguments.dropFirst()
+        var tmsd = ".build/release/tmsd"
+        var tmsctl = ".build/release/tmsctl"
+        var samples = 500
+        while let arg = args.popFirst() {
+            switch arg {
+            case "--tmsd": tmsd = args.popFirst() ?? tmsd
+            case "--tmsctl": tmsctl = args.popFirst() ?? tmsctl
+            case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
+            default:
+                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N]\n".utf8))
+                exit(64)
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tmsbench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
+        print()
+
+        // Floor 1: one-row commit, WAL, synchronous=FULL, same disk.
+        let floorWrite = try sqliteCommitFloor(directory.appendingPathComponent("floor.sqlite").path, samples: samples)
+        // Floor 2: a small request and reply over a raw Unix socket.
+        let floorRead = try unixEchoFloor(directory.appendingPathComponent("echo.sock").path, samples: samples * 4)
+
+        let daemon = try Daemon(tmsd: tmsd, directory: directory)
+        defer { daemon.stop() }
+        let idleRSS = daemon.residentKiB()
+
+        let client = try VarlinkClient(path: daemon.socket)
+        let sessions = try prepare(client, sessions: samples)
+
+        // Durable writes: CompleteSession, each its own transaction on disk.
+        var writes: [Double] = []
+        for id in sessions {
+            let start = now()
+            _ = try client.call("io.tmsd.Clinic.CompleteSession", ["id": .int(id), "delivery": delivery])
+            writes.append(now() - start)
+        }
+        // Reads: the day's session list (ten sessions on it).
+        var reads: [Double] = []
+        for _ in 0..<(samples * 4) {
+            let start = now()
+            _ = try client.call("io.tmsd.Clinic.ListSessions", ["date": "2027-01-04"])
+            reads.append(now() - start)
+        }
+        // tmsctl session list --json, the whole process.
+        var cli: [Double] = []
+        for _ in 0..<50 {
+            let start = now()
+            try run(tmsctl, ["session", "list", "2027-01-04", "--json", "--socket", daemon.socket])
+            cli.append(now() - start)
+        }
+        let loadedRSS = daemon.residentKiB()
+
+        let w = Stats(writes), fw = Stats(floorWrite), r = Stats(reads), fr = Stats(floorRead), c = Stats(cli)
+        print(row("durable write (CompleteSession)", w, "floor: SQLite WAL commit, FULL", fw))
+        print(String(format: "    p50 ratio %.2fx (goal <= 1.3x)", w.p50 / fw.p50))
+        print(row("read (ListSessions, 10 rows)", r, "floor: raw Unix socket round trip", fr))
+        print(String(format: "    p50 ratio %.2fx (goal <= 2x); p99 %.3f ms (goal < 1 ms)", r.p50 / fr.p50, r.p99 * 1000))
+        print(String(format: "tmsctl session list --json   p50 %.2f ms  p99 %.2f ms  (goal < 10 ms)", c.p50 * 1000, c.p99 * 1000))
+        print(String(format: "tmsd resident memory          idle after start %.1f MiB (goal < 32 MiB); after the run %.1f MiB",
+                     Double(idleRSS) / 1024, Double(loadedRSS) / 1024))
+    }
+
+    static let delivery: JSON = [
+        "motorThreshold": 60, "intensityPercentMT": 90, "frequencyHz": 50, "pulsesPerTrain": 30,
+        "trainDurationSeconds": 2, "interTrainIntervalSeconds": 8, "trains": 60, "pulsesDelivered": 1800,
+        "coil": "figure-8", "target": "left DLPFC",
+    ]
+
+    /// Patients and accelerated courses enough for `sessions` sessions; returns their ids.
+    static func prepare(_ client: VarlinkClient, sessions: Int) throws -> [Int] {
+        var ids: [Int] = []
+        var n = 0
+        while ids.count < sessions {
+            n += 1
+            let patient = try client.call("io.tmsd.Clinic.AddPatient", [
+                "mrn": .string("BENCH-\(n)"), "familyName": "Bench", "givenName": .string("P\(n)"), "birthDate": "1980-01-01",
+            ])
+            guard case .int(let pid)? = patient["patient"]?["id"] else { throw BenchError("no patient id") }
+            let course = try client.call("io.tmsd.Clinic.CreateCourse", [
+                "patientId": .int(pid), "protocolId": "accelerated-itbs", "startDate": .string(today()),
+                "prescriber": "Dr. Bench", "target": ["method": "fmri_guided", "label": "left DLPFC", "x": -38, "y": 44, "z": 26,
+                                                      "coordinateSystem": "MNI"],
+            ])
+            guard case .array(let list)? = course["sessions"] else { throw BenchError("no sessions") }
+            ids += list.compactMap { if case .int(let id)? = $0["id"] { id } else { nil } }
+        }
+        // Ten sessions on the day the read benchmark lists.
+        let p = try client.call("io.tmsd.Clinic.AddPatient", [
+            "mrn": "BENCH-READ", "familyName": "Reader", "givenName": "R", "birthDate": "1980-01-01",
+        ])
+        _ = try client.call("io.tmsd.Clinic.CreateCourse", [
+            "patientId": p["patient"]!["id"]!, "protocolId": "accelerated-itbs", "startDate": "2027-01-04",
+            "prescriber": "Dr. Bench", "target": ["method": "beam_f3", "label": "left DLPFC"],
+        ])
+        return Array(ids.prefix(sessions))
+    }
+
+    static func today() -> String {
+        var t = time(nil)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        return String(format: "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
+    }
+
+    static func sqliteCommitFloor(_ path: String, samples: Int) throws -> [Double] {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+            try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        }
+        var times: [Double] = []
+        for i in 0..<samples {
+            let start = now()
+            try queue.write { db in try db.execute(sql: "INSERT INTO t (v) VALUES (?)", arguments: ["row \(i)"]) }
+            times.append(now() - start)
+        }
+        return times
+    }
+
+    /// A thread echoing NUL-terminated frames, and a client timing round trips.
+    static func unixEchoFloor(_ path: String, samples: Int) throws -> [Double] {
+        let listener = try unixSocket(bindTo: path)
+        let thread = Thread {
+            let conn = accept(listener, nil, nil)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = recv(conn, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                _ = send(conn, buffer, n, 0)
+            }
+            close(conn)
+        }
+        thread.start()
+        // A raw client, so only the socket is measured.
+        let fd = try unixSocket(connectTo: path)
+        defer { close(fd); close(listener) }
+        let request = Array(#"{"method":"io.tmsd.Clinic.ListSessions","parameters":{"date":"2027-01-04"}}"#.utf8) + [0]
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var times: [Double] = []
+        for _ in 0..<samples {
+            let start = now()
+            _ = send(fd, request, request.count, 0)
+            var got = 0
+            while got < request.count {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { throw BenchError("echo closed") }
+                got += n
+            }
+            times.append(now() - start)
+        }
+        return times
+    }
+
+    /// Runs a program to its end with posix_spawn, output to /dev/null: what a
+    /// shell or cron pays, without Foundation's Process machinery in the figure.
+    static func run(_ path: String, _ arguments: [String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw BenchError("cannot run \(path): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        if status != 0 { throw BenchError("\(path) exited with status \(status)") }
+    }
+
+    static func row(_ name: String, _ s: Stats, _ floorName: String, _ f: Stats) -> String {
+        String(format: "%@\n    p50 %.3f ms  p99 %.3f ms   | %@: p50 %.3f ms  p99 %.3f ms",
+               name, s.p50 * 1000, s.p99 * 1000, floorName, f.p50 * 1000, f.p99 * 1000)
+    }
+}
+
+struct Stats {
+    let p50: Double
+    let p99: Double
+    init(_ samples: [Double]) {
+        let sorted = samples.sorted()
+        p50 = sorted[sorted.count / 2]
+        p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func unixAddress(_ path: String) -> sockaddr_un {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        let bytes = Array(path.utf8)
+        raw.copyBytes(from: bytes)
+        raw[bytes.count] = 0
+    }
+    return address
+}
+
+func unixSocket(bindTo path: String, type: Int32 = Int32(SOCK_STREAM.rawValue)) throws -> CInt {
+    unlink(path)
+    let fd = socket(AF_UNIX, type, 0)
+    var address = unixAddress(path)
+    let ok = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard ok == 0 else { throw BenchError("bind \(path): \(String(cString: strerror(errno)))") }
+    if type == Int32(SOCK_STREAM.rawValue) { listen(fd, 16) }
+    return fd
+}
+
+func unixSocket(connectTo path: String) throws -> CInt {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var address = unixAddress(path)
+    let ok = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard ok == 0 else { throw BenchError("connect \(path): \(String(cString: strerror(errno)))") }
+    return fd
+}
+
+/// The release tmsd on a temporary directory, ready when it says READY=1.
+final class Daemon {
+    let process = Process()
+    let socket: String
+
+    init(tmsd: String, directory: URL) throws {
+        socket = directory.appendingPathComponent("tmsd.sock").path
+        let notifyPath = directory.appendingPathComponent("notify.sock").path
+        let notify = try unixSocket(bindTo: notifyPath, type: Int32(SOCK_DGRAM.rawValue))
+        defer { close(notify) }
+        let config = directory.appendingPathComponent("bench.conf")
+        try Data("[daemon]\nlog-level = \"warning\"\n[clinic]\ntime-zone = \"UTC\"\n".utf8).write(to: config)
+        process.executableURL = URL(fileURLWithPath: tmsd)
+        process.arguments = ["--config", config.path, "--socket", socket, "--database", directory.appendingPathComponent("tmsd.sqlite").path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }
+        try process.run()
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(notify, &buffer, buffer.count, 0)
+            guard n > 0 else { throw BenchError("tmsd sent no READY=1 within 30 s") }
+            if String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").contains("READY=1") { break }
+        }
+    }
+
+    func residentKiB() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
