@@ -20,7 +20,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses exactly `YYYY-MM-DD`; anything else (other separators, missing
     /// zero padding, trailing text, day 31 of a 30-day month) is nil.
     public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        guard let date = text.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly `YYYY-MM-DD` from UTF-8 bytes.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
@@ -118,11 +124,13 @@ public struct LocalTime: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `HH:MM` (24-hour clock).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
-              parts.allSatisfy({ $0.utf8.allSatisfy { (48...57).contains($0) } }),
-              let h = Int(parts[0]), let m = Int(parts[1]), h < 24, m < 60 else { return nil }
-        self.minutes = h * 60 + m
+        var text = String(text)
+        guard let minutes = text.withUTF8({ bytes -> Int? in
+            guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
+                  let h = Timestamp.twoDigits(bytes, 0), let m = Timestamp.twoDigits(bytes, 3), h < 24, m < 60 else { return nil }
+            return h * 60 + m
+        }) else { return nil }
+        self.minutes = minutes
     }
 
     public var hour: Int { minutes / 60 }

@@ -11,14 +11,21 @@ public enum Timestamp {
     }
 
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 20, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "Z"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let date = CivilDate(text.prefix(10)) else { return nil }
-        let time = text.dropFirst(11).dropLast()
-        let parts = time.split(separator: ":")
-        guard parts.count == 3, let h = Int(parts[0]), let m = Int(parts[1]), let s = Int(parts[2]),
-              h < 24, m < 60, s < 60 else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(date.dayNumber * 86_400 + h * 3600 + m * 60 + s))
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count == 20, bytes[10] == UInt8(ascii: "T"), bytes[19] == UInt8(ascii: "Z"),
+                  bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                  let date = CivilDate(utf8: UnsafeBufferPointer(rebasing: bytes[0..<10])),
+                  let h = twoDigits(bytes, 11), let m = twoDigits(bytes, 14), let s = twoDigits(bytes, 17),
+                  h < 24, m < 60, s < 60 else { return nil }
+            return Date(timeIntervalSince1970: TimeInterval(date.dayNumber * 86_400 + h * 3600 + m * 60 + s))
+        }
+    }
+
+    /// The number written by the two ASCII digits at `offset`.
+    static func twoDigits(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int) -> Int? {
+        let a = bytes[offset] &- UInt8(ascii: "0"), b = bytes[offset + 1] &- UInt8(ascii: "0")
+        guard a < 10, b < 10 else { return nil }
+        return Int(a) * 10 + Int(b)
     }
 }

@@ -8,7 +8,7 @@ enum Encode {
     static func optional<T>(_ value: T?, _ f: (T) -> JSON) -> JSON { value.map(f) ?? .null }
 
     static func object(_ pairs: [(String, JSON)]) -> JSON {
-        var members: [String: JSON] = [:]
+        var members = [String: JSON](minimumCapacity: pairs.count)
         for (key, value) in pairs where value != .null { members[key] = value }
         return .object(members)
     }

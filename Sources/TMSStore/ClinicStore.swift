@@ -145,7 +145,7 @@ public struct ClinicStore: Sendable {
 
     public func patients() throws -> [PatientRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM patient ORDER BY family_name, given_name, id").map(Self.patientRecord)
+            try Self.fetch(try db.cachedStatement(sql: "SELECT * FROM patient ORDER BY family_name, given_name, id"), [], Self.patientRecord)
         }
     }
 
@@ -210,7 +210,7 @@ public struct ClinicStore: Sendable {
                 sql += " AND status = ?"
                 arguments += [status.rawValue]
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map(Self.courseRecord)
+            return try Self.fetch(try db.cachedStatement(sql: sql + " ORDER BY id"), arguments, Self.courseRecord)
         }
     }
 
@@ -246,19 +246,16 @@ public struct ClinicStore: Sendable {
     /// Every session booked on `date`, by time, with the patient's name.
     public func sessions(on date: CivilDate) throws -> [DaySessionRecord] {
         try pool.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: Self.sessionSelect + """
-                    , p.family_name, p.given_name, c.protocol_id AS course_protocol
-                    FROM session s JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id
-                    WHERE s.scheduled_date = ? ORDER BY s.scheduled_time, s.id
-                    """,
-                arguments: [date.description])
-            return rows.map { row in
+            let statement = try db.cachedStatement(sql: Self.sessionSelect + """
+                , p.family_name, p.given_name, c.protocol_id
+                FROM session s JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id
+                WHERE s.scheduled_date = ? ORDER BY s.scheduled_time, s.id
+                """)
+            // The three columns after sessionSelect's.
+            return try Self.fetch(statement, [date.description]) { row in
                 DaySessionRecord(
-                    session: Self.sessionRecord(row),
-                    patientName: "\(row["family_name"] as String), \(row["given_name"] as String)",
-                    protocolId: row["course_protocol"])
+                    session: Self.sessionRecord(row), patientName: "\(row[26] as String), \(row[27] as String)",
+                    protocolId: row[28])
             }
         }
     }
@@ -391,14 +388,12 @@ public struct ClinicStore: Sendable {
 
     public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {
         try pool.read { db in
-            let rows: [Row]
-            if let courseId {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM audit WHERE course_id = ? ORDER BY id DESC LIMIT ?", arguments: [courseId, limit])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?", arguments: [limit])
-            }
-            return rows.map { row in
+            // Two statements, so the course's lookup uses its index.
+            let statement = try courseId == nil
+                ? db.cachedStatement(sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?")
+                : db.cachedStatement(sql: "SELECT * FROM audit WHERE course_id = ? ORDER BY id DESC LIMIT ?")
+            let arguments: StatementArguments = courseId.map { [$0, limit] } ?? [limit]
+            return try Self.fetch(statement, arguments) { row in
                 AuditRecord(
                     id: row["id"], at: Timestamp.parse(row["at"]) ?? Date(timeIntervalSince1970: 0), uid: row["uid"],
                     user: row["user"], pid: row["pid"], method: row["method"], patientId: row["patient_id"],
@@ -419,17 +414,15 @@ public struct ClinicStore: Sendable {
     }
 
     private static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM patient WHERE id = ?"), arguments: [id]) else {
-            throw ClinicError.patientNotFound(id)
-        }
-        return patientRecord(row)
+        let statement = try db.cachedStatement(sql: "SELECT * FROM patient WHERE id = ?")
+        guard let patient = try fetch(statement, [id], patientRecord).first else { throw ClinicError.patientNotFound(id) }
+        return patient
     }
 
     private static func course(_ db: Database, _ id: Int) throws -> CourseRecord {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM course WHERE id = ?"), arguments: [id]) else {
-            throw ClinicError.courseNotFound(id)
-        }
-        return courseRecord(row)
+        let statement = try db.cachedStatement(sql: "SELECT * FROM course WHERE id = ?")
+        guard let course = try fetch(statement, [id], courseRecord).first else { throw ClinicError.courseNotFound(id) }
+        return course
     }
 
     private static func session(_ db: Database, _ id: Int) throws -> SessionRecord {
@@ -460,7 +453,16 @@ public struct ClinicStore: Sendable {
         let statement = try db.cachedStatement(
             sql: sessionSelect + " FROM session s JOIN course c ON c.id = s.course_id WHERE \(condition) ORDER BY s.scheduled_at, s.id"
                 + (first ? " LIMIT 1" : ""))
-        return try Row.fetchAll(statement, arguments: arguments).map(sessionRecord)
+        return try fetch(statement, arguments, sessionRecord)
+    }
+
+    /// Decodes rows straight from SQLite as the cursor steps: GRDB's copied
+    /// rows (`fetchAll`) build a case-insensitive column index per row.
+    private static func fetch<T>(_ statement: Statement, _ arguments: StatementArguments, _ decode: (Row) -> T) throws -> [T] {
+        var records: [T] = []
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        while let row = try rows.next() { records.append(decode(row)) }
+        return records
     }
 
     /// Numbers the sessions that count (all but missed and aborted) 1, 2, ... in time order.

@@ -54,6 +54,9 @@ public final class VarlinkServer: Sendable {
         let registry = ConnectionRegistry()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // One read per readable event: a call is one small frame, and a second
+            // read would only return EAGAIN.
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
