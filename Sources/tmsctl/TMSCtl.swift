@@ -1,6 +1,30 @@
 import ArgumentParser
+import Foundation
 
+/// Parses and runs a command. Every failure is one line on stderr and an exit
+/// status by kind (see `Status`): ArgumentParser's own usage errors included,
+/// which it would otherwise follow with the usage text.
 @main
+enum Main {
+    static func main() {
+        do {
+            var command = try TMSCtl.parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)  // already reported
+        } catch {
+            let code = TMSCtl.exitCode(for: error)
+            if code == .success {  // --help, --version
+                print(TMSCtl.fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = TMSCtl.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("tmsctl: \(message) (see --help)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
 struct TMSCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tmsctl",

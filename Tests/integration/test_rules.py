@@ -89,6 +89,7 @@ def test_malformed_dates(daemon):
     # On the command line a malformed date is a usage error, caught before the daemon is asked.
     result = daemon.tmsctl("session", "list", "2026-13-01", check=False)
     assert result.returncode == USAGE and "not a date" in result.stderr
+    assert result.stderr.startswith("tmsctl: ") and result.stderr.count("\n") == 1, result.stderr
 
 
 @pytest.mark.parametrize("method,name,parameters,message", [
@@ -137,5 +138,8 @@ def test_exit_status_when_the_daemon_cannot_be_reached(daemon, tmp_dir):
                             capture_output=True, text=True)
     assert result.returncode == UNREACHABLE
     assert result.stderr.startswith("tmsctl: cannot reach tmsd at") and result.stderr.count("\n") == 1
-    usage = subprocess.run([TMSCTL, "session", "complete"], capture_output=True, text=True)
-    assert usage.returncode == USAGE
+    for args in (["session", "complete"], ["session", "complete", "x"], ["nonsense"], ["patient", "add", "--mrn"]):
+        usage = subprocess.run([TMSCTL, *args], capture_output=True, text=True)
+        assert usage.returncode == USAGE, args
+        assert usage.stderr.startswith("tmsctl: ") and usage.stderr.count("\n") == 1, usage.stderr
+    assert subprocess.run([TMSCTL, "--help"], capture_output=True, text=True).returncode == 0
