@@ -70,7 +70,7 @@ install:
 	$(RELEASE) --product tmsd
 	$(RELEASE) --product tmsctl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/tmsd
-	install -m 0755 $(RELEASE_BIN)/tmsd $(RELEASE_BIN)/tmsctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 -s $(RELEASE_BIN)/tmsd $(RELEASE_BIN)/tmsctl $(DESTDIR)$(PREFIX)/bin/
 	test -e $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf || install -m 0644 config/tmsd.conf $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf
 
 clean:
