@@ -12,6 +12,8 @@ public struct Configuration: Sendable, Equatable {
     /// The SQLite database.
     public var databasePath = "/var/lib/tmsd/tmsd.sqlite"
     public var logLevel: Logger.Level = .info
+    /// Seconds a client may take to finish a message it has started.
+    public var frameTimeoutSeconds = 10
 
     /// The clinic's name, for reports.
     public var clinicName = "TMS clinic"
@@ -33,7 +35,7 @@ public struct Configuration: Sendable, Equatable {
     /// Every key the file may hold, by section, with what it means: the
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
-        "daemon": ["socket", "database", "log-level"],
+        "daemon": ["socket", "database", "log-level", "frame-timeout"],
         "clinic": ["name", "time-zone", "days", "holidays", "session-time"],
     ]
 
@@ -130,6 +132,13 @@ public struct Configuration: Sendable, Equatable {
                 problem("daemon", "log-level", "'\(s)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
+        if let value = table["daemon"]?.table?["frame-timeout"] {
+            if let seconds = value.int, (1...3600).contains(seconds) {
+                c.frameTimeoutSeconds = seconds
+            } else {
+                problem("daemon", "frame-timeout", "must be a whole number of seconds, 1 to 3600")
+            }
+        }
         if let s = string("clinic", "name") { c.clinicName = s }
         if let s = string("clinic", "time-zone") {
             if Self.timeZone(named: s) != nil {
@@ -215,6 +224,7 @@ public struct Configuration: Sendable, Equatable {
             socket = \(quoted(socketPath))
             database = \(quoted(databasePath))
             log-level = \(quoted(logLevel.rawValue))
+            frame-timeout = \(frameTimeoutSeconds)
 
             [clinic]
             name = \(quoted(clinicName))

@@ -13,15 +13,18 @@ import Glibc
 /// running call finish before it returns.
 public struct VarlinkListener: Service {
     public let endpoint: VarlinkServer.Endpoint
+    public let frameTimeout: TimeAmount
     public let dispatcher: VarlinkDispatcher
     public let group: any EventLoopGroup
     public let logger: Logger
     public let onReady: @Sendable () -> Void
     public let onStopping: @Sendable () -> Void
 
-    public init(endpoint: VarlinkServer.Endpoint, dispatcher: VarlinkDispatcher, group: any EventLoopGroup,
-                logger: Logger, onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
+    public init(endpoint: VarlinkServer.Endpoint, frameTimeout: TimeAmount = VarlinkServer.defaultFrameTimeout,
+                dispatcher: VarlinkDispatcher, group: any EventLoopGroup, logger: Logger,
+                onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
         self.endpoint = endpoint
+        self.frameTimeout = frameTimeout
         self.dispatcher = dispatcher
         self.group = group
         self.logger = logger
@@ -32,7 +35,7 @@ public struct VarlinkListener: Service {
     public func run() async throws {
         if case .path(let path) = endpoint { try Self.checkDirectory(of: path) }
         let logger = self.logger
-        let server = try await VarlinkServer.start(endpoint, dispatcher: dispatcher, group: group) { event in
+        let server = try await VarlinkServer.start(endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout) { event in
             switch event {
             case .protocolViolation(let peer, let reason):
                 logger.warning("closed a connection that broke the protocol", metadata: [

@@ -42,12 +42,16 @@ public final class VarlinkServer: Sendable {
         case fileDescriptor(CInt)
     }
 
+    /// How long a message may stay half-received before the connection is closed.
+    public static let defaultFrameTimeout = TimeAmount.seconds(10)
+
     /// Opens the listening socket. Returns once it accepts connections.
     public static func start(
         _ endpoint: Endpoint,
         dispatcher: VarlinkDispatcher,
         group: any EventLoopGroup,
         maximumFrameLength: Int = defaultMaximumFrameLength,
+        frameTimeout: TimeAmount = defaultFrameTimeout,
         events: @escaping @Sendable (VarlinkServerEvent) -> Void = { _ in }
     ) async throws -> VarlinkServer {
         // The registry must exist before the first connection is accepted.
@@ -60,6 +64,7 @@ public final class VarlinkServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
+                        PartialFrameTimer(timeout: frameTimeout),
                         ByteToMessageHandler(NULFrameDecoder(maximumLength: maximumFrameLength)),
                         VarlinkConnectionHandler(dispatcher: dispatcher, maximumFrameLength: maximumFrameLength, events: events),
                     ])
@@ -146,6 +151,39 @@ struct NULFrameDecoder: ByteToMessageDecoder {
     }
 }
 
+/// Closes a connection whose peer starts a message and does not finish it
+/// within the timeout: a half-sent frame must not hold a connection forever.
+final class PartialFrameTimer: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    struct Expired: Error {}
+
+    let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        // Data after the chunk's last NUL is the start of an unfinished message.
+        if bytes.readableBytesView.last == 0 {
+            timer?.cancel()
+            timer = nil
+        } else if timer == nil, bytes.readableBytes > 0 {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.fireErrorCaught(Expired()) }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        context.fireChannelInactive()
+    }
+}
+
 /// Answers one connection's calls in order.
 final class VarlinkConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -207,6 +245,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is NULFrameDecoder.FrameTooLarge {
             violation(context, "a message exceeds the limit of \(maximumFrameLength) bytes")
+        } else if error is PartialFrameTimer.Expired {
+            violation(context, "a message was left unfinished")
         } else if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
             context.close(promise: nil)
         } else {

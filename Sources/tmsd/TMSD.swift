@@ -83,7 +83,8 @@ struct TMSD: AsyncParsableCommand {
             umask(0o007)
             let notifier = Notifier()
             let listener = VarlinkListener(
-                endpoint: .path(settings.socketPath), dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton,
+                endpoint: .path(settings.socketPath), frameTimeout: .seconds(Int64(settings.frameTimeoutSeconds)),
+                dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton,
                 logger: logger, onReady: { notifier.ready(status: "serving") }, onStopping: { notifier.stopping() })
             let group = ServiceGroup(
                 configuration: .init(

@@ -114,6 +114,32 @@ def test_a_half_sent_frame_holds_up_only_its_own_connection(stocked):
     still_serves(stocked)
 
 
+def test_an_unfinished_frame_is_closed_after_the_frame_timeout(tmp_dir):
+    from conftest import TEST_CONFIG, Daemon
+    import time
+    d = Daemon(tmp_dir, '[daemon]\nframe-timeout = 1\n' + TEST_CONFIG).start()
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(d.socket)
+        s.sendall(b'{"method":"org.varlink.service.GetInfo"}\0{"method":"io.tmsd.Cl')
+        started = time.monotonic()
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        waited = time.monotonic() - started
+        s.close()
+        assert data.count(b"\0") == 1, "the complete call was answered"
+        assert 0.5 < waited < 8, waited
+        still_serves(d)
+        assert "a message was left unfinished" in d.log.read_text()
+    finally:
+        d.stop()
+
+
 def test_pipelined_calls_are_answered_in_order(stocked):
     calls = b"".join(json.dumps({"method": "io.tmsd.Clinic.GetProtocol", "parameters": {"id": p}}).encode() + b"\0"
                      for p in ["itbs", "nope", "10hz-ldlpfc", "deep-tms-h1"])
