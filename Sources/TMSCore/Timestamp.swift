@@ -1,4 +1,11 @@
+// FoundationEssentials where it exists: tmsctl links TMSCore and should not
+// carry all of Foundation and ICU. (tmsd links Foundation, which brings the
+// IANA time zones that ClinicCalendar needs.)
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
 public import Foundation
+#endif
 
 /// UTC instants as tmsd writes them: `YYYY-MM-DDTHH:MM:SSZ`.
 public enum Timestamp {

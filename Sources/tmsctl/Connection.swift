@@ -1,6 +1,14 @@
 import ArgumentParser
-import Foundation
 import Varlink
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
@@ -24,8 +32,14 @@ enum Status {
 
 /// One line on stderr, then the exit status.
 func fail(_ message: String, status: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data("tmsctl: \(message)\n".utf8))
+    printError(message)
     return ExitCode(status)
+}
+
+/// `tmsctl: message` on stderr, one line.
+func printError(_ message: String) {
+    let line = Array("tmsctl: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
 /// A connection to tmsd that turns every failure into a message and a status.

@@ -1,5 +1,8 @@
 import ArgumentParser
-import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Parses and runs a command. Every failure is one line on stderr and an exit
 /// status by kind (see `Status`): ArgumentParser's own usage errors included,
@@ -11,16 +14,16 @@ enum Main {
             var command = try TMSCtl.parseAsRoot()
             try command.run()
         } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)  // already reported
+            Glibc.exit(exit.rawValue)  // already reported
         } catch {
             let code = TMSCtl.exitCode(for: error)
             if code == .success {  // --help, --version
                 print(TMSCtl.fullMessage(for: error))
-                Foundation.exit(0)
+                Glibc.exit(0)
             }
             let message = TMSCtl.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("tmsctl: \(message) (see --help)\n".utf8))
-            Foundation.exit(code.rawValue)
+            printError("\(message) (see --help)")
+            Glibc.exit(code.rawValue)
         }
     }
 }
