@@ -88,7 +88,7 @@ let package = Package(
         // `make bench`: prints each figure beside its floor.
         .executableTarget(
             name: "tmsbench",
-            dependencies: ["Varlink", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Varlink", "TMSStore", "TMSCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
 

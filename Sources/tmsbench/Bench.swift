@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import TMSCore
+import TMSStore
 import Varlink
 
 #if canImport(Glibc)
@@ -39,6 +41,9 @@ struct Bench {
         // Floor 2: a small request and reply over a raw Unix socket.
         let floorRead = try unixEchoFloor(directory.appendingPathComponent("echo.sock").path, samples: samples * 4)
 
+        // The store alone, in this process: what the socket and the service add is the rest.
+        let storeWrite = try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples)
+
         let daemon = try Daemon(tmsd: tmsd, directory: directory)
         defer { daemon.stop() }
         let idleRSS = daemon.residentKiB()
@@ -71,7 +76,8 @@ struct Bench {
 
         let w = Stats(writes), fw = Stats(floorWrite), r = Stats(reads), fr = Stats(floorRead), c = Stats(cli)
         print(row("durable write (CompleteSession)", w, "floor: SQLite WAL commit, FULL", fw))
-        print(String(format: "    p50 ratio %.2fx (goal <= 1.3x)", w.p50 / fw.p50))
+        print(String(format: "    p50 ratio %.2fx (goal <= 1.3x); in-process ClinicStore.completeSession p50 %.3f ms",
+                     w.p50 / fw.p50, Stats(storeWrite).p50 * 1000))
         print(row("read (ListSessions, 10 rows)", r, "floor: raw Unix socket round trip", fr))
         print(String(format: "    p50 ratio %.2fx (goal <= 2x); p99 %.3f ms (goal < 1 ms)", r.p50 / fr.p50, r.p99 * 1000))
         print(String(format: "tmsctl session list --json   p50 %.2f ms  p99 %.2f ms  (goal < 10 ms)", c.p50 * 1000, c.p99 * 1000))
@@ -112,6 +118,40 @@ struct Bench {
             "prescriber": "Dr. Bench", "target": ["method": "beam_f3", "label": "left DLPFC"],
         ])
         return Array(ids.prefix(sessions))
+    }
+
+    /// ClinicStore.completeSession called directly on a course of its own.
+    static func storeCompleteSessions(_ path: String, samples: Int) throws -> [Double] {
+        let store = try ClinicStore(path: path)
+        let calendar = ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        let treatment = ProtocolLibrary.find("accelerated-itbs")!
+        let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.CompleteSession", at: Date())
+        var ids: [Int] = []
+        var n = 0
+        while ids.count < samples {
+            n += 1
+            let patient = try store.addPatient(
+                NewPatient(mrn: "S-\(n)", familyName: "Store", givenName: "B", birthDate: CivilDate("1980-01-01")!), audit: audit)
+            let start = CivilDate("2027-01-04")!
+            let plan = try ScheduleGenerator(calendar: calendar, treatment: treatment)
+                .plan(PhaseDemand.course(treatment), from: start, at: LocalTime("08:00")!)
+            let course = try store.createCourse(
+                NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: LocalTime("08:00")!,
+                          prescriber: "Dr. Bench", target: TargetSite(method: .beamF3, label: "left DLPFC"),
+                          dose: PrescribedDose(protocol: treatment)),
+                plan: plan, timeZone: "UTC", audit: audit)
+            ids += try store.courseDetail(id: course.id).2.map(\.id)
+        }
+        let delivery = Delivery(
+            motorThreshold: 60, intensityPercentMT: 90, frequencyHz: 50, pulsesPerTrain: 30, trainDurationSeconds: 2,
+            interTrainIntervalSeconds: 8, trains: 60, pulsesDelivered: 1800, coil: "figure-8", target: "left DLPFC")
+        var times: [Double] = []
+        for id in ids.prefix(samples) {
+            let start = now()
+            _ = try store.completeSession(id: id, delivery: delivery, audit: audit)
+            times.append(now() - start)
+        }
+        return times
     }
 
     static func today() -> String {
