@@ -14,6 +14,8 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Seconds a client may take to finish a message it has started.
     public var frameTimeoutSeconds = 10
+    /// Seconds SIGTERM waits for running calls before tmsd stops anyway.
+    public var shutdownTimeoutSeconds = 30
 
     /// The clinic's name, for reports.
     public var clinicName = "TMS clinic"
@@ -35,7 +37,7 @@ public struct Configuration: Sendable, Equatable {
     /// Every key the file may hold, by section, with what it means: the
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
-        "daemon": ["socket", "database", "log-level", "frame-timeout"],
+        "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout"],
         "clinic": ["name", "time-zone", "days", "holidays", "session-time"],
     ]
 
@@ -132,13 +134,16 @@ public struct Configuration: Sendable, Equatable {
                 problem("daemon", "log-level", "'\(s)' is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
-        if let value = table["daemon"]?.table?["frame-timeout"] {
+        func seconds(_ key: String, _ apply: (Int) -> Void) {
+            guard let value = table["daemon"]?.table?[key] else { return }
             if let seconds = value.int, (1...3600).contains(seconds) {
-                c.frameTimeoutSeconds = seconds
+                apply(seconds)
             } else {
-                problem("daemon", "frame-timeout", "must be a whole number of seconds, 1 to 3600")
+                problem("daemon", key, "must be a whole number of seconds, 1 to 3600")
             }
         }
+        seconds("frame-timeout") { c.frameTimeoutSeconds = $0 }
+        seconds("shutdown-timeout") { c.shutdownTimeoutSeconds = $0 }
         if let s = string("clinic", "name") { c.clinicName = s }
         if let s = string("clinic", "time-zone") {
             if Self.timeZone(named: s) != nil {
@@ -225,6 +230,7 @@ public struct Configuration: Sendable, Equatable {
             database = \(quoted(databasePath))
             log-level = \(quoted(logLevel.rawValue))
             frame-timeout = \(frameTimeoutSeconds)
+            shutdown-timeout = \(shutdownTimeoutSeconds)
 
             [clinic]
             name = \(quoted(clinicName))

@@ -384,6 +384,30 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// Sessions booked on `date`, and how many of them are done: the daemon's STATUS line.
+    public func dayCounts(on date: CivilDate) throws -> (booked: Int, done: Int) {
+        try pool.read { db in
+            let row = try Row.fetchOne(
+                try db.cachedStatement(sql: """
+                    SELECT count(*) FILTER (WHERE status NOT IN ('missed', 'aborted')),
+                      count(*) FILTER (WHERE status = 'completed')
+                    FROM session WHERE scheduled_date = ?
+                    """),
+                arguments: [date.description])!
+            return (row[0], row[1])
+        }
+    }
+
+    /// Takes and releases the write lock: succeeds only while the database
+    /// can accept a write (the watchdog's question). Waits at most the busy
+    /// timeout for a lock held elsewhere.
+    public func probe() throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "ROLLBACK")
+        }
+    }
+
     // MARK: - Audit
 
     public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {

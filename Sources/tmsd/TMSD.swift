@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Systemd
 import TMSService
 import TMSStore
+import UnixSignals
 import Varlink
 
 #if canImport(Glibc)
@@ -20,7 +21,10 @@ struct TMSD: AsyncParsableCommand {
         discussion: """
             tmsd keeps the clinic's patients, courses, calendars and sessions in SQLite and serves them \
             over Varlink on a Unix socket; tmsctl is its client. Settings come from the built-in defaults, \
-            then the config file, then these flags.
+            then the config file, then these flags. Under systemd it takes its socket from socket \
+            activation when one is passed, reports READY/STATUS/WATCHDOG/RELOADING/STOPPING through \
+            sd_notify, and logs to the journal. SIGHUP re-reads the config file; SIGTERM stops after \
+            running calls finish.
             """,
         version: tmsdVersion)
 
@@ -36,9 +40,19 @@ struct TMSD: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "journal, console, or auto: the journal when standard error is connected to it (JOURNAL_STREAM).",
+        valueName: "target"))
+    var logTarget: LogTarget = .auto
+
     @Flag(name: .long, help: "Print the resolved configuration and exit; on errors print each with its line and exit 1.")
     var checkConfig = false
 
+    enum LogTarget: String, ExpressibleByArgument, CaseIterable {
+        case auto, journal, console
+    }
+
+    /// Defaults, then the file, then the flags: at start and on every reload.
     func resolve() throws -> Configuration {
         var c = try Configuration().applying(file: config ?? Configuration.defaultPath, required: config != nil)
         if let socket { c.socketPath = socket }
@@ -65,37 +79,61 @@ struct TMSD: AsyncParsableCommand {
             return
         }
 
+        let level = LogLevelBox(settings.logLevel)
+        let toJournal = logTarget == .journal || (logTarget == .auto && JournalLogHandler.stderrIsJournal)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
+            if toJournal { return JournalLogHandler(identifier: "tmsd", level: level) }
+            return ConsoleLogHandler(label: label, level: level)
         }
         let logger = Logger(label: "tmsd")
+        let notifier = Notifier()
 
         do {
-            let store = try ClinicStore(path: settings.databasePath)
+            // Trap SIGHUP before anything can tell systemd we are ready.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
+            let endpoint: VarlinkServer.Endpoint
+            do {
+                endpoint = try SocketActivation.listeningSocket().map { .fileDescriptor($0) } ?? .path(settings.socketPath)
+            } catch {
+                throw StartupError(error.description)
+            }
+            let store: ClinicStore
+            do {
+                store = try ClinicStore(path: settings.databasePath)
+            } catch {
+                throw StartupError("Could not open database \(settings.databasePath): \(error)")
+            }
             let migrations = try store.appliedMigrations().count
             logger.info("database open", metadata: ["tmsd_database": "\(settings.databasePath)", "tmsd_migrations": "\(migrations)"])
-            let service = ClinicService(store: store, settings: ClinicService.Settings(settings), logger: logger)
+
+            let shared = ClinicService.Settings(settings)
+            let service = ClinicService(store: store, settings: shared, logger: logger)
             let dispatcher = VarlinkDispatcher(
                 info: VarlinkServiceInfo(vendor: "tmsd", product: "tmsd", version: tmsdVersion, url: "https://github.com/tmsd/tmsd"),
                 interfaces: [ClinicService.interface], handler: service)
+            let status = DaemonStatus(store: store, settings: shared)
+            let group = MultiThreadedEventLoopGroup.singleton
             umask(0o007)
-            let notifier = Notifier()
             let listener = VarlinkListener(
-                endpoint: .path(settings.socketPath), frameTimeout: .seconds(Int64(settings.frameTimeoutSeconds)),
-                dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton,
-                logger: logger, onReady: { notifier.ready(status: "serving") }, onStopping: { notifier.stopping() })
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: listener)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
-            try await group.run()
+                endpoint: endpoint, frameTimeout: .seconds(Int64(settings.frameTimeoutSeconds)),
+                dispatcher: dispatcher, group: group, logger: logger,
+                onReady: { notifier.ready(status: status.line()) }, onStopping: { notifier.stopping() })
+            let reload = ReloadService(
+                signals: hangups, settings: shared, level: level, load: { try self.resolve() }, notifier: notifier,
+                status: status, logger: logger)
+            let watchdog = WatchdogService(
+                interval: notifier.watchdogInterval, eventLoop: group.next(), store: store, notifier: notifier,
+                status: status, logger: logger)
+            var configuration = ServiceGroupConfiguration(
+                services: [.init(service: listener), .init(service: reload), .init(service: watchdog)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
+            configuration.maximumGracefulShutdownDuration = .seconds(settings.shutdownTimeoutSeconds)
+            try await ServiceGroup(configuration: configuration).run()
             logger.info("stopped")
         } catch let error as StartupError {
             logger.critical("cannot start", metadata: ["tmsd_error": "\(error.description)"])
-            FileHandle.standardError.write(Data("tmsd: \(error.description)\n".utf8))
+            if toJournal { FileHandle.standardError.write(Data("tmsd: \(error.description)\n".utf8)) }
             throw ExitCode(1)
         }
     }

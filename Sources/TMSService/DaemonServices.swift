@@ -1,0 +1,163 @@
+public import Foundation
+public import Logging
+public import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+public import Systemd
+import TMSCore
+public import TMSStore
+public import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGHUP: re-read the configuration. systemd hears RELOADING=1 (with the
+/// monotonic time) before and READY=1 after. A file that fails to parse is
+/// logged problem by problem, with its line, and the configuration in force
+/// stays; the daemon serves throughout.
+public struct ReloadService: Service {
+    public let signals: UnixSignalsSequence
+    public let settings: ClinicService.Settings
+    public let level: LogLevelBox
+    /// Reads the file again and applies the command line's flags over it.
+    public let load: @Sendable () throws -> Configuration
+    public let notifier: Notifier
+    public let status: DaemonStatus
+    public let logger: Logger
+
+    public init(signals: UnixSignalsSequence, settings: ClinicService.Settings, level: LogLevelBox,
+                load: @escaping @Sendable () throws -> Configuration, notifier: Notifier, status: DaemonStatus, logger: Logger) {
+        self.signals = signals
+        self.settings = settings
+        self.level = level
+        self.load = load
+        self.notifier = notifier
+        self.status = status
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            notifier.reloading()
+            reload()
+            notifier.ready(status: status.line())
+        }
+    }
+
+    /// One reload: apply the new configuration, or keep the old and say why.
+    public func reload() {
+        do {
+            let new = try load()
+            let old = settings.configuration
+            if new.socketPath != old.socketPath || new.databasePath != old.databasePath {
+                logger.notice("the socket and database paths change only at restart", metadata: [
+                    "tmsd_socket": "\(old.socketPath)", "tmsd_database": "\(old.databasePath)",
+                ])
+            }
+            settings.replace(new)
+            level.current = new.logLevel
+            logger.info("configuration reloaded", metadata: ["tmsd_log_level": "\(new.logLevel)", "tmsd_time_zone": "\(new.timeZoneName)"])
+        } catch let error as Configuration.Invalid {
+            for problem in error.problems {
+                logger.error("configuration not reloaded; the previous one stays in force", metadata: [
+                    "tmsd_config_file": "\(problem.file)", "tmsd_config_line": "\(problem.line.map(String.init) ?? "-")",
+                    "tmsd_config_key": "\(problem.key ?? "-")", "tmsd_problem": "\(problem.message)",
+                ])
+            }
+        } catch {
+            logger.error("configuration not reloaded; the previous one stays in force", metadata: ["tmsd_problem": "\(error)"])
+        }
+    }
+}
+
+/// The daemon's one-line STATUS: "serving; 14 sessions today, 5 done".
+public struct DaemonStatus: Sendable {
+    public let store: ClinicStore
+    public let settings: ClinicService.Settings
+
+    public init(store: ClinicStore, settings: ClinicService.Settings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    public func line(at instant: Date = Date()) -> String {
+        let today = settings.calendar.date(at: instant)
+        guard let (booked, done) = try? store.dayCounts(on: today) else { return "serving; the database does not answer" }
+        return "serving; \(booked) session\(booked == 1 ? "" : "s") today, \(done) done"
+    }
+}
+
+/// WATCHDOG=1 at half of systemd's WatchdogSec, sent only when the event
+/// loop and the database both answered within that half; STATUS refreshed on
+/// the same beat. Without a watchdog it only refreshes STATUS, once a minute.
+public struct WatchdogService: Service {
+    public let interval: Duration?
+    public let eventLoop: any EventLoop
+    public let store: ClinicStore
+    public let notifier: Notifier
+    public let status: DaemonStatus
+    public let logger: Logger
+
+    public init(interval: Duration?, eventLoop: any EventLoop, store: ClinicStore, notifier: Notifier,
+                status: DaemonStatus, logger: Logger) {
+        self.interval = interval
+        self.eventLoop = eventLoop
+        self.store = store
+        self.notifier = notifier
+        self.status = status
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let beat = interval ?? .seconds(60)
+        var healthy = true
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: beat) }
+            } catch {
+                return
+            }
+            if Task.isShuttingDownGracefully { return }
+            let ok = await answers(within: beat)
+            if ok {
+                if interval != nil { notifier.watchdog() }
+                notifier.status(status.line())
+                if !healthy { logger.notice("the event loop and the database answer again") }
+            } else if healthy {
+                logger.critical("the event loop or the database did not answer in time; watchdog pings stop")
+            }
+            healthy = ok
+        }
+    }
+
+    /// Whether the event loop ran a task and the database took its write lock,
+    /// both within `limit`.
+    func answers(within limit: Duration) async -> Bool {
+        let store = self.store
+        let loop = eventLoop.submit { true }
+        let database = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { () throws -> Bool in
+            try store.probe()
+            return true
+        }
+        let both = loop.and(database).map { $0 && $1 }
+        let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+        let deadline = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { false }
+        // Whichever comes first decides; every callback runs on `eventLoop`.
+        let first = eventLoop.makePromise(of: Bool.self)
+        let decided = NIOLoopBoundBox(false, eventLoop: eventLoop)
+        both.whenComplete { outcome in
+            guard !decided.value else { return }
+            decided.value = true
+            first.succeed((try? outcome.get()) ?? false)
+        }
+        deadline.futureResult.whenSuccess { _ in
+            guard !decided.value else { return }
+            decided.value = true
+            first.succeed(false)
+        }
+        let result = (try? await first.futureResult.get()) ?? false
+        deadline.cancel()
+        return result
+    }
+}
