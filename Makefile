@@ -8,18 +8,30 @@
 
 SWIFT     ?= swift
 PYTHON    ?= python3
-PREFIX    ?= /usr/local
-DESTDIR   ?=
-SYSCONFDIR ?= /etc
 STATE     ?= $(CURDIR)/state
+
+# Where `make install` puts things ($(DESTDIR) is prepended to each).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+SYSCONFDIR  ?= /etc
+BINDIR      ?= $(PREFIX)/bin
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# release (statically linked, stripped) or debug (what `make build` made).
+CONFIGURATION ?= release
 VENV      := $(CURDIR)/.venv
-APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv
+APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv systemd man-db util-linux
 PIP_PACKAGES := varlink==31.0.0 pytest==9.2.0
 
 DEBUG_BIN   = $(CURDIR)/.build/debug
 RELEASE_BIN = $(CURDIR)/.build/release
 
-.PHONY: all deps build demo run test unit integration bench install clean
+.PHONY: all deps build demo run test unit integration bench install man clean
 
 all: build
 
@@ -66,12 +78,37 @@ bench: deps
 	$(RELEASE)
 	$(RELEASE_BIN)/tmsbench --tmsd $(RELEASE_BIN)/tmsd --tmsctl $(RELEASE_BIN)/tmsctl
 
-install:
+# Man pages from swift-argument-parser's generate-manual plugin: tmsd(8), tmsctl(1).
+MANUALS = $(CURDIR)/.build/plugins/GenerateManual/outputs
+man:
+	mkdir -p .build/man
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug --section 8
+	cp $(MANUALS)/tmsd/tmsd.8 .build/man/tmsd.8
+	$(SWIFT) package --allow-writing-to-package-directory generate-manual --configuration debug --section 1
+	cp $(MANUALS)/tmsctl/tmsctl.1 .build/man/tmsctl.1
+
+install: man
+ifeq ($(CONFIGURATION),release)
 	$(RELEASE) --product tmsd
 	$(RELEASE) --product tmsctl
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR)/tmsd
-	install -m 0755 -s $(RELEASE_BIN)/tmsd $(RELEASE_BIN)/tmsctl $(DESTDIR)$(PREFIX)/bin/
+	$(eval STRIP := -s)
+endif
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tmsd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	  $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(STRIP) .build/$(CONFIGURATION)/tmsd .build/$(CONFIGURATION)/tmsctl $(DESTDIR)$(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf || install -m 0644 config/tmsd.conf $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf
+	for unit in tmsd.service tmsd.socket; do \
+	  sed -e 's|/usr/bin/tmsd|$(BINDIR)/tmsd|g' -e 's|/etc/tmsd/|$(SYSCONFDIR)/tmsd/|g' systemd/$$unit \
+	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; \
+	done
+	install -m 0644 systemd/sysusers.d/tmsd.conf $(DESTDIR)$(SYSUSERSDIR)/tmsd.conf
+	install -m 0644 systemd/tmpfiles.d/tmsd.conf $(DESTDIR)$(TMPFILESDIR)/tmsd.conf
+	install -m 0644 .build/man/tmsd.8 $(DESTDIR)$(MANDIR)/man8/tmsd.8
+	install -m 0644 .build/man/tmsctl.1 $(DESTDIR)$(MANDIR)/man1/tmsctl.1
+	.build/$(CONFIGURATION)/tmsctl --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/tmsctl
+	.build/$(CONFIGURATION)/tmsctl --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_tmsctl
+	.build/$(CONFIGURATION)/tmsctl --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/tmsctl.fish
 
 clean:
 	rm -rf .build $(STATE)
