@@ -240,11 +240,15 @@ public struct ClinicService: VarlinkHandler {
         ]
     }
 
-    /// One line per change: ids and the operator, never patient data.
-    private func log(_ message: Logger.Message, _ audit: AuditContext, _ metadata: Logger.Metadata) {
+    /// One line per change: ids and the operator, never patient data. The
+    /// caller's place is passed on, so CODE_FILE/LINE/FUNC name the change.
+    private func log(
+        _ message: Logger.Message, _ audit: AuditContext, _ metadata: Logger.Metadata,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
         var m = metadata
         m["tmsd_method"] = "\(audit.method)"
         m["tmsd_operator"] = "\(audit.user)"
-        logger.info(message, metadata: m)
+        logger.info(message, metadata: m, file: file, function: function, line: line)
     }
 }

@@ -132,32 +132,33 @@ public struct WatchdogService: Service {
     }
 
     /// Whether the event loop ran a task and the database took its write lock,
-    /// both within `limit`.
+    /// both within `limit`. A wedged event loop never runs the task, so this
+    /// never returns and no ping follows, which is what systemd must see.
     func answers(within limit: Duration) async -> Bool {
         let store = self.store
-        let loop = eventLoop.submit { true }
-        let database = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { () throws -> Bool in
-            try store.probe()
-            return true
-        }
-        let both = loop.and(database).map { $0 && $1 }
+        let loop = eventLoop
         let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
-        let deadline = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { false }
-        // Whichever comes first decides; every callback runs on `eventLoop`.
-        let first = eventLoop.makePromise(of: Bool.self)
-        let decided = NIOLoopBoundBox(false, eventLoop: eventLoop)
-        both.whenComplete { outcome in
-            guard !decided.value else { return }
-            decided.value = true
-            first.succeed((try? outcome.get()) ?? false)
+        let outcome = loop.flatSubmit { () -> EventLoopFuture<Bool> in
+            // Here, on the loop: it answered. Now the database, against the clock.
+            let database = NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Bool in
+                try store.probe()
+                return true
+            }
+            let first = loop.makePromise(of: Bool.self)
+            let decided = NIOLoopBoundBox(false, eventLoop: loop)
+            let deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                guard !decided.value else { return }
+                decided.value = true
+                first.succeed(false)
+            }
+            database.whenComplete { result in
+                deadline.cancel()
+                guard !decided.value else { return }
+                decided.value = true
+                first.succeed((try? result.get()) ?? false)
+            }
+            return first.futureResult
         }
-        deadline.futureResult.whenSuccess { _ in
-            guard !decided.value else { return }
-            decided.value = true
-            first.succeed(false)
-        }
-        let result = (try? await first.futureResult.get()) ?? false
-        deadline.cancel()
-        return result
+        return (try? await outcome.get()) ?? false
     }
 }
