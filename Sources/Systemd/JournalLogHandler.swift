@@ -39,10 +39,7 @@ public struct JournalLogHandler: LogHandler {
             "CODE_LINE=\(event.line)",
             "CODE_FUNC=\(event.function)",
         ]
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
-        if let own = event.metadata { all.merge(own) { $1 } }
-        for (key, value) in all {
+        for (key, value) in event.mergedMetadata(metadata, metadataProvider) {
             guard let name = Self.fieldName(key) else { continue }
             fields.append("\(name)=\(value)")
         }
@@ -106,6 +103,17 @@ public struct JournalLogHandler: LogHandler {
         var info = stat()
         guard fstat(STDERR_FILENO, &info) == 0 else { return false }
         return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+    }
+}
+
+extension LogEvent {
+    /// The handler's metadata, then its provider's, then the event's own:
+    /// later ones win, as swift-log specifies.
+    public func mergedMetadata(_ handler: Logger.Metadata, _ provider: Logger.MetadataProvider?) -> Logger.Metadata {
+        var all = handler
+        if let provided = provider?.get() { all.merge(provided) { $1 } }
+        if let own = metadata { all.merge(own) { $1 } }
+        return all
     }
 }
 

@@ -28,9 +28,7 @@ public struct ConsoleLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
-        if let own = event.metadata { all.merge(own) { $1 } }
+        let all = event.mergedMetadata(metadata, metadataProvider)
         var line = "\(Self.timestamp()) \(event.level) \(event.message)"
         for key in all.keys.sorted() { line += " \(key)=\(all[key]!)" }
         line += "\n"
