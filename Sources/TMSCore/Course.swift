@@ -44,8 +44,8 @@ public enum Rebooking {
     ///   - busyDays: days that already hold sessions staying where they are.
     public static func plan(
         phases: [CoursePhase], missedPhase: String, movable: [Movable], generator: ScheduleGenerator,
-        from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime
-    ) throws(ScheduleGenerator.Failure) -> Result {
+        from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime, booker: DayBooker? = nil
+    ) throws -> Result {
         var generator = generator
         generator.calendar.holidays.formUnion(busyDays)
         let demands: [PhaseDemand] = phases.compactMap { phase in
@@ -56,7 +56,7 @@ public enum Rebooking {
             case .weekly(let name, let perWeek, _): return PhaseDemand(name: name, rhythm: .weekly(perWeek: perWeek), sessions: count)
             }
         }
-        let slots = try generator.plan(demands, from: from, at: time)
+        let slots = try generator.plan(demands, from: from, at: time, booker: booker)
         // Within a phase the replacement takes the first slot: it was due first.
         var moved: [(id: Int, slot: PlannedSession)] = []
         var replacement: PlannedSession?

@@ -27,6 +27,9 @@ public struct Configuration: Sendable, Equatable {
     public var holidays: Set<CivilDate> = []
     /// When a course's daily session is booked unless the prescriber says otherwise.
     public var sessionTime = LocalTime("09:00")!
+    /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
+    /// chair carrying every coil, open 08:00-18:00 on the clinic days.
+    public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
 
     public init() {}
 
@@ -38,7 +41,10 @@ public struct Configuration: Sendable, Equatable {
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
         "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout"],
-        "clinic": ["name", "time-zone", "days", "holidays", "session-time"],
+        "clinic": ["name", "time-zone", "days", "holidays", "session-time", "setup-minutes"],
+        "hours": ["default"] + Weekday.allCases.map(\.rawValue),
+        "chairs": ["name", "coils"],
+        "protocols.*": ["setup-minutes", "slot-minutes"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -83,16 +89,24 @@ public struct Configuration: Sendable, Equatable {
 
         var c = self
         for section in table.keys {
-            guard let allowed = Self.keys[section] else {
-                problem(nil, section, "unknown section or key; known sections are [daemon] and [clinic]")
-                continue
-            }
-            guard let body = table[section]?.table else {
-                problem(nil, section, "must be a [\(section)] section")
-                continue
-            }
-            for key in body.keys where !allowed.contains(key) {
-                problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
+            switch section {
+            case "daemon", "clinic":
+                guard let body = table[section]?.table else {
+                    problem(nil, section, "must be a [\(section)] section")
+                    continue
+                }
+                let allowed = Self.keys[section]!
+                for key in body.keys where !allowed.contains(key) {
+                    problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
+                }
+            case "hours":
+                guard table[section]?.table != nil else { problem(nil, section, "must be an [hours] section") ; continue }
+            case "chairs":
+                guard table[section]?.array != nil else { problem(nil, section, "must be [[chairs]] entries") ; continue }
+            case "protocols":
+                guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
+            default:
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]] and [protocols.ID]")
             }
         }
 
@@ -172,8 +186,117 @@ public struct Configuration: Sendable, Equatable {
         if let s = string("clinic", "session-time") {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
+        c.resources = resources(table, clinicDays: c.clinicDays, lines: lines, problem: problem, strings: strings)
         if !problems.isEmpty { throw Invalid(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
         return c
+    }
+
+    /// Chairs, hours, set-up and slots from [clinic], [clinic.hours], [[chairs]] and [protocols.ID].
+    private func resources(
+        _ table: TOMLTable, clinicDays: Set<Weekday>, lines: [Substring],
+        problem: (String?, String?, String) -> Void, strings: (String, String) -> [String]?
+    ) -> ClinicResources {
+        var r = ClinicResources.standard(days: clinicDays)
+        r.setupMinutes = resources.setupMinutes
+        // Opening hours: [hours] default for every clinic day, and per weekday.
+        func ranges(_ texts: [String], _ section: String, _ key: String) -> [TimeRange]? {
+            var parsed: [TimeRange] = []
+            for text in texts {
+                guard let range = TimeRange(text) else {
+                    problem(section, key, "'\(text)' is not a range of times (HH:MM-HH:MM)")
+                    return nil
+                }
+                guard range.start < range.end else {
+                    problem(section, key, "'\(text)' is inverted: it ends before it starts")
+                    return nil
+                }
+                parsed.append(range)
+            }
+            parsed.sort()
+            for (a, b) in zip(parsed, parsed.dropFirst()) where a.overlaps(b) {
+                problem(section, key, "\(a) and \(b) overlap")
+                return nil
+            }
+            return parsed
+        }
+        if let all = strings("hours", "default"), let parsed = ranges(all, "hours", "default") {
+            r.hours = Dictionary(uniqueKeysWithValues: clinicDays.map { ($0, parsed) })
+        }
+        if let perDay = table["hours"]?.table {
+            for key in perDay.keys where key != "default" {
+                guard let day = Weekday(rawValue: key) else {
+                    problem("hours", key, "unknown key; [hours] takes default, mon, tue, wed, thu, fri, sat, sun")
+                    continue
+                }
+                guard clinicDays.contains(day) else {
+                    problem("hours", key, "\(key) has hours but is not one of the clinic's days")
+                    continue
+                }
+                guard let texts = strings("hours", key) else { continue }
+                if let parsed = ranges(texts, "hours", key) { r.hours[day] = parsed }
+            }
+        }
+        if let value = table["clinic"]?.table?["setup-minutes"] {
+            if let minutes = value.int, (0...240).contains(minutes) { r.setupMinutes = minutes } else {
+                problem("clinic", "setup-minutes", "must be a whole number of minutes, 0 to 240")
+            }
+        }
+        // Chairs.
+        if let chairs = table["chairs"]?.array {
+            var list: [Chair] = []
+            for (index, element) in chairs.enumerated() {
+                let key = "chairs[\(index + 1)]"
+                guard let chair = element.table else {
+                    problem(nil, key, "must be a table with name and coils")
+                    continue
+                }
+                for unknown in chair.keys where !["name", "coils"].contains(unknown) {
+                    problem(nil, "\(key).\(unknown)", "unknown key; a chair takes name and coils")
+                }
+                guard let name = chair["name"]?.string, !name.isEmpty, !name.contains(where: { $0 == " " || $0.isNewline }) else {
+                    problem(nil, "\(key).name", "must be a name without spaces")
+                    continue
+                }
+                guard !list.contains(where: { $0.name == name }) else {
+                    problem(nil, "\(key).name", "'\(name)' names two chairs")
+                    continue
+                }
+                let coils = chair["coils"]?.array?.compactMap { $0.string } ?? []
+                guard !coils.isEmpty, coils.count == chair["coils"]?.array?.count else {
+                    problem(nil, "\(key).coils", "chair '\(name)' must list the coil types it carries")
+                    continue
+                }
+                list.append(Chair(name: name, coils: Set(coils)))
+            }
+            if !list.isEmpty { r.chairs = list }
+        }
+        // Per-protocol set-up or slot length.
+        if let protocols = table["protocols"]?.table {
+            for id in protocols.keys {
+                guard let treatment = ProtocolLibrary.find(id) else {
+                    problem("protocols", id, "no protocol has this id; 'tmsctl protocol list' shows them")
+                    continue
+                }
+                guard let body = protocols[id]?.table else { continue }
+                for unknown in body.keys where !["setup-minutes", "slot-minutes"].contains(unknown) {
+                    problem("protocols.\(id)", unknown, "unknown key; takes setup-minutes or slot-minutes")
+                }
+                if let setup = body["setup-minutes"] {
+                    if let minutes = setup.int, (0...240).contains(minutes) { r.protocolSetupMinutes[id] = minutes } else {
+                        problem("protocols.\(id)", "setup-minutes", "must be a whole number of minutes, 0 to 240")
+                    }
+                }
+                if let slot = body["slot-minutes"] {
+                    let stimulation = ClinicResources.stimulationMinutes(treatment)
+                    if let minutes = slot.int, minutes >= stimulation, minutes <= 24 * 60 {
+                        r.protocolSlotMinutes[id] = minutes
+                    } else {
+                        problem("protocols.\(id)", "slot-minutes", "is shorter than the protocol's stimulation time (\(stimulation) min)")
+                    }
+                }
+            }
+        }
+        return r
     }
 
     /// Reads `path` over `self`. A missing file is an error only when `required`.
@@ -196,20 +319,32 @@ public struct Configuration: Sendable, Equatable {
     /// Only real IANA names: Foundation also accepts abbreviations ("EST")
     /// and offsets, which do not follow daylight saving.
     static func timeZone(named name: String) -> TimeZone? {
-        guard TimeZone.knownTimeZoneIdentifiers.contains(name) || name == "UTC" else { return nil }
+        guard name == "UTC" || (name.contains("/") && !name.hasPrefix("/") && !name.contains("..")) else { return nil }
         return TimeZone(identifier: name)
     }
 
     /// The line that sets `key` in `[section]`, or the section's header line.
+    /// `chairs[2].coils` finds `coils` in the second `[[chairs]]`.
     static func line(of key: String?, in section: String?, _ lines: [Substring]) -> Int? {
+        var section = section, key = key, occurrence = 1
+        if section == nil, let k = key, let open = k.firstIndex(of: "["), let close = k.firstIndex(of: "]"),
+           let n = Int(k[k.index(after: open)..<close]) {
+            section = String(k[..<open])
+            occurrence = n
+            key = k[k.index(after: close)...].hasPrefix(".") ? String(k[k.index(close, offsetBy: 2)...]) : nil
+        }
         var current: String?
+        var seen: [String: Int] = [:]
         var sectionLine: Int?
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("[") {
-                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-                if current == section || (section == nil && current == key) { sectionLine = index + 1 }
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                seen[name, default: 0] += 1
+                current = seen[name] == occurrence || !line.hasPrefix("[[") ? name : nil
+                if current == section, sectionLine == nil { sectionLine = index + 1 }
                 if section == nil, current == key { return index + 1 }
+                if let section, let key, name == "\(section).\(key)" { return index + 1 }
                 continue
             }
             guard current == section, let key else { continue }
@@ -238,7 +373,17 @@ public struct Configuration: Sendable, Equatable {
             days = [\(days)]
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
+            setup-minutes = \(resources.setupMinutes)
 
-            """
+            [hours]
+            \(Weekday.allCases.compactMap { day in resources.hours[day].map { "\(day.rawValue) = [\($0.map { quoted($0.description) }.joined(separator: ", "))]" } }.joined(separator: "\n"))
+
+
+            """ + resources.chairs.map { chair in
+                "[[chairs]]\nname = \(quoted(chair.name))\ncoils = [\(chair.coils.sorted().map(quoted).joined(separator: ", "))]\n\n"
+            }.joined() + Set(resources.protocolSetupMinutes.keys).union(resources.protocolSlotMinutes.keys).sorted().map { id in
+                "[protocols.\(id)]\n" + (resources.protocolSetupMinutes[id].map { "setup-minutes = \($0)\n" } ?? "")
+                    + (resources.protocolSlotMinutes[id].map { "slot-minutes = \($0)\n" } ?? "") + "\n"
+            }.joined()
     }
 }

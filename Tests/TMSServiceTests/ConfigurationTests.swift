@@ -54,3 +54,91 @@ import TMSCore
 }
 
 import Foundation
+
+@Suite struct ClinicResourcesConfigurationTests {
+    let good = """
+        [clinic]
+        days = ["mon", "tue", "wed", "thu", "fri", "sat"]
+        setup-minutes = 12
+
+        [hours]
+        default = ["08:00-18:00"]
+        fri = ["08:00-12:00", "13:00-17:00"]
+        sat = ["09:00-13:00"]
+
+        [[chairs]]
+        name = "chair-a"
+        coils = ["figure-8"]
+
+        [[chairs]]
+        name = "deep"
+        coils = ["H1", "H7"]
+
+        [protocols.10hz-ldlpfc]
+        slot-minutes = 45
+
+        [protocols.itbs]
+        setup-minutes = 7
+        """
+
+    @Test func readsChairsHoursAndSlots() throws {
+        let c = try Configuration().applying(toml: good, file: "c.conf")
+        let r = c.resources
+        #expect(r.chairs.map(\.name) == ["chair-a", "deep"])
+        #expect(r.chairs(carrying: "H1").map(\.name) == ["deep"])
+        #expect(r.hours[.friday] == [TimeRange(start: 480, end: 720), TimeRange(start: 780, end: 1020)])
+        #expect(r.hours[.monday] == [TimeRange(start: 480, end: 1080)])
+        #expect(r.hours[.sunday] == nil)
+        #expect(r.slotMinutes(for: ProtocolLibrary.find("10hz-ldlpfc")!) == 45)
+        #expect(r.slotMinutes(for: ProtocolLibrary.find("itbs")!) == 4 + 7)  // 192 s of stimulation
+        #expect(r.slotMinutes(for: ProtocolLibrary.find("deep-tms-h1")!) == 20 + 12)
+        // What --check-config prints reads back to the same settings.
+        #expect(try Configuration().applying(toml: c.rendered, file: "rendered") == c)
+    }
+
+    @Test func withoutChairsOneChairCarriesEveryCoil() throws {
+        let r = try Configuration().applying(toml: "[clinic]\ndays = [\"mon\", \"sat\"]\n", file: "c.conf").resources
+        #expect(r.chairs.count == 1)
+        #expect(Set(ProtocolLibrary.builtIn.map(\.coil)).isSubset(of: r.chairs[0].coils))
+        #expect(Set(r.hours.keys) == [.monday, .saturday])
+    }
+
+    @Test func refusesBadResourcesWithKeyAndLine() {
+        let bad = """
+            [clinic]
+            days = ["mon", "tue"]
+
+            [hours]
+            default = ["08:00-18:00"]
+            mon = ["08:00-12:00", "11:00-13:00"]
+            tue = ["17:00-09:00"]
+            wed = ["09:00-10:00"]
+
+            [[chairs]]
+            name = "ok"
+            coils = ["figure-8"]
+
+            [[chairs]]
+            name = "empty"
+            coils = []
+
+            [protocols.10hz-ldlpfc]
+            slot-minutes = 20
+
+            [protocols.nonesuch]
+            setup-minutes = 5
+            """
+        do {
+            _ = try Configuration().applying(toml: bad, file: "b.conf")
+            Issue.record("accepted")
+        } catch {
+            let found = Dictionary(error.problems.map { ($0.key ?? "", $0.line) }, uniquingKeysWith: { a, _ in a })
+            #expect(found["hours.mon"] == 6)  // overlapping
+            #expect(found["hours.tue"] == 7)  // inverted
+            #expect(found["hours.wed"] == 8)  // not a clinic day
+            #expect(found["chairs[2].coils"] == 16)  // no coil types
+            #expect(found["protocols.10hz-ldlpfc.slot-minutes"] == 19)  // shorter than stimulation
+            #expect(found["protocols.nonesuch"] == 21)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+/// Minutes since midnight on the clinic's wall clock, half-open: [start, end).
+public struct TimeRange: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var start: Int
+    public var end: Int
+
+    public init(start: Int, end: Int) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Parses `HH:MM-HH:MM` (the end may be 24:00); nil unless both are
+    /// times. An inverted range parses, so configuration can name the fault.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.filter { $0 != " " } }
+        guard parts.count == 2, let start = LocalTime(parts[0]) else { return nil }
+        guard let end = parts[1] == "24:00" ? 24 * 60 : LocalTime(parts[1])?.minutes else { return nil }
+        self.init(start: start.minutes, end: end)
+    }
+
+    public var length: Int { end - start }
+
+    public func overlaps(_ other: TimeRange) -> Bool { start < other.end && other.start < end }
+
+    public func contains(_ other: TimeRange) -> Bool { start <= other.start && other.end <= end }
+
+    public var description: String { "\(LocalTime(minutes: start)!)-\(end >= 24 * 60 ? "24:00" : LocalTime(minutes: end)!.description)" }
+
+    public static func < (a: TimeRange, b: TimeRange) -> Bool { (a.start, a.end) < (b.start, b.end) }
+}
+
+/// A treatment chair: a named stimulator and the coil types it carries.
+public struct Chair: Hashable, Sendable {
+    public var name: String
+    public var coils: Set<String>
+
+    public init(name: String, coils: Set<String>) {
+        self.name = name
+        self.coils = coils
+    }
+}
+
+/// What a clinic books sessions into: its chairs, its opening hours, and how
+/// long each protocol holds a chair (stimulation plus set-up).
+public struct ClinicResources: Sendable, Hashable {
+    public var chairs: [Chair]
+    /// Opening hours per weekday, sorted, not overlapping.
+    public var hours: [Weekday: [TimeRange]]
+    /// Set-up minutes added to every protocol's stimulation time.
+    public var setupMinutes: Int
+    /// Per protocol: its own set-up minutes, or a whole slot length.
+    public var protocolSetupMinutes: [String: Int]
+    public var protocolSlotMinutes: [String: Int]
+
+    public init(chairs: [Chair], hours: [Weekday: [TimeRange]], setupMinutes: Int = 10,
+                protocolSetupMinutes: [String: Int] = [:], protocolSlotMinutes: [String: Int] = [:]) {
+        self.chairs = chairs
+        self.hours = hours
+        self.setupMinutes = setupMinutes
+        self.protocolSetupMinutes = protocolSetupMinutes
+        self.protocolSlotMinutes = protocolSlotMinutes
+    }
+
+    /// One chair carrying every coil in the library, open 08:00-18:00 on the
+    /// given days: what a clinic gets before it configures its own.
+    public static func standard(days: Set<Weekday>) -> ClinicResources {
+        let coils = Set(ProtocolLibrary.builtIn.map(\.coil))
+        return ClinicResources(
+            chairs: [Chair(name: "chair-1", coils: coils)],
+            hours: Dictionary(uniqueKeysWithValues: days.map { ($0, [TimeRange(start: 8 * 60, end: 18 * 60)]) }))
+    }
+
+    /// Whole minutes of stimulation in one session of `treatment`.
+    public static func stimulationMinutes(_ treatment: TreatmentProtocol) -> Int {
+        Int((treatment.sessionSeconds / 60).rounded(.up))
+    }
+
+    /// How long a session of `treatment` holds a chair.
+    public func slotMinutes(for treatment: TreatmentProtocol) -> Int {
+        if let slot = protocolSlotMinutes[treatment.id] { return slot }
+        return Self.stimulationMinutes(treatment) + (protocolSetupMinutes[treatment.id] ?? setupMinutes)
+    }
+
+    public func chairs(carrying coil: String) -> [Chair] { chairs.filter { $0.coils.contains(coil) } }
+
+    public func chair(named name: String) -> Chair? { chairs.first { $0.name == name } }
+
+    public func openingHours(on date: CivilDate) -> [TimeRange] { hours[date.weekday] ?? [] }
+}
+
+/// The bookings already on a day, chair by chair.
+public struct DayOccupancy: Sendable, Hashable {
+    public var byChair: [String: [TimeRange]]
+
+    public init(byChair: [String: [TimeRange]] = [:]) { self.byChair = byChair }
+
+    public func isFree(_ chair: String, _ range: TimeRange) -> Bool {
+        !(byChair[chair] ?? []).contains { $0.overlaps(range) }
+    }
+
+    public mutating func take(_ chair: String, _ range: TimeRange) {
+        byChair[chair, default: []].append(range)
+    }
+}
+
+/// One booked place: a chair from a start minute, for a length.
+public struct Slot: Hashable, Sendable {
+    public var chair: String
+    public var start: Int
+    public var minutes: Int
+
+    public init(chair: String, start: Int, minutes: Int) {
+        self.chair = chair
+        self.start = start
+        self.minutes = minutes
+    }
+
+    public var range: TimeRange { TimeRange(start: start, end: start + minutes) }
+}
+
+/// Finds chair-and-time slots on one day for one course.
+///
+/// The first session goes at the preferred time when a suitable chair is
+/// free then, else at the nearest free time that day (earlier first on a
+/// tie), on a 5-minute grid, inside opening hours. Further sessions that day
+/// (accelerated protocols) follow at the protocol's interval or later.
+/// Chairs without the coil are never used.
+public struct SlotFinder: Sendable {
+    public static let grid = 5
+
+    public var resources: ClinicResources
+    public var coil: String
+    public var minutes: Int
+    public var interval: Int
+
+    public init(resources: ClinicResources, coil: String, minutes: Int, interval: Int) {
+        self.resources = resources
+        self.coil = coil
+        self.minutes = minutes
+        self.interval = interval
+    }
+
+    /// `count` slots on `date` around `preferred`, or nil when the day cannot hold them.
+    public func find(count: Int, on date: CivilDate, preferred: Int, occupancy: DayOccupancy) -> [Slot]? {
+        let open = resources.openingHours(on: date)
+        let chairs = resources.chairs(carrying: coil).map(\.name)
+        guard !open.isEmpty, !chairs.isEmpty, count > 0 else { return nil }
+        var taken = occupancy
+        var slots: [Slot] = []
+        func fits(_ start: Int) -> Slot? {
+            let range = TimeRange(start: start, end: start + minutes)
+            guard open.contains(where: { $0.contains(range) }) else { return nil }
+            guard let chair = chairs.first(where: { taken.isFree($0, range) }) else { return nil }
+            return Slot(chair: chair, start: start, minutes: minutes)
+        }
+        // The first: nearest to the preferred time.
+        let earliest = open.map(\.start).min()!, latest = open.map(\.end).max()!
+        var first: Slot?
+        var distance = 0
+        while first == nil, preferred - distance >= earliest || preferred + distance < latest {
+            if let slot = fits(preferred - distance) ?? (distance > 0 ? fits(preferred + distance) : nil) { first = slot }
+            distance += Self.grid
+        }
+        guard let firstSlot = first else { return nil }
+        slots.append(firstSlot)
+        taken.take(firstSlot.chair, firstSlot.range)
+        // The rest: each at least `interval` after the one before.
+        while slots.count < count {
+            var start = slots.last!.start + max(interval, minutes)
+            var next: Slot?
+            while next == nil, start + minutes <= latest {
+                next = fits(start)
+                start += Self.grid
+            }
+            guard let slot = next else { return nil }
+            slots.append(slot)
+            taken.take(slot.chair, slot.range)
+        }
+        return slots
+    }
+}
