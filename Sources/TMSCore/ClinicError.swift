@@ -16,6 +16,13 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case sessionAlreadyFinished = "SessionAlreadyFinished"
         case intensityAboveMachineOutput = "IntensityAboveMachineOutput"
         case pulsesAbovePrescription = "PulsesAbovePrescription"
+        case noFreeSlot = "NoFreeSlot"
+        case closedDay = "ClosedDay"
+        case dateInPast = "DateInPast"
+        case chairNotFound = "ChairNotFound"
+        case chairUnsuitable = "ChairUnsuitable"
+        case outsideOpeningHours = "OutsideOpeningHours"
+        case slotTaken = "SlotTaken"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -69,6 +76,42 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
             .courseNotActive, "Course \(course) is \(status), not active; its sessions cannot change.",
             [("course", .int(course)), ("status", .string(status))])
     }
+    public static func closedDay(_ date: CivilDate) -> ClinicError {
+        ClinicError(.closedDay, "The clinic is closed on \(date) (\(date.weekday)).", [("date", .string(date.description))])
+    }
+    public static func dateInPast(_ date: CivilDate, today: CivilDate) -> ClinicError {
+        ClinicError(
+            .dateInPast, "\(date) is in the past (today is \(today)).",
+            [("date", .string(date.description)), ("today", .string(today.description))])
+    }
+    public static func chairNotFound(_ chair: String) -> ClinicError {
+        ClinicError(.chairNotFound, "No chair is named '\(chair)'.", [("chair", .string(chair))])
+    }
+    public static func chairUnsuitable(_ chair: String, coil: String) -> ClinicError {
+        ClinicError(
+            .chairUnsuitable, "Chair \(chair) does not carry the \(coil) coil this course needs.",
+            [("chair", .string(chair)), ("coil", .string(coil))])
+    }
+    public static func outsideOpeningHours(_ date: CivilDate, _ range: TimeRange) -> ClinicError {
+        ClinicError(
+            .outsideOpeningHours, "\(range) on \(date) is outside the clinic's opening hours.",
+            [("date", .string(date.description)), ("time", .string(LocalTime(minutes: range.start)!.description))])
+    }
+    public static func slotTaken(by session: Int, chair: String, date: CivilDate, range: TimeRange) -> ClinicError {
+        ClinicError(
+            .slotTaken, "Chair \(chair) is booked \(range) on \(date) by session \(session).",
+            [("session", .int(session)), ("chair", .string(chair)), ("date", .string(date.description)),
+             ("time", .string(LocalTime(minutes: range.start)!.description))])
+    }
+    public static func noFreeSlot(_ date: CivilDate?, coil: String) -> ClinicError {
+        guard let date else {
+            return ClinicError(.noFreeSlot, "No chair carrying the \(coil) coil has room within a year.", [("coil", .string(coil))])
+        }
+        return ClinicError(
+            .noFreeSlot, "No chair carrying the \(coil) coil is free on \(date).",
+            [("coil", .string(coil)), ("date", .string(date.description))])
+    }
+
     public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {
         ClinicError(
             .sessionAlreadyFinished, "Session \(session) is already \(status).",

@@ -178,3 +178,19 @@ public struct SlotFinder: Sendable {
         return slots
     }
 }
+
+extension TimeRange {
+    /// The parts of `open` that none of `booked` covers.
+    public static func free(open: [TimeRange], booked: [TimeRange]) -> [TimeRange] {
+        var free: [TimeRange] = []
+        for range in open {
+            var cursor = range.start
+            for taken in booked.sorted() where taken.end > cursor && taken.start < range.end {
+                if taken.start > cursor { free.append(TimeRange(start: cursor, end: taken.start)) }
+                cursor = max(cursor, taken.end)
+            }
+            if cursor < range.end { free.append(TimeRange(start: cursor, end: range.end)) }
+        }
+        return free
+    }
+}

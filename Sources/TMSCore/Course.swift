@@ -3,6 +3,17 @@ public enum CourseStatus: String, Sendable, CaseIterable {
     case active, completed, cancelled
 }
 
+/// What booking a course needs to know of the clinic.
+public struct BookingPolicy: Sendable {
+    public var calendar: ClinicCalendar
+    public var resources: ClinicResources
+
+    public init(calendar: ClinicCalendar, resources: ClinicResources) {
+        self.calendar = calendar
+        self.resources = resources
+    }
+}
+
 /// Where a session is in its life. Only `scheduled` and `inProgress` can change.
 public enum SessionStatus: String, Sendable, CaseIterable {
     case scheduled
@@ -32,18 +43,20 @@ public enum Rebooking {
     public struct Result: Sendable {
         /// New slots for the sessions that move, by id.
         public var moved: [(id: Int, slot: PlannedSession)]
-        /// The replacement's slot.
-        public var replacement: PlannedSession
+        /// The replacement's slot, when one was asked for.
+        public var replacementSlot: PlannedSession?
+        public var replacement: PlannedSession { replacementSlot! }
     }
 
     /// - Parameters:
     ///   - phases: the course's phases, in order.
-    ///   - missedPhase: the phase of the session that was missed or aborted.
+    ///   - missedPhase: the phase of the session that was missed or aborted, to
+    ///     book one replacement in; nil only moves `movable`.
     ///   - movable: open sessions to lay out again, in their current order.
     ///   - from: the first day they may take.
     ///   - busyDays: days that already hold sessions staying where they are.
     public static func plan(
-        phases: [CoursePhase], missedPhase: String, movable: [Movable], generator: ScheduleGenerator,
+        phases: [CoursePhase], missedPhase: String?, movable: [Movable], generator: ScheduleGenerator,
         from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime, booker: DayBooker? = nil
     ) throws -> Result {
         var generator = generator
@@ -72,7 +85,7 @@ public enum Rebooking {
                 index += 1
             }
         }
-        return Result(moved: moved, replacement: replacement!)
+        return Result(moved: moved, replacementSlot: replacement)
     }
 }
 

@@ -47,6 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
+        "RescheduleSession",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -175,7 +176,8 @@ public struct ClinicService: VarlinkHandler {
                 shortfall = .missed(reason: reason)
             }
             let result = try store.endShort(
-                id: id, shortfall, calendar: calendar, today: calendar.date(at: audit.at), audit: audit)
+                id: id, shortfall, clinic: BookingPolicy(calendar: calendar, resources: config.resources),
+                today: calendar.date(at: audit.at), audit: audit)
             log(member == "AbortSession" ? "session aborted" : "session missed", audit, [
                 "tmsd_course": "\(result.session.courseId)", "tmsd_session": "\(id)",
                 "tmsd_replacement": "\(result.replacement.id)",
@@ -184,6 +186,42 @@ public struct ClinicService: VarlinkHandler {
                 "session": Encode.session(result.session), "replacement": Encode.session(result.replacement),
                 "progress": Encode.progress(result.progress),
             ]
+
+        case "GetDaySchedule":
+            let date: CivilDate
+            if try p.optionalString("date") != nil { date = try p.date("date") } else { date = calendar.date(at: audit.at) }
+            let sessions = try store.sessions(on: date)
+            let open = calendar.isClinicDay(date) ? config.resources.openingHours(on: date) : []
+            let live: Set<SessionStatus> = [.scheduled, .inProgress, .completed]
+            return [
+                "date": .string(date.description),
+                "open": .array(open.map { .string($0.description) }),
+                "chairs": .array(config.resources.chairs.map { chair in
+                    let booked = sessions.compactMap { s in s.session.chair == chair.name && live.contains(s.session.status) ? s.session.range : nil }
+                    return [
+                        "chair": .string(chair.name), "coils": .array(chair.coils.sorted().map(JSON.string)),
+                        "free": .array(TimeRange.free(open: open, booked: booked).map { .string($0.description) }),
+                    ]
+                }),
+                "sessions": .array(sessions.map { s in
+                    ["session": Encode.session(s.session), "patientName": .string(s.patientName), "protocolId": .string(s.protocolId)]
+                }),
+            ]
+
+        case "RescheduleSession":
+            let id = try p.int("id")
+            let date = try p.date("date")
+            var time: LocalTime?
+            if let raw = try p.optionalString("time") {
+                guard let parsed = LocalTime(raw) else { throw ClinicError.invalidValue("time", "'\(raw)' is not HH:MM") }
+                time = parsed
+            }
+            let session = try store.reschedule(
+                id: id, to: date, time: time, chair: try p.optionalString("chair"),
+                clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at),
+                audit: audit)
+            log("session moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)"])
+            return ["session": Encode.session(session)]
 
         case "ListAudit":
             let limit = try p.optionalInt("limit") ?? 100
@@ -225,15 +263,12 @@ public struct ClinicService: VarlinkHandler {
             patientId: try p.int("patientId"), treatment: treatment, startDate: start, sessionTime: sessionTime,
             prescriber: try p.text("prescriber"), target: target,
             dose: PrescribedDose(protocol: treatment, intensityPercentMT: intensity))
-        let plan: [PlannedSession]
-        do {
-            plan = try ScheduleGenerator(calendar: calendar, treatment: treatment)
-                .plan(PhaseDemand.course(treatment), from: start, at: sessionTime)
-        } catch {
-            throw ClinicError.invalidValue("sessionTime", "the day's sessions at \(treatment.minimumIntervalMinutes)-minute intervals would run past midnight")
+        if config.resources.chairs(carrying: treatment.coil).isEmpty {
+            throw ClinicError.invalidValue("protocolId", "no chair in this clinic carries the \(treatment.coil) coil it needs")
         }
-        let course = try store.createCourse(new, plan: plan, timeZone: config.timeZoneName, audit: audit)
-        log("course prescribed", audit, ["tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(plan.count)"])
+        let course = try store.createCourse(
+            new, clinic: BookingPolicy(calendar: calendar, resources: config.resources), timeZone: config.timeZoneName, audit: audit)
+        log("course prescribed", audit, ["tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(course.totalSessions)"])
         let (_, progress, sessions) = try store.courseDetail(id: course.id)
         return [
             "course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session)),

@@ -100,7 +100,8 @@ enum Encode {
             ("finishedAt", optional(s.finishedAt) { .string(Timestamp.format($0)) }),
             ("delivery", optional(s.delivery, delivery)), ("pulsesDelivered", optional(s.pulsesDelivered, JSON.int)),
             ("reason", optional(s.reason, JSON.string)), ("replaces", optional(s.replaces, JSON.int)),
-            ("replacedBy", optional(s.replacedBy, JSON.int)),
+            ("replacedBy", optional(s.replacedBy, JSON.int)), ("chair", optional(s.chair, JSON.string)),
+            ("minutes", optional(s.minutes, JSON.int)),
         ])
     }
 

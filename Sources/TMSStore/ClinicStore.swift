@@ -124,6 +124,37 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX audit_by_course ON audit(course_id, id);
                 """)
         }
+        migrator.registerMigration("2026-11-30 chairs and slots") { db in
+            try db.execute(sql: """
+                ALTER TABLE course ADD COLUMN coil TEXT;
+                ALTER TABLE course ADD COLUMN slot_minutes INTEGER;
+                ALTER TABLE session ADD COLUMN chair TEXT;
+                ALTER TABLE session ADD COLUMN start_minute INTEGER;
+                ALTER TABLE session ADD COLUMN slot_minutes INTEGER;
+                CREATE INDEX session_by_day_and_chair ON session(scheduled_date, chair);
+                """)
+            for treatment in ProtocolLibrary.builtIn {
+                try db.execute(
+                    sql: "UPDATE course SET coil = ?, slot_minutes = ? WHERE protocol_id = ?",
+                    arguments: [treatment.coil, ClinicResources.stimulationMinutes(treatment) + 10, treatment.id])
+            }
+            // The last line of defence: no two live bookings overlap on a chair.
+            let clash = """
+                SELECT RAISE(ABORT, 'chair double-booked') FROM session o
+                WHERE o.scheduled_date = NEW.scheduled_date AND o.chair = NEW.chair AND o.id != NEW.id
+                  AND o.status IN ('scheduled', 'in_progress', 'completed')
+                  AND o.start_minute < NEW.start_minute + NEW.slot_minutes AND NEW.start_minute < o.start_minute + o.slot_minutes;
+                """
+            try db.execute(sql: """
+                CREATE TRIGGER session_chair_free_on_insert BEFORE INSERT ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                CREATE TRIGGER session_chair_free_on_update
+                BEFORE UPDATE OF scheduled_date, start_minute, slot_minutes, chair, status ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                """)
+        }
         return migrator
     }
 
@@ -155,10 +186,23 @@ public struct ClinicStore: Sendable {
 
     // MARK: - Courses
 
-    /// Prescribes a course and books `plan`, its whole calendar.
-    public func createCourse(_ new: NewCourse, plan: [PlannedSession], timeZone: String, audit: AuditContext) throws -> CourseRecord {
+    /// Prescribes a course and books its whole calendar into the clinic's
+    /// chairs, inside the same transaction, so no other booking can take a
+    /// slot between planning and writing.
+    public func createCourse(_ new: NewCourse, clinic: BookingPolicy, timeZone: String, audit: AuditContext) throws -> CourseRecord {
         try pool.write { db in
             _ = try Self.patient(db, new.patientId)
+            let treatment = new.treatment
+            let slotMinutes = clinic.resources.slotMinutes(for: treatment)
+            let plan: [PlannedSession]
+            do {
+                plan = try ScheduleGenerator(calendar: clinic.calendar, treatment: treatment).plan(
+                    PhaseDemand.course(treatment), from: new.startDate, at: new.sessionTime,
+                    booker: Self.booker(db, clinic, coil: treatment.coil, minutes: slotMinutes,
+                                        interval: treatment.minimumIntervalMinutes, preferred: new.sessionTime))
+            } catch let failure as ScheduleGenerator.Failure {
+                throw Self.noRoom(failure, coil: treatment.coil)
+            }
             let t = new.target
             let d = new.dose
             try db.execute(
@@ -166,8 +210,8 @@ public struct ClinicStore: Sendable {
                     INSERT INTO course (patient_id, protocol_id, protocol_name, status, start_date, session_time, time_zone,
                       prescriber, target_method, target_label, target_x, target_y, target_z, coordinate_system,
                       frequency_hz, intensity_pct_mt, pulses_per_train, train_duration_s, inter_train_interval_s, trains,
-                      pulses_per_session, sessions_per_day, interval_minutes, total_sessions, phases, created_at)
-                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      pulses_per_session, sessions_per_day, interval_minutes, total_sessions, phases, created_at, coil, slot_minutes)
+                    VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     new.patientId, new.treatment.id, new.treatment.name, new.startDate.description,
@@ -176,15 +220,18 @@ public struct ClinicStore: Sendable {
                     d.interTrainIntervalSeconds, d.trains, d.pulsesPerSession, new.treatment.sessionsPerDay,
                     new.treatment.minimumIntervalMinutes, plan.count,
                     new.treatment.phases.map(\.encoded).joined(separator: ";"), Timestamp.format(audit.at),
+                    treatment.coil, slotMinutes,
                 ])
             let courseId = Int(db.lastInsertedRowID)
             let insert = try db.makeStatement(sql: """
-                INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'scheduled')
+                INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status,
+                  chair, start_minute, slot_minutes)
+                VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)
                 """)
             for (index, slot) in plan.enumerated() {
                 try insert.execute(arguments: [
                     courseId, index + 1, slot.phase, slot.date.description, slot.time.description, Timestamp.format(slot.instant),
+                    slot.chair, slot.time.minutes, slot.minutes,
                 ])
             }
             try Self.writeAudit(
@@ -254,8 +301,8 @@ public struct ClinicStore: Sendable {
             // The three columns after sessionSelect's.
             return try Self.fetch(statement, [date.description]) { row in
                 DaySessionRecord(
-                    session: Self.sessionRecord(row), patientName: "\(row[26] as String), \(row[27] as String)",
-                    protocolId: row[28])
+                    session: Self.sessionRecord(row), patientName: "\(row[28] as String), \(row[29] as String)",
+                    protocolId: row[30])
             }
         }
     }
@@ -317,7 +364,7 @@ public struct ClinicStore: Sendable {
     /// next free clinic day, moving the rest of the course so each phase keeps
     /// its count and rhythm. `today` is the clinic's date now.
     public func endShort(
-        id: Int, _ shortfall: Shortfall, calendar: ClinicCalendar, today: CivilDate, audit: AuditContext
+        id: Int, _ shortfall: Shortfall, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
     ) throws -> (session: SessionRecord, replacement: SessionRecord, progress: CourseProgress) {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
@@ -343,36 +390,19 @@ public struct ClinicStore: Sendable {
             let movable = all.filter { $0.status == .scheduled && $0.date > session.date }
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && !movable.contains($0) }
             let from = max(session.date.adding(days: 1), today)
-            var clinic = calendar
-            clinic.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
-            let generator = ScheduleGenerator(
-                calendar: clinic, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
-            let result: Rebooking.Result
-            do {
-                result = try Rebooking.plan(
-                    phases: course.phases, missedPhase: session.phase,
-                    movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) }, generator: generator,
-                    from: from, busyDays: Set(staying.map(\.date)), at: course.sessionTime)
-            } catch {
-                throw ClinicError.invalidValue("calendar", "the clinic calendar has no day to re-book on")
-            }
-            let move = try db.makeStatement(sql: """
-                UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ? WHERE id = ?
-                """)
-            for (movedId, slot) in result.moved {
-                try move.execute(arguments: [
-                    slot.date.description, slot.time.description, Timestamp.format(slot.instant), movedId,
-                ])
-            }
+            let result = try Self.rebook(
+                db, course, movable: movable, replacing: session.phase, from: from, busyDays: Set(staying.map(\.date)),
+                clinic: clinic)
             let slot = result.replacement
             try db.execute(
                 sql: """
-                    INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces)
-                    VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?)
+                    INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces,
+                      chair, start_minute, slot_minutes)
+                    VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)
                     """,
                 arguments: [
                     course.id, session.number, slot.phase, slot.date.description, slot.time.description,
-                    Timestamp.format(slot.instant), id,
+                    Timestamp.format(slot.instant), id, slot.chair, slot.time.minutes, slot.minutes,
                 ])
             let replacementId = Int(db.lastInsertedRowID)
             try Self.renumber(db, course: course.id)
@@ -381,6 +411,82 @@ public struct ClinicStore: Sendable {
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) \(verb); replacement \(replacementId) booked on \(slot.date), \(result.moved.count) sessions moved")
             return (try Self.session(db, id), try Self.session(db, replacementId), try Self.progress(db, course))
+        }
+    }
+
+    /// Moves one booked session to `date` (and `time`, and `chair`, when
+    /// given), keeping every rule of the chairs; see RescheduleSession in the IDL.
+    public func reschedule(
+        id: Int, to date: CivilDate, time: LocalTime?, chair: String?, clinic: BookingPolicy, today: CivilDate,
+        audit: AuditContext
+    ) throws -> SessionRecord {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
+            if date < today { throw ClinicError.dateInPast(date, today: today) }
+            let open = clinic.resources.openingHours(on: date)
+            guard clinic.calendar.isClinicDay(date), !open.isEmpty else { throw ClinicError.closedDay(date) }
+            var resources = clinic.resources
+            if let chair {
+                guard let found = resources.chair(named: chair) else { throw ClinicError.chairNotFound(chair) }
+                guard found.coils.contains(course.coil) else { throw ClinicError.chairUnsuitable(chair, coil: course.coil) }
+                resources.chairs = [found]
+            }
+            let sameDay = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND scheduled_date = ? AND id != ? AND status != 'missed' AND status != 'aborted'",
+                arguments: [course.id, date.description, id]) ?? 0
+            if sameDay >= course.sessionsPerDay {
+                throw ClinicError.invalidValue("date", "course \(course.id) already has its session\(course.sessionsPerDay == 1 ? "" : "s") on \(date)")
+            }
+            // Off its chair while we look, so it never stands in its own way.
+            try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [id])
+            let occupancy = try Self.occupancy(db, date)
+            let slot: Slot
+            if let time {
+                let range = TimeRange(start: time.minutes, end: time.minutes + course.slotMinutes)
+                guard open.contains(where: { $0.contains(range) }) else { throw ClinicError.outsideOpeningHours(date, range) }
+                let chairs = resources.chairs(carrying: course.coil).map(\.name)
+                guard !chairs.isEmpty else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
+                guard let free = chairs.first(where: { occupancy.isFree($0, range) }) else {
+                    let blocking = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT id, chair, start_minute, slot_minutes FROM session
+                            WHERE scheduled_date = ? AND chair = ? AND status IN ('scheduled', 'in_progress', 'completed')
+                              AND start_minute < ? AND ? < start_minute + slot_minutes
+                            ORDER BY start_minute LIMIT 1
+                            """,
+                        arguments: [date.description, chairs[0], range.end, range.start])!
+                    let start: Int = blocking[2]
+                    throw ClinicError.slotTaken(
+                        by: blocking[0], chair: blocking[1], date: date, range: TimeRange(start: start, end: start + (blocking[3] as Int)))
+                }
+                slot = Slot(chair: free, start: time.minutes, minutes: course.slotMinutes)
+            } else {
+                let finder = SlotFinder(resources: resources, coil: course.coil, minutes: course.slotMinutes, interval: 0)
+                guard let found = finder.find(count: 1, on: date, preferred: course.sessionTime.minutes, occupancy: occupancy)?.first else {
+                    throw ClinicError.noFreeSlot(date, coil: course.coil)
+                }
+                slot = found
+            }
+            var calendar = clinic.calendar
+            calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+            let start = LocalTime(minutes: slot.start)!
+            try db.execute(
+                sql: """
+                    UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ?,
+                      slot_minutes = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    date.description, start.description, Timestamp.format(calendar.instant(on: date, at: start)), slot.chair,
+                    slot.start, slot.minutes, id,
+                ])
+            try Self.renumber(db, course: course.id)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) moved from \(session.date) \(session.time) to \(date) \(start) on \(slot.chair)")
+            return try Self.session(db, id)
         }
     }
 
@@ -428,6 +534,80 @@ public struct ClinicStore: Sendable {
 
     // MARK: - Inside a transaction
 
+    /// The bookings on `date` that hold a chair.
+    static func occupancy(_ db: Database, _ date: CivilDate) throws -> DayOccupancy {
+        var occupancy = DayOccupancy()
+        let rows = try Row.fetchCursor(
+            try db.cachedStatement(sql: """
+                SELECT chair, start_minute, slot_minutes FROM session
+                WHERE scheduled_date = ? AND chair IS NOT NULL AND status IN ('scheduled', 'in_progress', 'completed')
+                """),
+            arguments: [date.description])
+        while let row = try rows.next() {
+            let start: Int = row[1]
+            occupancy.take(row[0], TimeRange(start: start, end: start + (row[2] as Int)))
+        }
+        return occupancy
+    }
+
+    /// A DayBooker over this transaction's view of the chairs.
+    static func booker(
+        _ db: Database, _ clinic: BookingPolicy, coil: String, minutes: Int, interval: Int, preferred: LocalTime
+    ) -> DayBooker {
+        let finder = SlotFinder(resources: clinic.resources, coil: coil, minutes: minutes, interval: interval)
+        return { date, count in
+            finder.find(count: count, on: date, preferred: preferred.minutes, occupancy: try occupancy(db, date))
+        }
+    }
+
+    /// Why a course could not be booked, for the person who asked.
+    static func noRoom(_ failure: ScheduleGenerator.Failure, coil: String) -> ClinicError {
+        switch failure {
+        case .dayOverflows:
+            return .invalidValue("sessionTime", "the day's sessions at the protocol's interval would run past midnight")
+        case .noClinicDays:
+            return .noFreeSlot(nil, coil: coil)
+        }
+    }
+
+    /// Lays `movable` (open sessions of `course`) and, when `replacing` names
+    /// a phase, one replacement in it, out again from `from` into free slots.
+    /// The movable sessions are unbooked first, so they never collide with
+    /// each other on the way; each then takes its new date, time and chair.
+    static func rebook(
+        _ db: Database, _ course: CourseRecord, movable: [SessionRecord], replacing phase: String?, from: CivilDate,
+        busyDays: Set<CivilDate>, clinic: BookingPolicy
+    ) throws -> Rebooking.Result {
+        var calendar = clinic.calendar
+        calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+        let generator = ScheduleGenerator(
+            calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
+        let unbook = try db.cachedStatement(sql: "UPDATE session SET chair = NULL WHERE id = ?")
+        for session in movable { try unbook.execute(arguments: [session.id]) }
+        let result: Rebooking.Result
+        do {
+            result = try Rebooking.plan(
+                phases: course.phases, missedPhase: phase, movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) },
+                generator: generator, from: from, busyDays: busyDays, at: course.sessionTime,
+                booker: booker(db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
+                               preferred: course.sessionTime))
+        } catch let failure as ScheduleGenerator.Failure {
+            throw noRoom(failure, coil: course.coil)
+        }
+        let move = try db.cachedStatement(sql: """
+            UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ?,
+              slot_minutes = ?
+            WHERE id = ?
+            """)
+        for (movedId, slot) in result.moved {
+            try move.execute(arguments: [
+                slot.date.description, slot.time.description, Timestamp.format(slot.instant), slot.chair, slot.time.minutes,
+                slot.minutes, movedId,
+            ])
+        }
+        return result
+    }
+
     private static func writeAudit(
         _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, summary: String
     ) throws {
@@ -468,7 +648,8 @@ public struct ClinicStore: Sendable {
         SELECT s.id, s.course_id, c.patient_id, s.number, c.total_sessions, s.phase, s.scheduled_date, s.scheduled_time,
           s.scheduled_at, s.status, s.started_at, s.finished_at, s.motor_threshold, s.intensity_pct_mt, s.frequency_hz,
           s.pulses_per_train, s.train_duration_s, s.inter_train_interval_s, s.trains, s.pulses_delivered, s.coil, s.target,
-          s.notes, s.reason, s.replaces, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by
+          s.notes, s.reason, s.replaces, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by,
+          s.chair, s.slot_minutes
         """
 
     private static func sessions(
@@ -545,7 +726,9 @@ public struct ClinicStore: Sendable {
             sessionsPerDay: row["sessions_per_day"], intervalMinutes: row["interval_minutes"],
             totalSessions: row["total_sessions"],
             phases: (row["phases"] as String).split(separator: ";").compactMap(CoursePhase.init(encoded:)),
-            createdAt: Timestamp.parse(row["created_at"])!)
+            createdAt: Timestamp.parse(row["created_at"])!,
+            coil: row["coil"] ?? ProtocolLibrary.find(row["protocol_id"])?.coil ?? "figure-8",
+            slotMinutes: row["slot_minutes"] ?? 60)
     }
 
     /// Reads a row of `sessionSelect`, by column position.
@@ -563,7 +746,7 @@ public struct ClinicStore: Sendable {
             date: CivilDate(row[6] as String)!, time: LocalTime(row[7] as String)!, scheduledAt: Timestamp.parse(row[8])!,
             status: status, startedAt: (row[10] as String?).flatMap(Timestamp.parse),
             finishedAt: (row[11] as String?).flatMap(Timestamp.parse), delivery: delivery, pulsesDelivered: row[19],
-            reason: row[23], replaces: row[24], replacedBy: row[25])
+            reason: row[23], replaces: row[24], replacedBy: row[25], chair: row[26], minutes: row[27])
     }
 }
 

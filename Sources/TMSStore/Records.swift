@@ -87,6 +87,9 @@ public struct CourseRecord: Sendable, Hashable {
     public var totalSessions: Int
     public var phases: [CoursePhase]
     public var createdAt: Date
+    /// The coil the course needs, and how long each session holds its chair.
+    public var coil: String
+    public var slotMinutes: Int
 }
 
 public struct SessionRecord: Sendable, Hashable {
@@ -107,6 +110,13 @@ public struct SessionRecord: Sendable, Hashable {
     public var reason: String?
     public var replaces: Int?
     public var replacedBy: Int?
+    /// The chair booked and for how many minutes; nil for sessions booked
+    /// before the clinic had chairs.
+    public var chair: String?
+    public var minutes: Int?
+
+    /// The minutes of the clinic's day the session holds its chair.
+    public var range: TimeRange? { minutes.map { TimeRange(start: time.minutes, end: time.minutes + $0) } }
 }
 
 /// A session on a day's list, with what the front desk needs beside it.

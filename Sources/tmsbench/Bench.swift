@@ -133,13 +133,11 @@ struct Bench {
             let patient = try store.addPatient(
                 NewPatient(mrn: "S-\(n)", familyName: "Store", givenName: "B", birthDate: CivilDate("1980-01-01")!), audit: audit)
             let start = CivilDate("2027-01-04")!
-            let plan = try ScheduleGenerator(calendar: calendar, treatment: treatment)
-                .plan(PhaseDemand.course(treatment), from: start, at: LocalTime("08:00")!)
             let course = try store.createCourse(
                 NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: LocalTime("08:00")!,
                           prescriber: "Dr. Bench", target: TargetSite(method: .beamF3, label: "left DLPFC"),
                           dose: PrescribedDose(protocol: treatment)),
-                plan: plan, timeZone: "UTC", audit: audit)
+                clinic: BookingPolicy(calendar: calendar, resources: twentyChairs), timeZone: "UTC", audit: audit)
             ids += try store.courseDetail(id: course.id).2.map(\.id)
         }
         let delivery = Delivery(
@@ -153,6 +151,13 @@ struct Bench {
         }
         return times
     }
+
+    /// A clinic of twenty figure-8 chairs, open 07:00-21:00 Monday to Friday.
+    static let twentyChairs = ClinicResources(
+        chairs: (1...20).map { Chair(name: "chair-\($0)", coils: ["figure-8"]) },
+        hours: Dictionary(uniqueKeysWithValues: [Weekday.monday, .tuesday, .wednesday, .thursday, .friday].map {
+            ($0, [TimeRange(start: 7 * 60, end: 21 * 60)])
+        }))
 
     static func today() -> String {
         var t = time(nil)
@@ -298,7 +303,10 @@ final class Daemon {
         let notify = try unixSocket(bindTo: notifyPath, type: Int32(SOCK_DGRAM.rawValue))
         defer { close(notify) }
         let config = directory.appendingPathComponent("bench.conf")
-        try Data("[daemon]\nlog-level = \"warning\"\n[clinic]\ntime-zone = \"UTC\"\n".utf8).write(to: config)
+        let chairs = (1...20).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
+        try Data(("[daemon]\nlog-level = \"warning\"\n[clinic]\ntime-zone = \"UTC\"\n"
+            + "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n[hours]\ndefault = [\"07:00-21:00\"]\n"
+            + chairs).utf8).write(to: config)
         process.executableURL = URL(fileURLWithPath: tmsd)
         process.arguments = ["--config", config.path, "--socket", socket, "--database", directory.appendingPathComponent("tmsd.sqlite").path]
         process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }

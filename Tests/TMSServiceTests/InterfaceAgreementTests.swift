@@ -16,7 +16,7 @@ import Logging
         #expect(Set(interface.methods.keys) == [
             "AddPatient", "ListPatients", "GetPatient", "ListProtocols", "GetProtocol", "CreateCourse", "GetCourse",
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
-            "AbortSession", "MissSession", "ListAudit",
+            "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession",
         ])
     }
 
@@ -35,6 +35,12 @@ import Logging
         var all = samples
         do { try DeliveryRules.checkOutput(intensityPercentMT: 120, motorThreshold: 90) } catch { all.append(error) }
         do { try DeliveryRules.checkPulses(2, prescribed: 1) } catch { all.append(error) }
+        let day = CivilDate("2026-12-07")!, range = TimeRange(start: 540, end: 585)
+        all += [
+            .noFreeSlot(day, coil: "H1"), .noFreeSlot(nil, coil: "H1"), .closedDay(day), .dateInPast(day, today: day),
+            .chairNotFound("x"), .chairUnsuitable("x", coil: "H1"), .outsideOpeningHours(day, range),
+            .slotTaken(by: 1, chair: "x", date: day, range: range),
+        ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {
             let encoded = Encode.error(error)

@@ -34,13 +34,16 @@ struct TemporaryStore {
             audit: audit("AddPatient"))
         let treatment = ProtocolLibrary.find(id)!
         let start = CivilDate("2026-12-02")!
-        let plan = try ScheduleGenerator(calendar: calendar ?? utc, treatment: treatment)
-            .plan(PhaseDemand.course(treatment), from: start, at: LocalTime("09:00")!)
         return try store.createCourse(
             NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: LocalTime("09:00")!,
                       prescriber: "Dr. A", target: TargetSite(method: .beamF3, label: "left DLPFC"),
                       dose: PrescribedDose(protocol: treatment)),
-            plan: plan, timeZone: "UTC", audit: audit("CreateCourse"))
+            clinic: policy(calendar ?? utc), timeZone: "UTC", audit: audit("CreateCourse"))
+    }
+
+    /// The standard clinic: one chair with every coil, 08:00-18:00 on the calendar's days.
+    func policy(_ calendar: ClinicCalendar) -> BookingPolicy {
+        BookingPolicy(calendar: calendar, resources: .standard(days: calendar.clinicDays))
     }
 
     func delivery(pulses: Int = 3000, mt: Double = 55) -> Delivery {
@@ -52,7 +55,7 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         #expect(try t.store.synchronousMode() == 2)  // FULL, not GRDB's NORMAL
-        #expect(try t.store.appliedMigrations() == ["2026-11-30 patients, courses, sessions, audit"])
+        #expect(try t.store.appliedMigrations() == ["2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots"])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
         #expect(try again.synchronousMode() == 2)
@@ -98,7 +101,7 @@ struct TemporaryStore {
             try t.store.completeSession(id: first.id, delivery: self.delivery(), audit: self.audit("CompleteSession"))
         }
         #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
-            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 10, reason: "x"), calendar: self.utc,
+            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 10, reason: "x"), clinic: self.policy(self.utc),
                                  today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
         }
         #expect(throws: ClinicError(.sessionNotFound, "")) { try t.store.startSession(id: 9999, audit: self.audit("StartSession")) }
@@ -111,7 +114,7 @@ struct TemporaryStore {
         let sessions = try t.store.courseDetail(id: c.id).2
         let missed = sessions[1]  // Thursday 2026-12-03
         let result = try t.store.endShort(
-            id: missed.id, .missed(reason: "unwell"), calendar: utc, today: CivilDate("2026-12-03")!, audit: audit("MissSession"))
+            id: missed.id, .missed(reason: "unwell"), clinic: policy(utc), today: CivilDate("2026-12-03")!, audit: audit("MissSession"))
         #expect(result.session.status == .missed && result.session.replacedBy == result.replacement.id)
         #expect(result.replacement.date == CivilDate("2026-12-04"))  // next clinic day, a Friday
         #expect(result.replacement.number == 2 && result.replacement.replaces == missed.id)
@@ -133,11 +136,11 @@ struct TemporaryStore {
         let c = try course(t.store)
         let first = try t.store.courseDetail(id: c.id).2[0]
         #expect(throws: ClinicError(.pulsesAbovePrescription, "")) {
-            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 3001, reason: "x"), calendar: self.utc,
+            try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 3001, reason: "x"), clinic: self.policy(self.utc),
                                  today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
         }
         let result = try t.store.endShort(
-            id: first.id, .aborted(pulsesDelivered: 1200, reason: "headache"), calendar: utc,
+            id: first.id, .aborted(pulsesDelivered: 1200, reason: "headache"), clinic: policy(utc),
             today: CivilDate("2026-12-02")!, audit: audit("AbortSession"))
         #expect(result.session.status == .aborted && result.session.pulsesDelivered == 1200)
         #expect(result.progress.aborted == 1 && result.progress.remaining == 36)

@@ -236,17 +236,18 @@ def test_watchdog_pings_stop_while_the_database_is_wedged(tmp_dir):
 def test_a_bad_config_on_reload_keeps_the_old_one(tmp_dir):
     notify = NotifySocket(tmp_dir / "notify.sock")
     d = Daemon(tmp_dir)  # the clients' view; it writes a config file, which start_notified replaces
-    p = start_notified(tmp_dir, notify, config=TEST_CONFIG.replace('session-time = "09:00"', 'session-time = "07:30"'))
+    p = start_notified(tmp_dir, notify, config=TEST_CONFIG.replace('session-time = "09:00"', 'session-time = "08:30"'))
     try:
         notify.wait_for("READY")
         patient = add_patient(d)
 
         def booked_time():
+            """The preferred time a new course gets: the configured session-time."""
             course = d.tmsctl_json("course", "create", "--patient", str(patient["id"]), "--protocol", "itbs",
                                    "--start", "2026-12-07", "--prescriber", "Dr. A", "--target-label", "L")
-            return course["sessions"][0]["time"]
+            return course["course"]["sessionTime"]
 
-        assert booked_time() == "07:30"
+        assert booked_time() == "08:30"
         broken = TEST_CONFIG + '\n[daemon]\nlog-level = "chatty"\n'
         bad_line = broken.split("\n").index('log-level = "chatty"') + 1
         (tmp_dir / "tmsd.conf").write_text(broken)
@@ -254,7 +255,7 @@ def test_a_bad_config_on_reload_keeps_the_old_one(tmp_dir):
         notify.wait_for("RELOADING")
         notify.wait_for("READY")
         assert p.poll() is None
-        assert booked_time() == "07:30", "the old configuration stays in force"
+        assert booked_time() == "08:30", "the old configuration stays in force"
         log = (tmp_dir / "tmsd.log").read_text()
         assert "configuration not reloaded" in log and f"tmsd_config_line={bad_line} " in log, log
         assert "tmsd_config_key=daemon.log-level" in log
