@@ -103,17 +103,7 @@ struct CourseCommand: ParsableCommand {
                 ("Next", next),
             ]), terminator: "")
             print()
-            print(Format.table(
-                ["#", "DATE", "DAY", "TIME", "PHASE", "STATUS", "SESSION", "NOTE"],
-                (reply["sessions"]?.array ?? []).map { s in
-                    let day = CivilDate(s.at("date")).map { String(describing: $0.weekday).prefix(3).capitalized } ?? ""
-                    var note = ""
-                    if let by = s["replacedBy"] { note = "re-booked as \(by.string)" }
-                    if let of = s["replaces"] { note = "replaces \(of.string)" }
-                    if let pulses = s["delivery"]?["pulsesDelivered"] { note = "\(pulses.string) pulses" }
-                    if s.at("status") == "aborted" { note = "\(s.at("pulsesDelivered")) pulses; " + note }
-                    return [s.at("number"), s.at("date"), day, s.at("time"), s.at("phase"), s.at("status"), s.at("id"), note]
-                }), terminator: "")
+            print(calendarTable(reply["sessions"]?.array ?? []), terminator: "")
         }
     }
 

@@ -40,5 +40,8 @@ struct TMSCtl: ParsableCommand {
             69 tmsd cannot be reached; 70 tmsd sent something unexpected.
             """,
         version: "0.1.0",
-        subcommands: [PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, AuditCommand.self])
+        subcommands: [
+            PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
+            RescheduleCommand.self, AuditCommand.self,
+        ])
 }
