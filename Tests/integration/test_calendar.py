@@ -1,0 +1,177 @@
+"""The clinic calendar through the daemon: chairs, coils, preferred and
+nearest times, rescheduling and its refusals, daylight saving."""
+import json
+import re
+
+import pytest
+import varlink
+
+from conftest import Daemon, add_patient
+
+CLINIC = """
+[clinic]
+time-zone = "America/New_York"
+days = ["mon", "tue", "wed", "thu", "fri"]
+holidays = ["2026-12-25"]
+session-time = "09:00"
+setup-minutes = 10
+
+[hours]
+default = ["08:00-18:00"]
+fri = ["08:00-12:00", "13:00-17:00"]
+
+[[chairs]]
+name = "chair-1"
+coils = ["figure-8"]
+
+[[chairs]]
+name = "chair-2"
+coils = ["figure-8"]
+
+[[chairs]]
+name = "deep"
+coils = ["H1"]
+"""
+
+
+@pytest.fixture
+def clinic(tmp_dir):
+    d = Daemon(tmp_dir, config_text=CLINIC).start()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+def course(d, patient, protocol="10hz-ldlpfc", start="2026-12-07", time="09:00"):
+    return d.tmsctl_json("course", "create", "--patient", str(patient), "--protocol", protocol, "--start", start,
+                         "--prescriber", "Dr. A", "--time", time, "--target-label", "L")
+
+
+def minutes(hhmm):
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def live_bookings(d, dates):
+    out = []
+    for date in dates:
+        day = d.call("io.tmsd.Clinic.GetDaySchedule", date=date)
+        for row in day["sessions"]:
+            s = row["session"]
+            if s["status"] in ("scheduled", "in_progress", "completed"):
+                out.append(s)
+    return out
+
+
+def assert_no_overlap(sessions):
+    by_chair = {}
+    for s in sessions:
+        by_chair.setdefault((s["date"], s["chair"]), []).append((minutes(s["time"]), minutes(s["time"]) + s["minutes"], s["id"]))
+    for key, ranges in by_chair.items():
+        ranges.sort()
+        for a, b in zip(ranges, ranges[1:]):
+            assert a[1] <= b[0], f"{key}: sessions {a[2]} and {b[2]} overlap"
+
+
+def test_preferred_time_then_nearest_free_then_the_coil(clinic):
+    ids = [add_patient(clinic, mrn=f"M{i}")["id"] for i in range(4)]
+    first, second, third = (course(clinic, p) for p in ids[:3])
+    slot = 38 + 10  # 10 Hz: 37.1 min of stimulation, rounded up, plus set-up
+    assert first["sessions"][0]["time"] == "09:00" and second["sessions"][0]["time"] == "09:00"
+    assert {first["sessions"][0]["chair"], second["sessions"][0]["chair"]} == {"chair-1", "chair-2"}
+    # Both figure-8 chairs are taken at 09:00: the nearest free start, earlier first.
+    assert third["sessions"][0]["time"] == "08:10" and third["sessions"][0]["minutes"] == slot
+    deep = course(clinic, ids[3], "deep-tms-h1")
+    assert {s["chair"] for s in deep["sessions"]} == {"deep"}, "only the chair with the H1 coil"
+    dates = sorted({s["date"] for c in (first, second, third, deep) for s in c["sessions"]})
+    sessions = live_bookings(clinic, dates)
+    assert_no_overlap(sessions)
+    assert "2026-12-25" not in dates
+    for s in sessions:  # inside opening hours, Friday's lunch included
+        start, end = minutes(s["time"]), minutes(s["time"]) + s["minutes"]
+        hours = [(480, 720), (780, 1020)] if s["date"] in ("2026-12-11", "2026-12-18", "2027-01-01") else [(480, 1080)]
+        assert any(a <= start and end <= b for a, b in hours), s
+
+
+def test_a_protocol_no_chair_can_take_is_refused(clinic):
+    p = add_patient(clinic)
+    result = clinic.tmsctl("course", "create", "--patient", str(p["id"]), "--protocol", "ocd-h7", "--start", "2026-12-07",
+                           "--prescriber", "Dr. A", "--target-label", "L", check=False)
+    assert result.returncode == 65 and "no chair in this clinic carries the H7 coil" in result.stderr
+
+
+def test_reschedule_and_its_refusals(clinic):
+    a = course(clinic, add_patient(clinic, mrn="A")["id"])
+    b = course(clinic, add_patient(clinic, mrn="B")["id"], start="2027-01-11")
+    moving = a["sessions"][-1]  # the last, in the taper
+    a_dates = {s["date"] for s in a["sessions"]}
+    # A day of b's on which a has no session: a can move there, if a chair is free.
+    in_the_way = next(s for s in b["sessions"] if s["date"] not in a_dates and s["date"] > moving["date"])
+    free_friday = "2027-03-26"
+
+    def refused(name, **parameters):
+        before = clinic.dump()
+        with pytest.raises(varlink.VarlinkError) as caught:
+            clinic.call("io.tmsd.Clinic.RescheduleSession", id=moving["id"], **parameters)
+        assert caught.value.error() == f"io.tmsd.Clinic.{name}", caught.value.parameters()
+        assert clinic.dump() == before
+        return caught.value.parameters()
+
+    assert refused("DateInPast", date="2020-01-06")["date"] == "2020-01-06"
+    refused("ClosedDay", date="2026-12-13")  # a Sunday
+    refused("ClosedDay", date="2026-12-25")  # the holiday
+    refused("ChairUnsuitable", date=free_friday, chair="deep")
+    refused("ChairNotFound", date=free_friday, chair="chair-9")
+    refused("OutsideOpeningHours", date=free_friday, time="11:30")  # runs into Friday's lunch
+    other_day = next(s["date"] for s in a["sessions"] if s["id"] != moving["id"])
+    refused("InvalidValue", date=other_day)  # the course already has its session that day
+    # Taken: the chair b's session holds at 09:00 that day.
+    taken = refused("SlotTaken", date=in_the_way["date"], time="09:30", chair=in_the_way["chair"])
+    assert taken["session"] == in_the_way["id"] and taken["chair"] == in_the_way["chair"]
+    result = clinic.tmsctl("reschedule", str(moving["id"]), "--to", in_the_way["date"], "--time", "09:30", "--chair",
+                           in_the_way["chair"], check=False)
+    assert result.returncode == 65 and f"by session {in_the_way['id']}" in result.stderr, result.stderr
+
+    moved = clinic.tmsctl_json("reschedule", str(moving["id"]), "--to", free_friday, "--time", "14:00")["session"]
+    assert (moved["date"], moved["time"]) == (free_friday, "14:00") and moved["chair"] in ("chair-1", "chair-2")
+    # Without a time: the preferred time, on the other figure-8 chair beside b's session.
+    again = clinic.tmsctl_json("reschedule", str(moving["id"]), "--to", in_the_way["date"])["session"]
+    assert again["time"] == "09:00" and again["chair"] != in_the_way["chair"]
+    assert_no_overlap(live_bookings(clinic, [free_friday, in_the_way["date"]]))
+    audit = clinic.tmsctl_json("audit", "--course", str(a["course"]["id"]))["entries"][0]
+    assert audit["method"] == "io.tmsd.Clinic.RescheduleSession" and f"to {in_the_way['date']} 09:00" in audit["summary"]
+
+
+def test_schedule_views(clinic):
+    for i in range(3):
+        course(clinic, add_patient(clinic, mrn=f"V{i}")["id"])
+    board = clinic.tmsctl("schedule", "day", "2026-12-07").stdout
+    assert all(len(line) <= 80 for line in board.splitlines()), board
+    assert re.search(r"^09:00 +#\d+ ", board, re.M) and "chair-1" in board and "deep" in board
+    free = clinic.tmsctl("schedule", "free", "2026-12-07").stdout
+    assert re.search(r"^chair-1 +figure-8 +.*08:00-08:10", free, re.M), free
+    assert re.search(r"^deep +H1 +08:00-18:00$", free, re.M), free
+    week = clinic.tmsctl("schedule", "week", "2026-12-09").stdout
+    assert "Week of 2026-12-07" in week and re.search(r"^Sat +2026-12-12 +closed", week, re.M), week
+    shown = clinic.tmsctl("schedule", "course", "1").stdout
+    assert "CHAIR" in shown and "chair-" in shown
+    assert "The clinic is closed" in clinic.tmsctl("schedule", "free", "2026-12-13").stdout
+
+
+@pytest.mark.parametrize("zone,start,before,utc_before,after,utc_after", [
+    ("America/New_York", "2027-03-08", "2027-03-12", "14:00", "2027-03-15", "13:00"),
+    ("America/New_York", "2027-11-01", "2027-11-05", "13:00", "2027-11-08", "14:00"),
+    ("Europe/Berlin", "2027-03-22", "2027-03-26", "08:00", "2027-03-29", "07:00"),
+    ("Europe/Berlin", "2027-10-25", "2027-10-29", "07:00", "2027-11-01", "08:00"),
+])
+def test_daylight_saving_keeps_the_wall_clock(tmp_dir, zone, start, before, utc_before, after, utc_after):
+    d = Daemon(tmp_dir, config_text=CLINIC.replace("America/New_York", zone)).start()
+    try:
+        made = course(d, add_patient(d)["id"], start=start)
+        by_date = {s["date"]: s for s in made["sessions"]}
+        assert by_date[before]["time"] == by_date[after]["time"] == "09:00"
+        assert by_date[before]["scheduledAt"] == f"{before}T{utc_before}:00Z"
+        assert by_date[after]["scheduledAt"] == f"{after}T{utc_after}:00Z"
+    finally:
+        d.stop()
