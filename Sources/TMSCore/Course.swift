@@ -1,6 +1,6 @@
 /// Where a course is in its life.
 public enum CourseStatus: String, Sendable, CaseIterable {
-    case active, completed, cancelled
+    case active, paused, completed, cancelled
 }
 
 /// What booking a course needs to know of the clinic.

@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession",
+        "RescheduleSession", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -120,7 +120,7 @@ public struct ClinicService: VarlinkHandler {
             var status: CourseStatus?
             if let raw = try p.optionalString("status") {
                 guard let parsed = CourseStatus(rawValue: raw) else {
-                    throw ClinicError.invalidValue("status", "'\(raw)' is not one of active, completed, cancelled")
+                    throw ClinicError.invalidValue("status", "'\(raw)' is not one of active, paused, completed, cancelled")
                 }
                 status = parsed
             }
@@ -193,15 +193,18 @@ public struct ClinicService: VarlinkHandler {
             let sessions = try store.sessions(on: date)
             let open = calendar.isClinicDay(date) ? config.resources.openingHours(on: date) : []
             let live: Set<SessionStatus> = [.scheduled, .inProgress, .completed]
+            let outages = try store.outages(on: date)
             return [
                 "date": .string(date.description),
                 "open": .array(open.map { .string($0.description) }),
                 "chairs": .array(config.resources.chairs.map { chair in
                     let booked = sessions.compactMap { s in s.session.chair == chair.name && live.contains(s.session.status) ? s.session.range : nil }
-                    return [
-                        "chair": .string(chair.name), "coils": .array(chair.coils.sorted().map(JSON.string)),
-                        "free": .array(TimeRange.free(open: open, booked: booked).map { .string($0.description) }),
-                    ]
+                    let free = outages[chair.name] == nil ? TimeRange.free(open: open, booked: booked) : []
+                    return Encode.object([
+                        ("chair", .string(chair.name)), ("coils", .array(chair.coils.sorted().map(JSON.string))),
+                        ("free", .array(free.map { .string($0.description) })),
+                        ("outOfService", Encode.optional(outages[chair.name], JSON.string)),
+                    ])
                 }),
                 "sessions": .array(sessions.map { s in
                     ["session": Encode.session(s.session), "patientName": .string(s.patientName), "protocolId": .string(s.protocolId)]
@@ -222,6 +225,37 @@ public struct ClinicService: VarlinkHandler {
                 audit: audit)
             log("session moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)"])
             return ["session": Encode.session(session)]
+
+        case "PauseCourse":
+            let course = try store.pauseCourse(id: try p.int("id"), from: try p.date("from"), today: calendar.date(at: audit.at), audit: audit)
+            log("course paused", audit, ["tmsd_course": "\(course.id)"])
+            return ["course": Encode.course(course), "progress": Encode.progress(try store.progress(courseId: course.id))]
+
+        case "ResumeCourse":
+            let course = try store.resumeCourse(
+                id: try p.int("id"), on: try p.date("on"), clinic: BookingPolicy(calendar: calendar, resources: config.resources),
+                today: calendar.date(at: audit.at), audit: audit)
+            log("course resumed", audit, ["tmsd_course": "\(course.id)"])
+            let (_, progress, sessions) = try store.courseDetail(id: course.id)
+            return ["course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session))]
+
+        case "ChangePreferredTime":
+            let raw = try p.string("time")
+            guard let time = LocalTime(raw) else { throw ClinicError.invalidValue("time", "'\(raw)' is not HH:MM") }
+            let (course, moves) = try store.changePreferredTime(
+                id: try p.int("id"), to: time, from: try p.date("from"),
+                clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
+            log("preferred time changed", audit, ["tmsd_course": "\(course.id)", "tmsd_moved": "\(moves.count)"])
+            return ["course": Encode.course(course), "moved": .array(moves.map(Encode.move))]
+
+        case "SetChairOutOfService":
+            let chair = try p.text("chair", max: 100)
+            let from = try p.date("from"), to = try p.date("to")
+            let (_, moves) = try store.setChairOutOfService(
+                chair, from: from, to: to, reason: try p.text("reason", max: 500),
+                clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
+            log("chair out of service", audit, ["tmsd_chair": "\(chair)", "tmsd_moved": "\(moves.count)"])
+            return ["moved": .array(moves.map(Encode.move))]
 
         case "ListAudit":
             let limit = try p.optionalInt("limit") ?? 100

@@ -25,9 +25,13 @@ public struct ReloadService: Service {
     public let notifier: Notifier
     public let status: DaemonStatus
     public let logger: Logger
+    /// Where bookings the new configuration no longer allows are moved.
+    public let store: ClinicStore?
 
     public init(signals: UnixSignalsSequence, settings: ClinicService.Settings, level: LogLevelBox,
-                load: @escaping @Sendable () throws -> Configuration, notifier: Notifier, status: DaemonStatus, logger: Logger) {
+                load: @escaping @Sendable () throws -> Configuration, notifier: Notifier, status: DaemonStatus, logger: Logger,
+                store: ClinicStore? = nil) {
+        self.store = store
         self.signals = signals
         self.settings = settings
         self.level = level
@@ -58,6 +62,9 @@ public struct ReloadService: Service {
             settings.replace(new)
             level.current = new.logLevel
             logger.info("configuration reloaded", metadata: ["tmsd_log_level": "\(new.logLevel)", "tmsd_time_zone": "\(new.timeZoneName)"])
+            if new.calendar != old.calendar || new.resources != old.resources, let store {
+                rebookAfterChange(store, new)
+            }
         } catch let error as Configuration.Invalid {
             for problem in error.problems {
                 logger.error("configuration not reloaded; the previous one stays in force", metadata: [
@@ -67,6 +74,33 @@ public struct ReloadService: Service {
             }
         } catch {
             logger.error("configuration not reloaded; the previous one stays in force", metadata: ["tmsd_problem": "\(error)"])
+        }
+    }
+}
+
+extension ReloadService {
+    /// Moves every open booking the new days, hours or chairs no longer allow,
+    /// and reports each move: a log line per session and an audit row.
+    func rebookAfterChange(_ store: ClinicStore, _ config: Configuration) {
+        let calendar = config.calendar
+        let now = Date()
+        let audit = AuditContext(
+            uid: Int(getuid()), user: "tmsd", pid: Int(getpid()), method: "reload", at: now)
+        do {
+            let moves = try store.applyClinicChange(
+                clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: now), audit: audit)
+            for move in moves {
+                logger.notice("session moved: the clinic's calendar changed", metadata: [
+                    "tmsd_session": "\(move.session)", "tmsd_course": "\(move.course)",
+                    "tmsd_from": "\(move.from.date) \(move.from.time)", "tmsd_to": "\(move.to.date) \(move.to.time)",
+                    "tmsd_chair": "\(move.to.chair ?? "-")",
+                ])
+            }
+            logger.notice("bookings checked against the new configuration", metadata: ["tmsd_moved": "\(moves.count)"])
+        } catch {
+            logger.error("could not re-book after the configuration changed; the bookings stay as they were", metadata: [
+                "tmsd_error": "\(error)",
+            ])
         }
     }
 }

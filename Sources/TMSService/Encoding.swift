@@ -105,6 +105,14 @@ enum Encode {
         ])
     }
 
+    static func move(_ m: ClinicStore.Move) -> JSON {
+        object([
+            ("session", .int(m.session)), ("courseId", .int(m.course)), ("fromDate", .string(m.from.date.description)),
+            ("fromTime", .string(m.from.time.description)), ("toDate", .string(m.to.date.description)),
+            ("toTime", .string(m.to.time.description)), ("chair", optional(m.to.chair, JSON.string)),
+        ])
+    }
+
     static func audit(_ a: AuditRecord) -> JSON {
         object([
             ("id", .int(a.id)), ("at", .string(Timestamp.format(a.at))), ("uid", .int(a.uid)), ("user", .string(a.user)),

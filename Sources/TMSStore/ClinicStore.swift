@@ -155,6 +155,20 @@ public struct ClinicStore: Sendable {
                 BEGIN \(clash) END;
                 """)
         }
+        migrator.registerMigration("2026-11-30 pauses and chair outages") { db in
+            try db.execute(sql: """
+                ALTER TABLE course ADD COLUMN paused_from TEXT;
+                CREATE TABLE chair_outage (
+                  id INTEGER PRIMARY KEY,
+                  chair TEXT NOT NULL,
+                  from_date TEXT NOT NULL,
+                  to_date TEXT NOT NULL CHECK (to_date >= from_date),
+                  reason TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX chair_outage_by_dates ON chair_outage(from_date, to_date);
+                """)
+        }
         return migrator
     }
 
@@ -253,9 +267,13 @@ public struct ClinicStore: Sendable {
                 sql += " AND patient_id = ?"
                 arguments += [patientId]
             }
-            if let status {
+            switch status {
+            case .paused?: sql += " AND status = 'active' AND paused_from IS NOT NULL"
+            case .active?: sql += " AND status = 'active' AND paused_from IS NULL"
+            case let other?:
                 sql += " AND status = ?"
-                arguments += [status.rawValue]
+                arguments += [other.rawValue]
+            case nil: break
             }
             return try Self.fetch(try db.cachedStatement(sql: sql + " ORDER BY id"), arguments, Self.courseRecord)
         }
@@ -276,9 +294,11 @@ public struct ClinicStore: Sendable {
     public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
         try pool.write { db in
             let course = try Self.course(db, id)
-            guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
+            guard course.status == .active || course.status == .paused else {
+                throw ClinicError.courseNotActive(id, status: course.status.rawValue)
+            }
             try db.execute(
-                sql: "UPDATE course SET status = 'cancelled', status_reason = ? WHERE id = ?", arguments: [reason, id])
+                sql: "UPDATE course SET status = 'cancelled', status_reason = ?, paused_from = NULL WHERE id = ?", arguments: [reason, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) cancelled")
             return try Self.course(db, id)
         }
@@ -490,6 +510,153 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// After the clinic's days, hours or chairs changed: every open booking from
+    /// `today` on that no longer fits (a closed day, outside hours, a chair
+    /// gone or without the coil) moves, course by course. Returns the moves.
+    public func applyClinicChange(clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> [Move] {
+        try pool.write { db in
+            let open = try Self.sessions(db, where: "s.status = 'scheduled' AND s.scheduled_date >= ?", [today.description])
+            var coils: [Int: String] = [:]
+            let affected = try open.filter { s in
+                guard let range = s.range, let chairName = s.chair else { return false }
+                if !clinic.calendar.isClinicDay(s.date) { return true }
+                if !clinic.resources.openingHours(on: s.date).contains(where: { $0.contains(range) }) { return true }
+                if coils[s.courseId] == nil { coils[s.courseId] = try Self.course(db, s.courseId).coil }
+                guard let chair = clinic.resources.chair(named: chairName) else { return true }
+                return !chair.coils.contains(coils[s.courseId]!)
+            }
+            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            try Self.auditMoves(db, moves, audit, because: "after the clinic's calendar changed")
+            return moves
+        }
+    }
+
+    /// Takes a chair out of service from `from` to `to` (inclusive); its
+    /// bookings in that range move. Returns the outage's id and the moves.
+    public func setChairOutOfService(
+        _ chair: String, from: CivilDate, to: CivilDate, reason: String, clinic: BookingPolicy, today: CivilDate,
+        audit: AuditContext
+    ) throws -> (id: Int, moves: [Move]) {
+        try pool.write { db in
+            guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
+            guard to >= from else { throw ClinicError.invalidValue("to", "is before from") }
+            if to < today { throw ClinicError.dateInPast(to, today: today) }
+            try db.execute(
+                sql: "INSERT INTO chair_outage (chair, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [chair, from.description, to.description, reason, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            let affected = try Self.sessions(
+                db, where: "s.status = 'scheduled' AND s.chair = ? AND s.scheduled_date BETWEEN ? AND ?",
+                [chair, max(from, today).description, to.description])
+            try Self.writeAudit(db, audit, summary: "chair \(chair) out of service \(from) to \(to)")
+            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            try Self.auditMoves(db, moves, audit, because: "off chair \(chair), out of service")
+            return (id, moves)
+        }
+    }
+
+    /// Pauses a course from `from`: its open sessions from that day are
+    /// released (they were plans, nothing happened); `resumeCourse` books
+    /// what remains.
+    public func pauseCourse(id: Int, from: CivilDate, today: CivilDate, audit: AuditContext) throws -> CourseRecord {
+        try pool.write { db in
+            let course = try Self.course(db, id)
+            guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
+            if from < today { throw ClinicError.dateInPast(from, today: today) }
+            let released = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND status = 'scheduled' AND scheduled_date >= ?",
+                arguments: [id, from.description]) ?? 0
+            try db.execute(
+                sql: "DELETE FROM session WHERE course_id = ? AND status = 'scheduled' AND scheduled_date >= ?",
+                arguments: [id, from.description])
+            try db.execute(sql: "UPDATE course SET paused_from = ? WHERE id = ?", arguments: [from.description, id])
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: id, summary: "course \(id) paused from \(from); \(released) sessions released")
+            return try Self.course(db, id)
+        }
+    }
+
+    /// Resumes a paused course on `on`: what each phase still owes is booked
+    /// from that day, so the rest of the calendar shifts by the pause.
+    public func resumeCourse(id: Int, on: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> CourseRecord {
+        try pool.write { db in
+            let course = try Self.course(db, id)
+            guard course.status == .paused else {
+                throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not paused")
+            }
+            if on < today { throw ClinicError.dateInPast(on, today: today) }
+            let counting = try Self.sessions(db, where: "s.course_id = ? AND s.status NOT IN ('missed', 'aborted')", [id])
+            var demands: [PhaseDemand] = []
+            for phase in course.phases {
+                let owed = phase.days * course.sessionsPerDay - counting.count { $0.phase == phase.name }
+                guard owed > 0 else { continue }
+                switch phase {
+                case .daily(let name, _): demands.append(PhaseDemand(name: name, rhythm: .daily, sessions: owed))
+                case .weekly(let name, let perWeek, _):
+                    demands.append(PhaseDemand(name: name, rhythm: .weekly(perWeek: perWeek), sessions: owed))
+                }
+            }
+            var calendar = clinic.calendar
+            calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+            calendar.holidays.formUnion(counting.map(\.date))
+            let plan: [PlannedSession]
+            do {
+                plan = try ScheduleGenerator(calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
+                    .plan(demands, from: on, at: course.sessionTime, booker: Self.booker(
+                        db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
+                        preferred: course.sessionTime))
+            } catch let failure as ScheduleGenerator.Failure {
+                throw Self.noRoom(failure, coil: course.coil)
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status,
+                  chair, start_minute, slot_minutes)
+                VALUES (?, 0, ?, ?, ?, ?, 'scheduled', ?, ?, ?)
+                """)
+            for slot in plan {
+                try insert.execute(arguments: [
+                    id, slot.phase, slot.date.description, slot.time.description, Timestamp.format(slot.instant), slot.chair,
+                    slot.time.minutes, slot.minutes,
+                ])
+            }
+            try db.execute(sql: "UPDATE course SET paused_from = NULL WHERE id = ?", arguments: [id])
+            try Self.renumber(db, course: id)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: id, summary: "course \(id) resumed on \(on); \(plan.count) sessions booked")
+            return try Self.course(db, id)
+        }
+    }
+
+    /// The patient's preferred time changes from `from` on: the course's open
+    /// sessions from that day are booked again around the new time.
+    public func changePreferredTime(
+        id: Int, to time: LocalTime, from: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> (CourseRecord, [Move]) {
+        try pool.write { db in
+            let course = try Self.course(db, id)
+            guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
+            if from < today { throw ClinicError.dateInPast(from, today: today) }
+            try db.execute(sql: "UPDATE course SET session_time = ? WHERE id = ?", arguments: [time.description, id])
+            let affected = try Self.sessions(
+                db, where: "s.course_id = ? AND s.status = 'scheduled' AND s.scheduled_date >= ?", [id, from.description])
+            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) preferred time \(time) from \(from)")
+            try Self.auditMoves(db, moves, audit, because: "to the new preferred time")
+            return (try Self.course(db, id), moves)
+        }
+    }
+
+    /// Chairs out of service on `date`, with the reason.
+    public func outages(on date: CivilDate) throws -> [String: String] {
+        try pool.read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1", arguments: [date.description])
+            while let row = try rows.next() { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
     /// Sessions booked on `date`, and how many of them are done: the daemon's STATUS line.
     public func dayCounts(on date: CivilDate) throws -> (booked: Int, done: Int) {
         try pool.read { db in
@@ -547,7 +714,58 @@ public struct ClinicStore: Sendable {
             let start: Int = row[1]
             occupancy.take(row[0], TimeRange(start: start, end: start + (row[2] as Int)))
         }
+        // A chair out of service is taken all day.
+        let outages = try String.fetchAll(
+            try db.cachedStatement(sql: "SELECT chair FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1"),
+            arguments: [date.description])
+        for chair in outages { occupancy.take(chair, TimeRange(start: 0, end: 24 * 60)) }
         return occupancy
+    }
+
+    /// One session moved: where it was and where it is now.
+    public struct Move: Sendable, Hashable {
+        public var session: Int
+        public var course: Int
+        public var from: (date: CivilDate, time: LocalTime, chair: String?)
+        public var to: SessionRecord
+
+        public static func == (a: Move, b: Move) -> Bool { a.session == b.session && a.to == b.to }
+        public func hash(into hasher: inout Hasher) { hasher.combine(session) }
+    }
+
+    /// Re-plans each course that has an `affected` session: its open sessions
+    /// from the earliest affected day on are laid out again from that day (or
+    /// today, if later) into free slots, keeping counts and phases. Returns
+    /// what moved.
+    static func moveOff(_ db: Database, _ affected: [SessionRecord], clinic: BookingPolicy, today: CivilDate) throws -> [Move] {
+        var moves: [Move] = []
+        for (courseId, sessions) in Dictionary(grouping: affected, by: \.courseId).sorted(by: { $0.key < $1.key }) {
+            let course = try Self.course(db, courseId)
+            let earliest = sessions.map(\.date).min()!
+            let all = try Self.sessions(db, where: "s.course_id = ?", [courseId])
+            let movable = all.filter { $0.status == .scheduled && $0.date >= earliest }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < earliest }
+            _ = try rebook(
+                db, course, movable: movable, replacing: nil, from: max(earliest, today), busyDays: Set(staying.map(\.date)),
+                clinic: clinic)
+            try renumber(db, course: courseId)
+            for before in movable {
+                let after = try session(db, before.id)
+                if after.date != before.date || after.time != before.time || after.chair != before.chair {
+                    moves.append(Move(session: before.id, course: courseId, from: (before.date, before.time, before.chair), to: after))
+                }
+            }
+        }
+        return moves
+    }
+
+    /// Audits each move, with the reason it happened.
+    static func auditMoves(_ db: Database, _ moves: [Move], _ audit: AuditContext, because reason: String) throws {
+        for move in moves {
+            try writeAudit(
+                db, audit, course: move.course, session: move.session,
+                summary: "session \(move.session) moved \(reason): \(move.from.date) \(move.from.time) -> \(move.to.date) \(move.to.time) on \(move.to.chair ?? "-")")
+        }
     }
 
     /// A DayBooker over this transaction's view of the chairs.
@@ -696,9 +914,11 @@ public struct ClinicStore: Sendable {
         let next = active
             ? try sessions(db, where: "s.course_id = ? AND s.status IN ('scheduled', 'in_progress')", [course.id], first: true).first
             : nil
+        // A paused course still owes what it has not done.
+        let owing = active || course.status == .paused
         return CourseProgress(
             total: course.totalSessions, done: counts[0], missed: counts[1], aborted: counts[2],
-            remaining: active ? counts[3] : 0, next: next)
+            remaining: owing ? course.totalSessions - counts[0] : 0, next: next)
     }
 
     // MARK: - Rows
@@ -712,7 +932,8 @@ public struct ClinicStore: Sendable {
     private static func courseRecord(_ row: Row) -> CourseRecord {
         CourseRecord(
             id: row["id"], patientId: row["patient_id"], protocolId: row["protocol_id"], protocolName: row["protocol_name"],
-            status: CourseStatus(rawValue: row["status"])!, statusReason: row["status_reason"],
+            status: (row["paused_from"] as String?) != nil ? .paused : CourseStatus(rawValue: row["status"])!,
+            statusReason: (row["paused_from"] as String?).map { "paused from \($0)" } ?? row["status_reason"],
             startDate: CivilDate(row["start_date"] as String)!, sessionTime: LocalTime(row["session_time"] as String)!,
             timeZone: row["time_zone"], prescriber: row["prescriber"],
             target: TargetSite(

@@ -5,7 +5,7 @@ import Varlink
 struct CourseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "course", abstract: "Prescribe courses and follow their progress.",
-        subcommands: [Create.self, Show.self, List.self, Cancel.self])
+        subcommands: [Create.self, Show.self, List.self, Cancel.self, Pause.self, Resume.self, Time.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -111,7 +111,7 @@ struct CourseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List courses.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this patient's courses.") var patient: Int?
-        @Option(help: "Only courses in this status: active, completed, cancelled.") var status: String?
+        @Option(help: "Only courses in this status: active, paused, completed, cancelled.") var status: String?
 
         func run() throws {
             let daemon = try Daemon(global)
@@ -129,6 +129,63 @@ struct CourseCommand: ParsableCommand {
                 ["COURSE", "PATIENT", "PROTOCOL", "STATUS", "START", "SESSIONS", "PRESCRIBER"],
                 courses.map { [$0.at("id"), $0.at("patientId"), $0.at("protocolId"), $0.at("status"), $0.at("startDate"),
                                $0.at("totalSessions"), $0.at("prescriber")] }), terminator: "")
+        }
+    }
+
+    struct Pause: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a course from a date: its sessions from that day are released until it resumes.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var id: Int
+        @Option(help: ArgumentHelp("The first day without treatment.", valueName: "YYYY-MM-DD")) var from: String
+
+        func validate() throws { try checkDate(from) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("PauseCourse", ["id": .int(id), "from": .string(from)])
+            if daemon.printedJSON(reply) { return }
+            let p = reply["progress"] ?? .null
+            print("Course \(id) paused from \(from): \(p.at("done")) of \(p.at("total")) done, \(p.at("remaining")) to book on resume.")
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resume a paused course on a date; the rest of its calendar is booked from there.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var id: Int
+        @Option(help: ArgumentHelp("The first day of treatment again.", valueName: "YYYY-MM-DD")) var on: String
+
+        func validate() throws { try checkDate(on) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ResumeCourse", ["id": .int(id), "on": .string(on)])
+            if daemon.printedJSON(reply) { return }
+            let open = (reply["sessions"]?.array ?? []).filter { $0.at("status") == "scheduled" }
+            print("Course \(id) resumed: \(open.count) sessions booked from \(open.first?.at("date") ?? on) to \(open.last?.at("date") ?? on).")
+        }
+    }
+
+    struct Time: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "time", abstract: "Change a course's preferred time from a date on; its sessions move.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var id: Int
+        @Option(help: ArgumentHelp("The new preferred time.", valueName: "HH:MM")) var time: String
+        @Option(help: ArgumentHelp("The first day at the new time.", valueName: "YYYY-MM-DD")) var from: String
+
+        func validate() throws {
+            try checkDate(from)
+            if LocalTime(time) == nil { throw ValidationError("--time '\(time)' is not a time (HH:MM).") }
+        }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ChangePreferredTime", ["id": .int(id), "time": .string(time), "from": .string(from)])
+            if daemon.printedJSON(reply) { return }
+            print("Course \(id): preferred time \(time) from \(from); \((reply["moved"]?.array ?? []).count) sessions moved.")
         }
     }
 

@@ -95,11 +95,52 @@ struct ScheduleCommand: ParsableCommand {
                 ["CHAIR", "COILS", "FREE"],
                 (reply["chairs"]?.array ?? []).map { chair in
                     let free = (chair["free"]?.array ?? []).map(\.string)
-                    return [chair.at("chair"), (chair["coils"]?.array ?? []).map(\.string).joined(separator: ","),
-                            free.isEmpty ? "full" : free.joined(separator: " ")]
+                    let state = chair["outOfService"].map { "out of service: \($0.string)" } ?? (free.isEmpty ? "full" : free.joined(separator: " "))
+                    return [chair.at("chair"), (chair["coils"]?.array ?? []).map(\.string).joined(separator: ","), state]
                 }), terminator: "")
         }
     }
+}
+
+struct ChairCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chair", abstract: "The clinic's chairs.", subcommands: [OutOfService.self])
+
+    struct OutOfService: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "out-of-service",
+            abstract: "Take a chair out of service for a date range; its bookings move to other chairs or days.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The chair's name.") var chair: String
+        @Option(help: ArgumentHelp("The first day out of service.", valueName: "YYYY-MM-DD")) var from: String
+        @Option(help: ArgumentHelp("The last day out of service.", valueName: "YYYY-MM-DD")) var to: String
+        @Option(help: "Why.") var reason: String
+
+        func validate() throws {
+            try checkDate(from)
+            try checkDate(to)
+        }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call(
+                "SetChairOutOfService", ["chair": .string(chair), "from": .string(from), "to": .string(to), "reason": .string(reason)])
+            if daemon.printedJSON(reply) { return }
+            let moved = reply["moved"]?.array ?? []
+            print("Chair \(chair) is out of service \(from) to \(to); \(moved.count) sessions moved.")
+            if !moved.isEmpty { print(movesTable(moved), terminator: "") }
+        }
+    }
+}
+
+/// Moved sessions: from where to where.
+func movesTable(_ moves: [JSON]) -> String {
+    Format.table(
+        ["SESSION", "COURSE", "FROM", "TO", "CHAIR"],
+        moves.map { m in
+            [m.at("session"), m.at("courseId"), "\(m.at("fromDate")) \(m.at("fromTime"))", "\(m.at("toDate")) \(m.at("toTime"))",
+             m["chair"]?.string ?? "-"]
+        })
 }
 
 struct RescheduleCommand: ParsableCommand {

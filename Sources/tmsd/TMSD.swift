@@ -120,7 +120,7 @@ struct TMSD: AsyncParsableCommand {
                 onReady: { notifier.ready(status: status.line()) }, onStopping: { notifier.stopping() })
             let reload = ReloadService(
                 signals: hangups, settings: shared, level: level, load: { try self.resolve() }, notifier: notifier,
-                status: status, logger: logger)
+                status: status, logger: logger, store: store)
             let watchdog = WatchdogService(
                 interval: notifier.watchdogInterval, eventLoop: group.next(), store: store, notifier: notifier,
                 status: status, logger: logger)

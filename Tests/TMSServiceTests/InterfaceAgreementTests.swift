@@ -16,7 +16,8 @@ import Logging
         #expect(Set(interface.methods.keys) == [
             "AddPatient", "ListPatients", "GetPatient", "ListProtocols", "GetProtocol", "CreateCourse", "GetCourse",
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
-            "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession",
+            "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PauseCourse", "ResumeCourse",
+            "ChangePreferredTime", "SetChairOutOfService",
         ])
     }
 

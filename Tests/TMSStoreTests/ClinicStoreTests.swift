@@ -55,7 +55,9 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         #expect(try t.store.synchronousMode() == 2)  // FULL, not GRDB's NORMAL
-        #expect(try t.store.appliedMigrations() == ["2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots"])
+        #expect(try t.store.appliedMigrations() == [
+            "2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots", "2026-11-30 pauses and chair outages",
+        ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
         #expect(try again.synchronousMode() == 2)
