@@ -29,7 +29,8 @@ struct SeededRandom: RandomNumberGenerator {
         var random = SeededRandom(seed: seed)
         let t = try TemporaryStore()
         defer { t.remove() }
-        let (policy, zone) = randomClinic(&random)
+        var (policy, zone) = randomClinic(&random)
+        var outages: [(chair: String, from: CivilDate, to: CivilDate)] = []
         let coils = Set(policy.resources.chairs.flatMap(\.coils))
         let protocols = ProtocolLibrary.builtIn.filter { coils.contains($0.coil) && $0.id != "accelerated-itbs" || $0.id == "accelerated-itbs" && coils.contains("figure-8") }
         let monday = CivilDate("2027-01-04")!
@@ -50,14 +51,36 @@ struct SeededRandom: RandomNumberGenerator {
                 continue  // a clinic too small for this course refuses it whole
             }
         }
-        // Changes: misses, aborts and reschedules in random order.
+        // Changes: misses, aborts, reschedules, pauses, new preferred times,
+        // chair outages and new holidays, in random order.
         for _ in 0..<Int.random(in: 5...25, using: &random) {
             guard let course = courses.randomElement(using: &random) else { break }
             let open = try t.store.courseDetail(id: course.id).2.filter { $0.status == .scheduled }
             guard let session = open.randomElement(using: &random) else { continue }
             let today = session.date.adding(days: -Int.random(in: 0...2, using: &random))
             do {
-                switch Int.random(in: 0..<3, using: &random) {
+                switch Int.random(in: 0..<7, using: &random) {
+                case 3:
+                    audit.method = "io.tmsd.Clinic.PauseCourse"
+                    _ = try t.store.pauseCourse(id: course.id, from: session.date, today: today, audit: audit)
+                    _ = try t.store.resumeCourse(
+                        id: course.id, on: session.date.adding(days: Int.random(in: 1...15, using: &random)), clinic: policy,
+                        today: today, audit: audit)
+                case 4:
+                    audit.method = "io.tmsd.Clinic.ChangePreferredTime"
+                    _ = try t.store.changePreferredTime(
+                        id: course.id, to: LocalTime(minutes: Int.random(in: 84...216, using: &random) * 5)!, from: session.date,
+                        clinic: policy, today: today, audit: audit)
+                case 5:
+                    audit.method = "io.tmsd.Clinic.SetChairOutOfService"
+                    let chair = policy.resources.chairs.randomElement(using: &random)!.name
+                    let to = session.date.adding(days: Int.random(in: 0...4, using: &random))
+                    _ = try t.store.setChairOutOfService(chair, from: session.date, to: to, reason: "repair", clinic: policy, today: today, audit: audit)
+                    outages.append((chair, session.date, to))
+                case 6:
+                    audit.method = "reload"
+                    policy.calendar.holidays.insert(session.date)
+                    _ = try t.store.applyClinicChange(clinic: policy, today: today, audit: audit)
                 case 0:
                     audit.method = "io.tmsd.Clinic.MissSession"
                     _ = try t.store.endShort(id: session.id, .missed(reason: nil), clinic: policy, today: today, audit: audit)
@@ -75,14 +98,18 @@ struct SeededRandom: RandomNumberGenerator {
                 #expect(error.code != .sessionAlreadyFinished, "seed \(seed)")
             }
         }
-        try check(t.store, courses, policy, seed: seed)
+        try check(t.store, courses, policy, outages: outages, seed: seed)
     }
 
-    func check(_ store: ClinicStore, _ courses: [CourseRecord], _ policy: BookingPolicy, seed: UInt64) throws {
+    func check(
+        _ store: ClinicStore, _ courses: [CourseRecord], _ policy: BookingPolicy,
+        outages: [(chair: String, from: CivilDate, to: CivilDate)], seed: UInt64
+    ) throws {
         var booked: [String: [(TimeRange, Int)]] = [:]
         for course in courses {
             let (stored, progress, sessions) = try store.courseDetail(id: course.id)
             let counting = sessions.filter { $0.status != .missed && $0.status != .aborted }
+            if stored.status == .paused { continue }  // a paused course owes its rest until it resumes
             #expect(counting.count == stored.totalSessions, "seed \(seed): course \(course.id) keeps its count")
             #expect(progress.remaining + progress.done == stored.totalSessions, "seed \(seed)")
             for phase in stored.phases {
@@ -96,6 +123,10 @@ struct SeededRandom: RandomNumberGenerator {
                 #expect(policy.resources.openingHours(on: s.date).contains { $0.contains(range) }, "\(where_) outside hours")
                 let chair = try #require(policy.resources.chair(named: s.chair ?? ""), "\(where_)")
                 #expect(chair.coils.contains(stored.coil), "\(where_): \(chair.name) lacks \(stored.coil)")
+                if s.status == .scheduled {
+                    #expect(!outages.contains { $0.chair == chair.name && $0.from <= s.date && s.date <= $0.to },
+                            "\(where_): \(chair.name) is out of service")
+                }
                 booked["\(s.date) \(chair.name)", default: []].append((range, s.id))
             }
             // Several a day only for protocols that book several a day.
