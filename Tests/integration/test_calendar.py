@@ -175,3 +175,69 @@ def test_daylight_saving_keeps_the_wall_clock(tmp_dir, zone, start, before, utc_
         assert by_date[after]["scheduledAt"] == f"{after}T{utc_after}:00Z"
     finally:
         d.stop()
+
+
+def test_a_holiday_added_on_reload_moves_that_days_sessions(tmp_dir):
+    import signal
+    from test_systemd import NotifySocket, start_notified
+    d = Daemon(tmp_dir, config_text=CLINIC)
+    notify = NotifySocket(tmp_dir / "notify.sock")
+    p = start_notified(tmp_dir, notify, config=CLINIC)
+    try:
+        notify.wait_for("READY")
+        made = [course(d, add_patient(d, mrn=f"H{i}")["id"]) for i in range(3)]
+        holiday = "2026-12-10"
+        on_holiday = [s["id"] for c in made for s in c["sessions"] if s["date"] == holiday]
+        assert len(on_holiday) == 3
+        (tmp_dir / "tmsd.conf").write_text(CLINIC.replace('holidays = ["2026-12-25"]', f'holidays = ["2026-12-25", "{holiday}"]'))
+        p.send_signal(signal.SIGHUP)
+        notify.wait_for("RELOADING")
+        notify.wait_for("READY")
+        day = d.call("io.tmsd.Clinic.GetDaySchedule", date=holiday)
+        assert day["open"] == [] and [s for s in day["sessions"] if s["session"]["status"] == "scheduled"] == []
+        for c in made:
+            shown = d.tmsctl_json("course", "show", str(c["course"]["id"]))
+            live = [s for s in shown["sessions"] if s["status"] == "scheduled"]
+            assert len(live) == 36 and holiday not in {s["date"] for s in live}
+            assert [s for s in live if s["phase"].startswith("taper")].__len__() == 6
+        log = (tmp_dir / "tmsd.log").read_text()
+        for session in on_holiday:
+            assert re.search(rf"session moved: the clinic's calendar changed .*tmsd_from={holiday} \d\d:\d\d .*tmsd_session={session}\b", log), log
+        assert "tmsd_moved=" in log
+        reload_audit = [e for e in d.tmsctl_json("audit", "--limit", "1000")["entries"] if e["method"] == "reload"]
+        assert {e["sessionId"] for e in reload_audit} >= set(on_holiday)
+        assert_no_overlap(live_bookings(d, ["2026-12-11", "2026-12-14", "2026-12-15"]))
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(30)
+
+
+def test_pause_resume_time_change_and_chair_outage(clinic):
+    c = course(clinic, add_patient(clinic)["id"])
+    cid = str(c["course"]["id"])
+    paused = clinic.tmsctl_json("course", "pause", cid, "--from", "2026-12-14")
+    assert paused["course"]["status"] == "paused" and paused["progress"]["remaining"] == 36
+    refused = clinic.tmsctl("session", "start", str(c["sessions"][0]["id"]), check=False)
+    assert refused.returncode == 65 and "is paused, not active" in refused.stderr
+    resumed = clinic.tmsctl_json("course", "resume", cid, "--on", "2026-12-28")
+    live = [s for s in resumed["sessions"] if s["status"] == "scheduled"]
+    assert resumed["course"]["status"] == "active" and len(live) == 36
+    assert not [s for s in live if "2026-12-14" <= s["date"] < "2026-12-28"], "nothing booked while paused"
+    assert live[-1]["date"] > c["sessions"][-1]["date"], "the rest of the calendar shifted"
+
+    changed = clinic.tmsctl_json("course", "time", cid, "--time", "14:00", "--from", "2027-01-04")
+    assert changed["course"]["sessionTime"] == "14:00" and len(changed["moved"]) > 0
+    after = clinic.tmsctl_json("schedule", "course", cid)["sessions"]
+    assert all(s["time"] == "14:00" for s in after if s["date"] >= "2027-01-04" and s["status"] == "scheduled")
+    assert all(s["time"] == "09:00" for s in after if s["date"] < "2027-01-04" and s["status"] == "scheduled")
+
+    chair = next(s["chair"] for s in after if s["date"] == "2027-01-05")
+    out = clinic.tmsctl_json("chair", "out-of-service", chair, "--from", "2027-01-05", "--to", "2027-01-06",
+                             "--reason", "coil cable")
+    assert {m["toDate"] for m in out["moved"]} <= {"2027-01-05", "2027-01-06"} and out["moved"]
+    assert all(m["chair"] != chair for m in out["moved"])
+    free = clinic.tmsctl("schedule", "free", "2027-01-05").stdout
+    assert re.search(rf"^{chair} +figure-8 +out of service: coil cable", free, re.M), free
+    missing = clinic.tmsctl("chair", "out-of-service", "chair-9", "--from", "2027-01-05", "--to", "2027-01-06",
+                            "--reason", "x", check=False)
+    assert missing.returncode == 65 and "No chair is named 'chair-9'" in missing.stderr
