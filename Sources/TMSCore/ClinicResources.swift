@@ -100,6 +100,11 @@ public struct DayOccupancy: Sendable, Hashable {
     public mutating func take(_ chair: String, _ range: TimeRange) {
         byChair[chair, default: []].append(range)
     }
+
+    /// Gives back one booking of `range` on `chair`.
+    public mutating func release(_ chair: String, _ range: TimeRange) {
+        if let index = byChair[chair]?.firstIndex(of: range) { byChair[chair]!.remove(at: index) }
+    }
 }
 
 /// One booked place: a chair from a start minute, for a length.

@@ -739,6 +739,7 @@ public struct ClinicStore: Sendable {
     /// what moved.
     static func moveOff(_ db: Database, _ affected: [SessionRecord], clinic: BookingPolicy, today: CivilDate) throws -> [Move] {
         var moves: [Move] = []
+        let cache = OccupancyCache()
         for (courseId, sessions) in Dictionary(grouping: affected, by: \.courseId).sorted(by: { $0.key < $1.key }) {
             let course = try Self.course(db, courseId)
             let earliest = sessions.map(\.date).min()!
@@ -747,7 +748,7 @@ public struct ClinicStore: Sendable {
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < earliest }
             _ = try rebook(
                 db, course, movable: movable, replacing: nil, from: max(earliest, today), busyDays: Set(staying.map(\.date)),
-                clinic: clinic)
+                clinic: clinic, cache: cache)
             try renumber(db, course: courseId)
             for before in movable {
                 let after = try session(db, before.id)
@@ -768,13 +769,40 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// Days' occupancy read once and kept current by one operation that moves
+    /// many sessions (a reload that closed a day moves thousands): each day is
+    /// read from the database the first time it is asked for, and every
+    /// booking the operation releases or takes is applied here as well.
+    final class OccupancyCache {
+        private var days: [CivilDate: DayOccupancy] = [:]
+
+        func get(_ db: Database, _ date: CivilDate) throws -> DayOccupancy {
+            if let known = days[date] { return known }
+            let read = try ClinicStore.occupancy(db, date)
+            days[date] = read
+            return read
+        }
+
+        func release(_ session: SessionRecord) {
+            guard let chair = session.chair, let range = session.range else { return }
+            days[session.date]?.release(chair, range)
+        }
+
+        func take(_ date: CivilDate, _ chair: String?, _ range: TimeRange) {
+            guard let chair else { return }
+            days[date]?.take(chair, range)
+        }
+    }
+
     /// A DayBooker over this transaction's view of the chairs.
     static func booker(
-        _ db: Database, _ clinic: BookingPolicy, coil: String, minutes: Int, interval: Int, preferred: LocalTime
+        _ db: Database, _ clinic: BookingPolicy, coil: String, minutes: Int, interval: Int, preferred: LocalTime,
+        cache: OccupancyCache? = nil
     ) -> DayBooker {
         let finder = SlotFinder(resources: clinic.resources, coil: coil, minutes: minutes, interval: interval)
         return { date, count in
-            finder.find(count: count, on: date, preferred: preferred.minutes, occupancy: try occupancy(db, date))
+            let occupancy = try cache?.get(db, date) ?? occupancy(db, date)
+            return finder.find(count: count, on: date, preferred: preferred.minutes, occupancy: occupancy)
         }
     }
 
@@ -794,21 +822,24 @@ public struct ClinicStore: Sendable {
     /// each other on the way; each then takes its new date, time and chair.
     static func rebook(
         _ db: Database, _ course: CourseRecord, movable: [SessionRecord], replacing phase: String?, from: CivilDate,
-        busyDays: Set<CivilDate>, clinic: BookingPolicy
+        busyDays: Set<CivilDate>, clinic: BookingPolicy, cache: OccupancyCache? = nil
     ) throws -> Rebooking.Result {
         var calendar = clinic.calendar
         calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
         let generator = ScheduleGenerator(
             calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
         let unbook = try db.cachedStatement(sql: "UPDATE session SET chair = NULL WHERE id = ?")
-        for session in movable { try unbook.execute(arguments: [session.id]) }
+        for session in movable {
+            try unbook.execute(arguments: [session.id])
+            cache?.release(session)
+        }
         let result: Rebooking.Result
         do {
             result = try Rebooking.plan(
                 phases: course.phases, missedPhase: phase, movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) },
                 generator: generator, from: from, busyDays: busyDays, at: course.sessionTime,
                 booker: booker(db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
-                               preferred: course.sessionTime))
+                               preferred: course.sessionTime, cache: cache))
         } catch let failure as ScheduleGenerator.Failure {
             throw noRoom(failure, coil: course.coil)
         }
@@ -822,6 +853,7 @@ public struct ClinicStore: Sendable {
                 slot.date.description, slot.time.description, Timestamp.format(slot.instant), slot.chair, slot.time.minutes,
                 slot.minutes, movedId,
             ])
+            cache?.take(slot.date, slot.chair, TimeRange(start: slot.time.minutes, end: slot.time.minutes + slot.minutes))
         }
         return result
     }

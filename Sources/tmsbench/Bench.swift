@@ -83,6 +83,56 @@ struct Bench {
         print(String(format: "tmsctl session list --json   p50 %.2f ms  p99 %.2f ms  (goal < 10 ms)", c.p50 * 1000, c.p99 * 1000))
         print(String(format: "tmsd resident memory          idle after start %.1f MiB (goal < 32 MiB); after the run %.1f MiB",
                      Double(idleRSS) / 1024, Double(loadedRSS) / 1024))
+        print()
+        try calendarBenchmark(directory.appendingPathComponent("calendar.sqlite").path)
+    }
+
+    /// Issue 4's figures: a clinic of 20 chairs with two years of bookings.
+    static func calendarBenchmark(_ path: String) throws {
+        let store = try ClinicStore(path: path)
+        let resources = ClinicResources(
+            chairs: (1...20).map { Chair(name: "chair-\($0)", coils: ["figure-8"]) },
+            hours: Dictionary(uniqueKeysWithValues: [Weekday.monday, .tuesday, .wednesday, .thursday, .friday].map {
+                ($0, [TimeRange(start: 7 * 60, end: 21 * 60)])
+            }))
+        var policy = BookingPolicy(calendar: ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!), resources: resources)
+        let treatment = ProtocolLibrary.find("10hz-ldlpfc")!
+        let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.CreateCourse", at: Date())
+        let first = CivilDate("2027-01-04")!
+        var random = SplitMix(seed: 42)
+        var n = 0
+        func course(start: CivilDate, at time: LocalTime) throws -> Double {
+            n += 1
+            let patient = try store.addPatient(
+                NewPatient(mrn: "C-\(n)", familyName: "Cal", givenName: "B", birthDate: CivilDate("1980-01-01")!), audit: audit)
+            let began = now()
+            _ = try store.createCourse(
+                NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: time, prescriber: "Dr",
+                          target: TargetSite(method: .beamF3, label: "left DLPFC"), dose: PrescribedDose(protocol: treatment)),
+                clinic: policy, timeZone: "UTC", audit: audit)
+            return now() - began
+        }
+        // Two years of courses: about 34 new a week, each at its own preferred time.
+        let began = now()
+        let courses = 3_500
+        for i in 0..<courses {
+            let start = first.adding(days: i * 730 / courses)
+            _ = try course(start: start, at: LocalTime(minutes: (84 + Int(random.next() % 156)) * 5)!)
+        }
+        let seeded = now() - began
+        let middle = first.adding(days: 365)
+        let booked = try store.dayCounts(on: middle).booked
+        print(String(format: "calendar: %d courses (%d sessions) over two years in 20 chairs, seeded in %.1f s; %d sessions on %@",
+                     courses, courses * 36, seeded, booked, middle.description))
+        var times: [Double] = []
+        for k in 0..<20 { times.append(try course(start: middle.adding(days: k % 5), at: LocalTime("09:00")!)) }
+        let t = Stats(times)
+        print(String(format: "book a new 36-session course   p50 %.1f ms  p99 %.1f ms  (goal < 50 ms)", t.p50 * 1000, t.p99 * 1000))
+        policy.calendar.holidays.insert(middle)
+        let rebookStart = now()
+        let moves = try store.applyClinicChange(clinic: policy, today: middle.adding(days: -1), audit: audit)
+        print(String(format: "re-book after a holiday is added  %.0f ms, %d sessions moved  (goal < 1 s)",
+                     (now() - rebookStart) * 1000, moves.count))
     }
 
     static let delivery: JSON = [
@@ -235,6 +285,18 @@ struct Bench {
     static func row(_ name: String, _ s: Stats, _ floorName: String, _ f: Stats) -> String {
         String(format: "%@\n    p50 %.3f ms  p99 %.3f ms   | %@: p50 %.3f ms  p99 %.3f ms",
                name, s.p50 * 1000, s.p99 * 1000, floorName, f.p50 * 1000, f.p99 * 1000)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
