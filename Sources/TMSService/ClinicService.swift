@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -225,6 +225,13 @@ public struct ClinicService: VarlinkHandler {
                 audit: audit)
             log("session moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)"])
             return ["session": Encode.session(session)]
+
+        case "PostponeSession":
+            let (session, moves) = try store.postponeSession(
+                id: try p.int("id"), reason: try p.text("reason", max: 500),
+                clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
+            log("session cancelled and moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)", "tmsd_moved": "\(moves.count)"])
+            return ["session": Encode.session(session), "moved": .array(moves.map(Encode.move))]
 
         case "PauseCourse":
             let course = try store.pauseCourse(id: try p.int("id"), from: try p.date("from"), today: calendar.date(at: audit.at), audit: audit)

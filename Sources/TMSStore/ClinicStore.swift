@@ -531,6 +531,40 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// An appointment cancelled ahead of time (by the patient or the clinic):
+    /// the session itself moves to the next clinic day with a free slot, and
+    /// the course's later open sessions move behind it.
+    public func postponeSession(
+        id: Int, reason: String, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> (session: SessionRecord, moves: [Move]) {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
+            let all = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            let movable = all.filter { $0.status == .scheduled && $0.date >= session.date }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < session.date }
+            // Not that day again: the appointment was cancelled.
+            var busy = Set(staying.map(\.date))
+            busy.insert(session.date)
+            _ = try Self.rebook(
+                db, course, movable: movable, replacing: nil, from: max(session.date.adding(days: 1), today), busyDays: busy,
+                clinic: clinic)
+            try Self.renumber(db, course: course.id)
+            var moves: [Move] = []
+            for before in movable {
+                let after = try Self.session(db, before.id)
+                if after.date != before.date || after.time != before.time || after.chair != before.chair {
+                    moves.append(Move(session: before.id, course: course.id, from: (before.date, before.time, before.chair), to: after))
+                }
+            }
+            try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["cancelled \(session.date): \(reason)", id])
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) cancelled on \(session.date)")
+            try Self.auditMoves(db, moves, audit, because: "after the appointment on \(session.date) was cancelled")
+            return (try Self.session(db, id), moves)
+        }
+    }
+
     /// Takes a chair out of service from `from` to `to` (inclusive); its
     /// bookings in that range move. Returns the outage's id and the moves.
     public func setChairOutOfService(

@@ -5,7 +5,7 @@ import Varlink
 struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session", abstract: "The day's sessions: list, start, complete, abort, miss.",
-        subcommands: [List.self, Show.self, Start.self, Complete.self, Abort.self, Miss.self])
+        subcommands: [List.self, Show.self, Start.self, Complete.self, Abort.self, Miss.self, Cancel.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the sessions booked on a day.")
@@ -165,6 +165,26 @@ struct SessionCommand: ParsableCommand {
             let reply = try daemon.call("MissSession", ["id": .int(id), "reason": reason.map(JSON.string) ?? .null])
             if daemon.printedJSON(reply) { return }
             printRebooked("missed", reply)
+        }
+    }
+}
+
+extension SessionCommand {
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel an appointment ahead of time; it moves to the next clinic day with a free slot.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The session's id.") var id: Int
+        @Option(help: "Why (the patient called, the clinic closes early, ...).") var reason: String
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("PostponeSession", ["id": .int(id), "reason": .string(reason)])
+            if daemon.printedJSON(reply) { return }
+            let s = reply["session"] ?? .null
+            let moved = reply["moved"]?.array ?? []
+            print("Session \(id) now on \(s.at("date")) at \(s.at("time")) on \(s.at("chair")); \(moved.count) sessions moved.")
+            if !moved.isEmpty { print(movesTable(moved), terminator: "") }
         }
     }
 }

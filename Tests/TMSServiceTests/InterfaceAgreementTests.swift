@@ -16,7 +16,7 @@ import Logging
         #expect(Set(interface.methods.keys) == [
             "AddPatient", "ListPatients", "GetPatient", "ListProtocols", "GetProtocol", "CreateCourse", "GetCourse",
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
-            "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PauseCourse", "ResumeCourse",
+            "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
             "ChangePreferredTime", "SetChairOutOfService",
         ])
     }

@@ -241,3 +241,17 @@ def test_pause_resume_time_change_and_chair_outage(clinic):
     missing = clinic.tmsctl("chair", "out-of-service", "chair-9", "--from", "2027-01-05", "--to", "2027-01-06",
                             "--reason", "x", check=False)
     assert missing.returncode == 65 and "No chair is named 'chair-9'" in missing.stderr
+
+
+def test_a_cancelled_appointment_moves_to_the_next_free_day(clinic):
+    c = course(clinic, add_patient(clinic)["id"])
+    target = c["sessions"][2]  # Wednesday 2026-12-09
+    result = clinic.tmsctl_json("session", "cancel", str(target["id"]), "--reason", "patient called")
+    moved = result["session"]
+    assert moved["id"] == target["id"] and moved["date"] == "2026-12-10" and moved["status"] == "scheduled"
+    assert "cancelled 2026-12-09: patient called" == moved["reason"]
+    shown = clinic.tmsctl_json("course", "show", str(c["course"]["id"]))
+    live = [s for s in shown["sessions"] if s["status"] == "scheduled"]
+    assert len(live) == 36 and "2026-12-09" not in {s["date"] for s in live}
+    assert [s["number"] for s in live] == list(range(1, 37))
+    assert len(result["moved"]) >= 30, "the later sessions moved behind it"
