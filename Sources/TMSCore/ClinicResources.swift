@@ -145,38 +145,55 @@ public struct SlotFinder: Sendable {
     }
 
     /// `count` slots on `date` around `preferred`, or nil when the day cannot hold them.
+    ///
+    /// Each chair's free gaps give the intervals its slot may start in; the
+    /// best start in an interval is found by arithmetic, not by trying every
+    /// grid point, so a full day costs a pass over its bookings.
     public func find(count: Int, on date: CivilDate, preferred: Int, occupancy: DayOccupancy) -> [Slot]? {
         let open = resources.openingHours(on: date)
         let chairs = resources.chairs(carrying: coil).map(\.name)
         guard !open.isEmpty, !chairs.isEmpty, count > 0 else { return nil }
         var taken = occupancy
-        var slots: [Slot] = []
-        func fits(_ start: Int) -> Slot? {
-            let range = TimeRange(start: start, end: start + minutes)
-            guard open.contains(where: { $0.contains(range) }) else { return nil }
-            guard let chair = chairs.first(where: { taken.isFree($0, range) }) else { return nil }
-            return Slot(chair: chair, start: start, minutes: minutes)
-        }
-        // The first: nearest to the preferred time.
-        let earliest = open.map(\.start).min()!, latest = open.map(\.end).max()!
-        var first: Slot?
-        var distance = 0
-        while first == nil, preferred - distance >= earliest || preferred + distance < latest {
-            if let slot = fits(preferred - distance) ?? (distance > 0 ? fits(preferred + distance) : nil) { first = slot }
-            distance += Self.grid
-        }
-        guard let firstSlot = first else { return nil }
-        slots.append(firstSlot)
-        taken.take(firstSlot.chair, firstSlot.range)
-        // The rest: each at least `interval` after the one before.
-        while slots.count < count {
-            var start = slots.last!.start + max(interval, minutes)
-            var next: Slot?
-            while next == nil, start + minutes <= latest {
-                next = fits(start)
-                start += Self.grid
+        // Start minutes [lo, hi] at which `chair` can hold a slot.
+        func startIntervals(_ chair: String) -> [(lo: Int, hi: Int)] {
+            TimeRange.free(open: open, booked: taken.byChair[chair] ?? []).compactMap { gap in
+                gap.end - minutes >= gap.start ? (gap.start, gap.end - minutes) : nil
             }
-            guard let slot = next else { return nil }
+        }
+        let grid = Self.grid
+        // The first: the grid point (preferred ± k·grid) nearest to preferred, earlier first on a tie.
+        var best: (distance: Int, start: Int, chair: Int)?
+        for (index, chair) in chairs.enumerated() {
+            for (lo, hi) in startIntervals(chair) {
+                var start: Int
+                if preferred < lo {
+                    start = preferred + ((lo - preferred + grid - 1) / grid) * grid
+                } else if preferred > hi {
+                    start = preferred - ((preferred - hi + grid - 1) / grid) * grid
+                } else {
+                    start = preferred
+                }
+                guard start >= lo, start <= hi else { continue }
+                let candidate = (abs(start - preferred), start, index)
+                if best == nil || candidate < best! { best = candidate }
+            }
+        }
+        guard let first = best else { return nil }
+        var slots = [Slot(chair: chairs[first.chair], start: first.start, minutes: minutes)]
+        taken.take(slots[0].chair, slots[0].range)
+        // The rest: the earliest grid point at least `interval` after the one before.
+        while slots.count < count {
+            let base = slots.last!.start + max(interval, minutes)
+            var next: (start: Int, chair: Int)?
+            for (index, chair) in chairs.enumerated() {
+                for (lo, hi) in startIntervals(chair) where hi >= base {
+                    let start = base >= lo ? base : base + ((lo - base + grid - 1) / grid) * grid
+                    guard start <= hi else { continue }
+                    if next == nil || (start, index) < next! { next = (start, index) }
+                }
+            }
+            guard let found = next else { return nil }
+            let slot = Slot(chair: chairs[found.chair], start: found.start, minutes: minutes)
             slots.append(slot)
             taken.take(slot.chair, slot.range)
         }

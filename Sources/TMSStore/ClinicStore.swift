@@ -468,15 +468,19 @@ public struct ClinicStore: Sendable {
                 let chairs = resources.chairs(carrying: course.coil).map(\.name)
                 guard !chairs.isEmpty else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
                 guard let free = chairs.first(where: { occupancy.isFree($0, range) }) else {
-                    let blocking = try Row.fetchOne(
+                    // Name the booking in the way; when only outages are, there is none to name.
+                    let marks = Array(repeating: "?", count: chairs.count).joined(separator: ",")
+                    guard let blocking = try Row.fetchOne(
                         db,
                         sql: """
                             SELECT id, chair, start_minute, slot_minutes FROM session
-                            WHERE scheduled_date = ? AND chair = ? AND status IN ('scheduled', 'in_progress', 'completed')
+                            WHERE scheduled_date = ? AND chair IN (\(marks)) AND status IN ('scheduled', 'in_progress', 'completed')
                               AND start_minute < ? AND ? < start_minute + slot_minutes
                             ORDER BY start_minute LIMIT 1
                             """,
-                        arguments: [date.description, chairs[0], range.end, range.start])!
+                        arguments: StatementArguments([date.description] as [any DatabaseValueConvertible]
+                            + chairs.map { $0 as any DatabaseValueConvertible } + [range.end, range.start]))
+                    else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
                     let start: Int = blocking[2]
                     throw ClinicError.slotTaken(
                         by: blocking[0], chair: blocking[1], date: date, range: TimeRange(start: start, end: start + (blocking[3] as Int)))
@@ -515,16 +519,32 @@ public struct ClinicStore: Sendable {
     /// gone or without the coil) moves, course by course. Returns the moves.
     public func applyClinicChange(clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> [Move] {
         try pool.write { db in
-            let open = try Self.sessions(db, where: "s.status = 'scheduled' AND s.scheduled_date >= ?", [today.description])
-            var coils: [Int: String] = [:]
-            let affected = try open.filter { s in
-                guard let range = s.range, let chairName = s.chair else { return false }
-                if !clinic.calendar.isClinicDay(s.date) { return true }
-                if !clinic.resources.openingHours(on: s.date).contains(where: { $0.contains(range) }) { return true }
-                if coils[s.courseId] == nil { coils[s.courseId] = try Self.course(db, s.courseId).coil }
-                guard let chair = clinic.resources.chair(named: chairName) else { return true }
-                return !chair.coils.contains(coils[s.courseId]!)
+            // A light scan of every open booking from today; full records only for those that move.
+            let coils = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT id, coil FROM course").map {
+                ($0[0] as Int, ($0[1] as String?) ?? "")
+            })
+            var affectedIds: [Int] = []
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT id, course_id, scheduled_date, start_minute, slot_minutes, chair FROM session
+                    WHERE status = 'scheduled' AND scheduled_date >= ? AND chair IS NOT NULL
+                    """,
+                arguments: [today.description])
+            var days: [String: (clinic: Bool, hours: [TimeRange])] = [:]
+            while let row = try rows.next() {
+                let dateText: String = row[2]
+                if days[dateText] == nil, let date = CivilDate(dateText) {
+                    days[dateText] = (clinic.calendar.isClinicDay(date), clinic.resources.openingHours(on: date))
+                }
+                guard let day = days[dateText] else { continue }
+                let start: Int = row[3]
+                let range = TimeRange(start: start, end: start + (row[4] as Int))
+                let fits = day.clinic && day.hours.contains { $0.contains(range) }
+                    && (clinic.resources.chair(named: row[5])?.coils.contains(coils[row[1]] ?? "") ?? false)
+                if !fits { affectedIds.append(row[0]) }
             }
+            let affected = try affectedIds.map { try Self.session(db, $0) }
             let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
             try Self.auditMoves(db, moves, audit, because: "after the clinic's calendar changed")
             return moves
@@ -546,17 +566,11 @@ public struct ClinicStore: Sendable {
             // Not that day again: the appointment was cancelled.
             var busy = Set(staying.map(\.date))
             busy.insert(session.date)
-            _ = try Self.rebook(
+            let result = try Self.rebook(
                 db, course, movable: movable, replacing: nil, from: max(session.date.adding(days: 1), today), busyDays: busy,
                 clinic: clinic)
             try Self.renumber(db, course: course.id)
-            var moves: [Move] = []
-            for before in movable {
-                let after = try Self.session(db, before.id)
-                if after.date != before.date || after.time != before.time || after.chair != before.chair {
-                    moves.append(Move(session: before.id, course: course.id, from: (before.date, before.time, before.chair), to: after))
-                }
-            }
+            let moves = Self.moves(movable, result)
             try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["cancelled \(session.date): \(reason)", id])
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) cancelled on \(session.date)")
@@ -756,15 +770,30 @@ public struct ClinicStore: Sendable {
         return occupancy
     }
 
+    /// Where a session is booked.
+    public struct Place: Sendable, Hashable {
+        public var date: CivilDate
+        public var time: LocalTime
+        public var chair: String?
+    }
+
     /// One session moved: where it was and where it is now.
     public struct Move: Sendable, Hashable {
         public var session: Int
         public var course: Int
-        public var from: (date: CivilDate, time: LocalTime, chair: String?)
-        public var to: SessionRecord
+        public var from: Place
+        public var to: Place
+    }
 
-        public static func == (a: Move, b: Move) -> Bool { a.session == b.session && a.to == b.to }
-        public func hash(into hasher: inout Hasher) { hasher.combine(session) }
+    /// The moves `rebook` made, from the sessions as they were.
+    static func moves(_ before: [SessionRecord], _ result: Rebooking.Result) -> [Move] {
+        let old = Dictionary(uniqueKeysWithValues: before.map { ($0.id, $0) })
+        return result.moved.compactMap { id, slot in
+            guard let was = old[id] else { return nil }
+            let from = Place(date: was.date, time: was.time, chair: was.chair)
+            let to = Place(date: slot.date, time: slot.time, chair: slot.chair)
+            return from == to ? nil : Move(session: id, course: was.courseId, from: from, to: to)
+        }
     }
 
     /// Re-plans each course that has an `affected` session: its open sessions
@@ -780,16 +809,11 @@ public struct ClinicStore: Sendable {
             let all = try Self.sessions(db, where: "s.course_id = ?", [courseId])
             let movable = all.filter { $0.status == .scheduled && $0.date >= earliest }
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < earliest }
-            _ = try rebook(
+            let result = try rebook(
                 db, course, movable: movable, replacing: nil, from: max(earliest, today), busyDays: Set(staying.map(\.date)),
                 clinic: clinic, cache: cache)
             try renumber(db, course: courseId)
-            for before in movable {
-                let after = try session(db, before.id)
-                if after.date != before.date || after.time != before.time || after.chair != before.chair {
-                    moves.append(Move(session: before.id, course: courseId, from: (before.date, before.time, before.chair), to: after))
-                }
-            }
+            moves += Self.moves(movable, result)
         }
         return moves
     }
@@ -862,11 +886,12 @@ public struct ClinicStore: Sendable {
         calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
         let generator = ScheduleGenerator(
             calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
-        let unbook = try db.cachedStatement(sql: "UPDATE session SET chair = NULL WHERE id = ?")
-        for session in movable {
-            try unbook.execute(arguments: [session.id])
-            cache?.release(session)
+        if !movable.isEmpty {
+            try db.execute(
+                sql: "UPDATE session SET chair = NULL WHERE id IN (\(Array(repeating: "?", count: movable.count).joined(separator: ",")))",
+                arguments: StatementArguments(movable.map(\.id)))
         }
+        for session in movable { cache?.release(session) }
         let result: Rebooking.Result
         do {
             result = try Rebooking.plan(
@@ -956,15 +981,12 @@ public struct ClinicStore: Sendable {
 
     /// Numbers the sessions that count (all but missed and aborted) 1, 2, ... in time order.
     private static func renumber(_ db: Database, course: Int) throws {
-        try db.execute(
-            sql: """
-                UPDATE session SET number = (
-                  SELECT count(*) FROM session o
-                  WHERE o.course_id = session.course_id AND o.status NOT IN ('missed', 'aborted')
-                    AND (o.scheduled_at < session.scheduled_at OR (o.scheduled_at = session.scheduled_at AND o.id <= session.id)))
-                WHERE course_id = ? AND status NOT IN ('missed', 'aborted')
-                """,
-            arguments: [course])
+        try db.cachedStatement(sql: """
+            UPDATE session SET number = ranked.n
+            FROM (SELECT id, row_number() OVER (ORDER BY scheduled_at, id) AS n FROM session
+                  WHERE course_id = ? AND status NOT IN ('missed', 'aborted')) AS ranked
+            WHERE session.id = ranked.id AND session.number != ranked.n
+            """).execute(arguments: [course])
     }
 
     /// Where a course stands, counted by SQLite rather than read row by row.

@@ -19,13 +19,15 @@ struct Bench {
         var tmsd = ".build/release/tmsd"
         var tmsctl = ".build/release/tmsctl"
         var samples = 500
+        var calendarOnly = false
         while let arg = args.popFirst() {
             switch arg {
+            case "--calendar-only": calendarOnly = true
             case "--tmsd": tmsd = args.popFirst() ?? tmsd
             case "--tmsctl": tmsctl = args.popFirst() ?? tmsctl
             case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
             default:
-                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only]\n".utf8))
                 exit(64)
             }
         }
@@ -33,6 +35,10 @@ struct Bench {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         defer { try? FileManager.default.removeItem(at: directory) }
 
+        if calendarOnly {
+            try calendarBenchmark(directory.appendingPathComponent("calendar.sqlite").path)
+            return
+        }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
         print()
 
