@@ -105,7 +105,7 @@ struct Bench {
         let treatment = ProtocolLibrary.find("10hz-ldlpfc")!
         let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.CreateCourse", at: Date())
         let first = CivilDate("2027-01-04")!
-        var random = SplitMix(seed: 42)
+        var random = SeededGenerator(seed: 42)
         var n = 0
         func course(start: CivilDate, at time: LocalTime) throws -> Double {
             n += 1
@@ -291,18 +291,6 @@ struct Bench {
     static func row(_ name: String, _ s: Stats, _ floorName: String, _ f: Stats) -> String {
         String(format: "%@\n    p50 %.3f ms  p99 %.3f ms   | %@: p50 %.3f ms  p99 %.3f ms",
                name, s.p50 * 1000, s.p99 * 1000, floorName, f.p50 * 1000, f.p99 * 1000)
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -3,20 +3,6 @@ import Testing
 import TMSCore
 @testable import TMSStore
 
-/// A small seeded generator (SplitMix64): every failure names its seed, and
-/// the same seed replays the same clinic, courses and changes.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Over many random clinics, courses and change sequences: no chair is ever
 /// double-booked; every course keeps its session count and each phase its
 /// count; no session falls on a holiday, a closed day, outside opening hours
@@ -26,7 +12,7 @@ struct SeededRandom: RandomNumberGenerator {
 
     @Test(arguments: seeds)
     func invariantsHoldThroughRandomChanges(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let t = try TemporaryStore()
         defer { t.remove() }
         var (policy, zone) = randomClinic(&random)
@@ -144,7 +130,7 @@ struct SeededRandom: RandomNumberGenerator {
     /// Two to five chairs with random coils (a figure-8 on at least one), a
     /// random week of hours (lunch breaks, short days, a closed Wednesday),
     /// random holidays, in a zone that changes its clocks.
-    func randomClinic(_ random: inout SeededRandom) -> (BookingPolicy, String) {
+    func randomClinic(_ random: inout SeededGenerator) -> (BookingPolicy, String) {
         let coilTypes = ["figure-8", "H1", "H7", "H4"]
         var chairs: [Chair] = []
         for n in 1...Int.random(in: 2...5, using: &random) {

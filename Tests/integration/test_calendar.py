@@ -255,3 +255,19 @@ def test_a_cancelled_appointment_moves_to_the_next_free_day(clinic):
     assert len(live) == 36 and "2026-12-09" not in {s["date"] for s in live}
     assert [s["number"] for s in live] == list(range(1, 37))
     assert len(result["moved"]) >= 30, "the later sessions moved behind it"
+
+
+def test_tmsd_refuses_to_start_with_bad_hours_or_chairs(tmp_dir):
+    import subprocess
+    from conftest import TMSD
+    bad = CLINIC.replace('default = ["08:00-18:00"]', 'default = ["08:00-13:00", "12:00-18:00"]').replace(
+        'coils = ["H1"]', 'coils = []')
+    (tmp_dir / "bad.conf").write_text(bad)
+    result = subprocess.run([TMSD, "--config", str(tmp_dir / "bad.conf"), "--socket", str(tmp_dir / "s.sock"),
+                             "--database", str(tmp_dir / "db.sqlite")], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    lines = bad.split("\n")
+    hours_line = lines.index('default = ["08:00-13:00", "12:00-18:00"]') + 1
+    assert f"bad.conf:{hours_line}: hours.default: 08:00-13:00 and 12:00-18:00 overlap" in result.stderr, result.stderr
+    assert "chairs[3].coils: chair 'deep' must list the coil types it carries" in result.stderr
+    assert not (tmp_dir / "s.sock").exists() and not (tmp_dir / "db.sqlite").exists()
