@@ -22,6 +22,7 @@ MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DATADIR     ?= $(PREFIX)/share/tmsd
 # release (statically linked, stripped) or debug (what `make build` made).
 CONFIGURATION ?= release
 VENV      := $(CURDIR)/.venv
@@ -95,13 +96,14 @@ ifeq ($(CONFIGURATION),release)
 endif
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tmsd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	  $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(STRIP) .build/$(CONFIGURATION)/tmsd .build/$(CONFIGURATION)/tmsctl $(DESTDIR)$(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf || install -m 0644 config/tmsd.conf $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf
 	for unit in tmsd.service tmsd.socket; do \
 	  sed -e 's|/usr/bin/tmsd|$(BINDIR)/tmsd|g' -e 's|/etc/tmsd/|$(SYSCONFDIR)/tmsd/|g' systemd/$$unit \
 	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; \
 	done
+	install -m 0644 Sources/TMSService/clinical.toml $(DESTDIR)$(DATADIR)/clinical.toml
 	install -m 0644 systemd/sysusers.d/tmsd.conf $(DESTDIR)$(SYSUSERSDIR)/tmsd.conf
 	install -m 0644 systemd/tmpfiles.d/tmsd.conf $(DESTDIR)$(TMPFILESDIR)/tmsd.conf
 	install -m 0644 .build/man/tmsd.8 $(DESTDIR)$(MANDIR)/man8/tmsd.8

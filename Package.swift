@@ -70,7 +70,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            resources: [.embedInCode("io.tmsd.Clinic.varlink")],
+            resources: [.embedInCode("io.tmsd.Clinic.varlink"), .embedInCode("clinical.toml")],
             swiftSettings: strict
         ),
 

@@ -23,6 +23,11 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case chairUnsuitable = "ChairUnsuitable"
         case outsideOpeningHours = "OutsideOpeningHours"
         case slotTaken = "SlotTaken"
+        case scaleNotFound = "ScaleNotFound"
+        case scoreOutOfRange = "ScoreOutOfRange"
+        case missingItem = "MissingItem"
+        case alertNotFound = "AlertNotFound"
+        case alertAlreadyAcknowledged = "AlertAlreadyAcknowledged"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -110,6 +115,29 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         return ClinicError(
             .noFreeSlot, "No chair carrying the \(coil) coil is free on \(date).",
             [("coil", .string(coil)), ("date", .string(date.description))])
+    }
+
+    public static func scaleNotFound(_ scale: String) -> ClinicError {
+        ClinicError(.scaleNotFound, "No outcome scale is named '\(scale)'.", [("scale", .string(scale))])
+    }
+    public static func scoreOutOfRange(scale: String, item: Int?, value: Int, minimum: Int, maximum: Int) -> ClinicError {
+        var parameters: [(String, Value)] = [
+            ("scale", .string(scale)), ("value", .int(value)), ("minimum", .int(minimum)), ("maximum", .int(maximum)),
+        ]
+        if let item { parameters.append(("item", .int(item))) }
+        let what = item.map { "\(scale) item \($0)" } ?? "\(scale) total"
+        return ClinicError(.scoreOutOfRange, "\(what) \(value) is outside \(minimum)-\(maximum).", parameters)
+    }
+    public static func missingItem(scale: String, item: Int) -> ClinicError {
+        ClinicError(.missingItem, "\(scale) item \(item) is missing; every item must be scored.",
+                    [("scale", .string(scale)), ("item", .int(item))])
+    }
+    public static func alertNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.alertNotFound, "No alert has id \(id).", [("id", .int(id))])
+    }
+    public static func alertAlreadyAcknowledged(_ id: Int, by user: String) -> ClinicError {
+        ClinicError(.alertAlreadyAcknowledged, "Alert \(id) was already acknowledged by \(user).",
+                    [("id", .int(id)), ("by", .string(user))])
     }
 
     public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {

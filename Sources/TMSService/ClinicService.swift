@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -57,7 +57,7 @@ public struct ClinicService: VarlinkHandler {
         let audit = AuditContext(
             uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
         do {
-            return try respond(to: String(call.member), p, audit)
+            return try respond(to: String(call.member), p, audit, call)
         } catch let error as ClinicError {
             logger.notice("refused", metadata: ["tmsd_method": "\(call.method)", "tmsd_operator": "\(audit.user)", "tmsd_error": "\(error.code.rawValue)"])
             throw Encode.error(error)
@@ -74,7 +74,7 @@ public struct ClinicService: VarlinkHandler {
         }
     }
 
-    private func respond(to member: String, _ p: Parameters, _ audit: AuditContext) throws -> [String: JSON] {
+    private func respond(to member: String, _ p: Parameters, _ audit: AuditContext, _ call: VarlinkCall) throws -> [String: JSON] {
         let config = settings.configuration
         let calendar = settings.calendar
         switch member {
@@ -263,6 +263,52 @@ public struct ClinicService: VarlinkHandler {
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
             log("chair out of service", audit, ["tmsd_chair": "\(chair)", "tmsd_moved": "\(moves.count)"])
             return ["moved": .array(moves.map(Encode.move))]
+
+        case "ListScales":
+            return ["scales": .array(config.clinical.scales.values.sorted { $0.id < $1.id }.map(Encode.scale))]
+
+        case "RecordOutcome":
+            let scale = try config.clinical.scale(try p.string("scale"))
+            let date = try p.date("date")
+            if date > calendar.date(at: audit.at) { throw ClinicError.invalidValue("date", "is in the future") }
+            var items: [Int]?
+            if case .array(let values)? = call.parameters["items"] { items = values.compactMap { if case .int(let i) = $0 { i } else { nil } } }
+            let (outcome, alert) = try store.recordOutcome(
+                courseId: try p.int("courseId"), scale: scale, timepoint: Timepoint(rawValue: try p.string("timepoint"))!,
+                date: date, total: try p.optionalInt("total"), items: items, audit: audit)
+            log("outcome recorded", audit, ["tmsd_course": "\(outcome.courseId)", "tmsd_scale": "\(scale.id)"])
+            if let alert {
+                logger.warning("alert raised", metadata: [
+                    "tmsd_alert": "\(alert.id)", "tmsd_course": "\(alert.courseId)", "tmsd_alert_kind": "\(alert.kind)",
+                ])
+            }
+            return ["outcome": Encode.outcome(outcome), "alert": Encode.optional(alert, Encode.alert)]
+
+        case "GetOutcomes":
+            let outcomes = try store.outcomes(courseId: try p.int("courseId"))
+            let byScale = Dictionary(grouping: outcomes, by: \.scale)
+            return ["trajectories": .array(byScale.keys.sorted().compactMap { id -> JSON? in
+                guard let scale = config.clinical.scales[id] else { return nil }
+                let points = byScale[id]!.sorted { ($0.date, $0.id) < ($1.date, $1.id) }
+                let baseline = points.first { $0.timepoint == .baseline }?.total
+                let latest = points.last { $0.timepoint != .baseline }?.total
+                let response = baseline.flatMap { b in latest.map { scale.isResponse(baseline: b, latest: $0) } } ?? false
+                return Encode.object([
+                    ("scale", Encode.scale(scale)), ("points", .array(points.map(Encode.outcome))),
+                    ("baseline", Encode.optional(baseline, JSON.int)), ("latest", Encode.optional(latest, JSON.int)),
+                    ("response", .bool(response)), ("remission", .bool(latest.map(scale.isRemission) ?? false)),
+                ])
+            })]
+
+        case "ListAlerts":
+            var all = false
+            if case .bool(let b)? = call.parameters["all"] { all = b }
+            return ["alerts": .array(try store.alerts(includeAcknowledged: all).map(Encode.alert))]
+
+        case "AcknowledgeAlert":
+            let alert = try store.acknowledgeAlert(id: try p.int("id"), note: try p.text("note", max: 2000), audit: audit)
+            log("alert acknowledged", audit, ["tmsd_alert": "\(alert.id)", "tmsd_course": "\(alert.courseId)"])
+            return ["alert": Encode.alert(alert)]
 
         case "ListAudit":
             let limit = try p.optionalInt("limit") ?? 100

@@ -30,6 +30,10 @@ public struct Configuration: Sendable, Equatable {
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
     /// chair carrying every coil, open 08:00-18:00 on the clinic days.
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
+    /// The clinic's own clinical data file, laid over the bundled one.
+    public var clinicalDataPath: String?
+    /// Scales and the other clinical lists: bundled, then `clinicalDataPath`.
+    public var clinical = ClinicalData.bundled
 
     public init() {}
 
@@ -45,6 +49,7 @@ public struct Configuration: Sendable, Equatable {
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
+        "clinical": ["data"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -99,6 +104,10 @@ public struct Configuration: Sendable, Equatable {
                 for key in body.keys where !allowed.contains(key) {
                     problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
                 }
+            case "clinical":
+                for key in table[section]?.table?.keys ?? [] where key != "data" {
+                    problem(section, key, "unknown key; [clinical] takes data")
+                }
             case "hours":
                 guard table[section]?.table != nil else { problem(nil, section, "must be an [hours] section") ; continue }
             case "chairs":
@@ -106,7 +115,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]] and [protocols.ID]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID] and [clinical]")
             }
         }
 
@@ -187,6 +196,20 @@ public struct Configuration: Sendable, Equatable {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
         c.resources = resources(table, clinicDays: c.clinicDays, lines: lines, problem: problem, strings: strings)
+        if let path = string("clinical", "data") {
+            if !path.hasPrefix("/") {
+                problem("clinical", "data", "must be an absolute path")
+            } else if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
+                do {
+                    c.clinical = try ClinicalData.parse([(ClinicalData.bundledText, "clinical.toml (bundled)"), (text, path)])
+                    c.clinicalDataPath = path
+                } catch {
+                    problems += error.problems
+                }
+            } else {
+                problem("clinical", "data", "'\(path)' cannot be read")
+            }
+        }
         if !problems.isEmpty { throw Invalid(problems: problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) }) }
         return c
     }
@@ -374,6 +397,7 @@ public struct Configuration: Sendable, Equatable {
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
             setup-minutes = \(resources.setupMinutes)
+            \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
 
             [hours]
             \(Weekday.allCases.compactMap { day in resources.hours[day].map { "\(day.rawValue) = [\($0.map { quoted($0.description) }.joined(separator: ", "))]" } }.joined(separator: "\n"))

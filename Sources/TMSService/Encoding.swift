@@ -113,6 +113,32 @@ enum Encode {
         ])
     }
 
+    static func scale(_ s: OutcomeScale) -> JSON {
+        object([
+            ("id", .string(s.id)), ("name", .string(s.name)), ("minimum", .int(s.minimum)), ("maximum", .int(s.maximum)),
+            ("items", optional(s.items, JSON.int)), ("itemMaximum", optional(s.itemMaximum, JSON.int)),
+            ("remissionAtMost", .int(s.remissionAtMost)), ("responseDrop", .double(s.responseDrop)),
+            ("alertItem", optional(s.alertItem, JSON.int)),
+        ])
+    }
+
+    static func outcome(_ o: OutcomeRecord) -> JSON {
+        object([
+            ("id", .int(o.id)), ("courseId", .int(o.courseId)), ("scale", .string(o.scale)),
+            ("timepoint", .string(o.timepoint.rawValue)), ("date", .string(o.date.description)), ("total", .int(o.total)),
+            ("items", optional(o.items) { .array($0.map(JSON.int)) }), ("recordedBy", .string(o.recordedBy)),
+        ])
+    }
+
+    static func alert(_ a: AlertRecord) -> JSON {
+        object([
+            ("id", .int(a.id)), ("courseId", .int(a.courseId)), ("patientId", .int(a.patientId)), ("kind", .string(a.kind)),
+            ("detail", .string(a.detail)), ("createdAt", .string(Timestamp.format(a.createdAt))),
+            ("acknowledgedAt", optional(a.acknowledgedAt) { .string(Timestamp.format($0)) }),
+            ("acknowledgedBy", optional(a.acknowledgedBy, JSON.string)), ("note", optional(a.note, JSON.string)),
+        ])
+    }
+
     static func audit(_ a: AuditRecord) -> JSON {
         object([
             ("id", .int(a.id)), ("at", .string(Timestamp.format(a.at))), ("uid", .int(a.uid)), ("user", .string(a.user)),

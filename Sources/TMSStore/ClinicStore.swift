@@ -169,6 +169,34 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX chair_outage_by_dates ON chair_outage(from_date, to_date);
                 """)
         }
+        migrator.registerMigration("2026-11-30 outcomes and alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE outcome (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  scale TEXT NOT NULL,
+                  timepoint TEXT NOT NULL CHECK (timepoint IN ('baseline', 'weekly', 'end')),
+                  date TEXT NOT NULL,
+                  total INTEGER NOT NULL,
+                  items TEXT,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX outcome_by_course ON outcome(course_id, scale, date);
+                CREATE TABLE alert (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  outcome_id INTEGER REFERENCES outcome(id),
+                  kind TEXT NOT NULL,
+                  detail TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  acknowledged_at TEXT,
+                  acknowledged_by TEXT,
+                  note TEXT
+                );
+                CREATE INDEX alert_open ON alert(acknowledged_at, id);
+                """)
+        }
         return migrator
     }
 
@@ -702,6 +730,102 @@ public struct ClinicStore: Sendable {
                 db, sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1", arguments: [date.description])
             while let row = try rows.next() { out[row[0]] = row[1] }
             return out
+        }
+    }
+
+    // MARK: - Outcomes and alerts
+
+    /// Records a score (checked by `scale`), and in the same transaction the
+    /// alert it raises, if any.
+    public func recordOutcome(
+        courseId: Int, scale: OutcomeScale, timepoint: Timepoint, date: CivilDate, total: Int?, items: [Int]?, audit: AuditContext
+    ) throws -> (OutcomeRecord, AlertRecord?) {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            let sum = try scale.score(items: items, total: total)
+            if timepoint == .baseline, try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM outcome WHERE course_id = ? AND scale = ? AND timepoint = 'baseline'",
+                arguments: [courseId, scale.id]) ?? 0 > 0 {
+                throw ClinicError.invalidValue("timepoint", "course \(courseId) already has its \(scale.name) baseline")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO outcome (course_id, scale, timepoint, date, total, items, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [courseId, scale.id, timepoint.rawValue, date.description, sum,
+                            items.map { $0.map(String.init).joined(separator: ",") }, audit.user, Timestamp.format(audit.at)])
+            let outcomeId = Int(db.lastInsertedRowID)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "outcome \(outcomeId): \(scale.name) \(timepoint.rawValue) \(date) total \(sum)")
+            var alert: AlertRecord?
+            if let value = scale.alert(items: items), let item = scale.alertItem {
+                try db.execute(
+                    sql: "INSERT INTO alert (course_id, outcome_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [courseId, outcomeId, "\(scale.id)-item-\(item)",
+                                "\(scale.name) item \(item) scored \(value) on \(date)", Timestamp.format(audit.at)])
+                let alertId = Int(db.lastInsertedRowID)
+                try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "alert \(alertId) raised")
+                alert = try Self.alerts(db, where: "a.id = ?", [alertId]).first
+            }
+            return (try Self.outcomes(db, courseId).first { $0.id == outcomeId }!, alert)
+        }
+    }
+
+    public func outcomes(courseId: Int) throws -> [OutcomeRecord] {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.outcomes(db, courseId)
+        }
+    }
+
+    /// Open alerts (or all of them), newest first.
+    public func alerts(includeAcknowledged: Bool = false) throws -> [AlertRecord] {
+        try pool.read { db in
+            try Self.alerts(db, where: includeAcknowledged ? "1" : "a.acknowledged_at IS NULL", [])
+        }
+    }
+
+    public func acknowledgeAlert(id: Int, note: String, audit: AuditContext) throws -> AlertRecord {
+        try pool.write { db in
+            guard let alert = try Self.alerts(db, where: "a.id = ?", [id]).first else { throw ClinicError.alertNotFound(id) }
+            if let by = alert.acknowledgedBy { throw ClinicError.alertAlreadyAcknowledged(id, by: by) }
+            try db.execute(
+                sql: "UPDATE alert SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ?",
+                arguments: [Timestamp.format(audit.at), audit.user, note, id])
+            try Self.writeAudit(db, audit, patient: alert.patientId, course: alert.courseId, summary: "alert \(id) acknowledged")
+            return try Self.alerts(db, where: "a.id = ?", [id]).first!
+        }
+    }
+
+    private static func outcomes(_ db: Database, _ courseId: Int) throws -> [OutcomeRecord] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, course_id, scale, timepoint, date, total, items, recorded_by FROM outcome
+                WHERE course_id = ? ORDER BY scale, date, id
+                """),
+            [courseId]
+        ) { row in
+            OutcomeRecord(
+                id: row[0], courseId: row[1], scale: row[2], timepoint: Timepoint(rawValue: row[3])!,
+                date: CivilDate(row[4] as String)!, total: row[5],
+                items: (row[6] as String?).map { $0.split(separator: ",").compactMap { Int($0) } }, recordedBy: row[7])
+        }
+    }
+
+    private static func alerts(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AlertRecord] {
+        try fetch(
+            try db.makeStatement(sql: """
+                SELECT a.id, a.course_id, c.patient_id, a.kind, a.detail, a.created_at, a.acknowledged_at, a.acknowledged_by, a.note
+                FROM alert a JOIN course c ON c.id = a.course_id WHERE \(condition) ORDER BY a.id DESC
+                """),
+            arguments
+        ) { row in
+            AlertRecord(
+                id: row[0], courseId: row[1], patientId: row[2], kind: row[3], detail: row[4],
+                createdAt: Timestamp.parse(row[5])!, acknowledgedAt: (row[6] as String?).flatMap(Timestamp.parse),
+                acknowledgedBy: row[7], note: row[8])
         }
     }
 

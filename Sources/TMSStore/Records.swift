@@ -164,3 +164,28 @@ public struct AuditRecord: Sendable, Hashable {
     public var sessionId: Int?
     public var summary: String
 }
+
+/// A score recorded for a course.
+public struct OutcomeRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var scale: String
+    public var timepoint: Timepoint
+    public var date: CivilDate
+    public var total: Int
+    public var items: [Int]?
+    public var recordedBy: String
+}
+
+/// Something a clinician must see and acknowledge.
+public struct AlertRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var patientId: Int
+    public var kind: String
+    public var detail: String
+    public var createdAt: Date
+    public var acknowledgedAt: Date?
+    public var acknowledgedBy: String?
+    public var note: String?
+}

@@ -17,7 +17,8 @@ import Logging
             "AddPatient", "ListPatients", "GetPatient", "ListProtocols", "GetProtocol", "CreateCourse", "GetCourse",
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
             "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
-            "ChangePreferredTime", "SetChairOutOfService",
+            "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
+            "AcknowledgeAlert",
         ])
     }
 
@@ -40,7 +41,10 @@ import Logging
         all += [
             .noFreeSlot(day, coil: "H1"), .noFreeSlot(nil, coil: "H1"), .closedDay(day), .dateInPast(day, today: day),
             .chairNotFound("x"), .chairUnsuitable("x", coil: "H1"), .outsideOpeningHours(day, range),
-            .slotTaken(by: 1, chair: "x", date: day, range: range),
+            .slotTaken(by: 1, chair: "x", date: day, range: range), .scaleNotFound("x"),
+            .scoreOutOfRange(scale: "PHQ-9", item: 3, value: 4, minimum: 0, maximum: 3),
+            .scoreOutOfRange(scale: "MADRS", item: nil, value: 61, minimum: 0, maximum: 60), .missingItem(scale: "PHQ-9", item: 9),
+            .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

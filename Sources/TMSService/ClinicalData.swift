@@ -1,0 +1,89 @@
+import Foundation
+public import TMSCore
+import TOMLKit
+
+/// The clinical lists and limits tmsd works from: the bundled clinical.toml,
+/// with the clinic's own file (`[clinical] data`) laid over it key by key.
+public struct ClinicalData: Sendable, Equatable {
+    public var scales: [String: OutcomeScale]
+
+    /// The bundled file, as shipped.
+    public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
+
+    /// The bundled data alone. The bundled file is checked by the tests, so a
+    /// failure here is a defect of the build.
+    public static let bundled: ClinicalData = {
+        do {
+            return try ClinicalData.parse([(bundledText, "clinical.toml (bundled)")])
+        } catch {
+            fatalError("the bundled clinical.toml does not load: \(error)")
+        }
+    }()
+
+    /// Reads each text in order; later texts change earlier ones key by key.
+    public static func parse(_ texts: [(text: String, file: String)]) throws(Configuration.Invalid) -> ClinicalData {
+        // Per scale, per key: the value, its file, its line, and which text (later wins).
+        var fields: [String: [String: (any TOMLValueConvertible, String, Int?, Int)]] = [:]
+        var problems: [Configuration.Problem] = []
+        for (order, (text, file)) in texts.enumerated() {
+            let table: TOMLTable
+            do {
+                table = try TOMLTable(string: text)
+            } catch let error as TOMLParseError {
+                throw Configuration.Invalid(problems: [.init(file: file, line: error.source.begin.line, key: nil, message: error.description)])
+            } catch {
+                throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
+            }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            for key in table.keys where key != "scales" {
+                problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
+                                      message: "unknown section; clinical data holds [scales.ID]"))
+            }
+            guard let scales = table["scales"]?.table else { continue }
+            for id in scales.keys {
+                guard let body = scales[id]?.table else { continue }
+                for key in body.keys {
+                    fields[id, default: [:]][key] = (body[key]!, file, Configuration.line(of: key, in: "scales.\(id)", lines), order)
+                }
+            }
+        }
+        var data = ClinicalData(scales: [:])
+        let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
+                     "alert-above"]
+        for (id, values) in fields.sorted(by: { $0.key < $1.key }) {
+            func problem(_ key: String?, _ message: String) {
+                // A named key where it was set; else the key the latest file set, which made the scale what it is.
+                let latest = values.max { ($0.value.3, $1.key) < ($1.value.3, $0.key) }!
+                let (name, (_, file, line, _)) = key.flatMap { k in values[k].map { (k, $0) } } ?? (latest.key, latest.value)
+                problems.append(.init(file: file, line: line, key: "scales.\(id).\(name)", message: message))
+            }
+            for key in values.keys where !known.contains(key) { problem(key, "unknown key; a scale takes \(known.joined(separator: ", "))") }
+            func int(_ key: String) -> Int? {
+                guard let value = values[key]?.0 else { return nil }
+                guard let int = value.int else {
+                    problem(key, "must be a whole number")
+                    return nil
+                }
+                return int
+            }
+            guard let name = values["name"]?.0.string, let minimum = int("minimum"), let maximum = int("maximum"),
+                  let remission = int("remission-at-most") else {
+                problem(nil, "a scale needs name, minimum, maximum and remission-at-most")
+                continue
+            }
+            let drop = values["response-drop"]?.0.double ?? values["response-drop"]?.0.int.map(Double.init) ?? 0.5
+            let scale = OutcomeScale(
+                id: id, name: name, minimum: minimum, maximum: maximum, items: int("items"), itemMaximum: int("item-maximum"),
+                remissionAtMost: remission, responseDrop: drop, alertItem: int("alert-item"), alertAbove: int("alert-above") ?? 0)
+            for message in scale.validate() { problem(nil, message) }
+            data.scales[id] = scale
+        }
+        if !problems.isEmpty { throw Configuration.Invalid(problems: problems) }
+        return data
+    }
+
+    public func scale(_ id: String) throws(ClinicError) -> OutcomeScale {
+        guard let scale = scales[id] else { throw ClinicError.scaleNotFound(id) }
+        return scale
+    }
+}

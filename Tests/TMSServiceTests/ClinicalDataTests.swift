@@ -1,0 +1,66 @@
+import Testing
+import TMSCore
+@testable import TMSService
+
+@Suite struct ClinicalDataTests {
+    @Test func theBundledScalesLoadAndHoldTogether() throws {
+        let scales = ClinicalData.bundled.scales
+        #expect(Set(scales.keys) == ["phq9", "hamd17", "madrs", "qids-sr16", "bdi2"])
+        for scale in scales.values { #expect(scale.validate() == [], "\(scale.id)") }
+        let phq9 = try #require(scales["phq9"])
+        #expect(phq9.items == 9 && phq9.itemMaximum == 3 && phq9.maximum == 27 && phq9.alertItem == 9)
+        #expect(scales["madrs"]?.maximum == 60 && scales["hamd17"]?.remissionAtMost == 7)
+    }
+
+    @Test func phq9IsScoredItemByItem() throws {
+        let phq9 = try ClinicalData.bundled.scale("phq9")
+        #expect(try phq9.score(items: [3, 3, 2, 2, 2, 1, 1, 1, 0], total: nil) == 15)
+        #expect(throws: ClinicError(.missingItem, "")) { try phq9.score(items: [1, 1, 1, 1, 1, 1, 1, 1], total: nil) }
+        #expect(throws: ClinicError(.missingItem, "")) { try phq9.score(items: nil, total: 12) }
+        #expect(throws: ClinicError(.scoreOutOfRange, "")) { try phq9.score(items: [1, 1, 4, 1, 1, 1, 1, 1, 1], total: nil) }
+        #expect(throws: ClinicError(.invalidValue, "")) { try phq9.score(items: [1, 1, 1, 1, 1, 1, 1, 1, 1], total: 10) }
+        #expect(phq9.alert(items: [0, 0, 0, 0, 0, 0, 0, 0, 1]) == 1)
+        #expect(phq9.alert(items: [3, 3, 3, 3, 3, 3, 3, 3, 0]) == nil)
+    }
+
+    @Test func totalsAreRangeChecked() throws {
+        let madrs = try ClinicalData.bundled.scale("madrs")
+        #expect(try madrs.score(items: nil, total: 60) == 60)
+        #expect(throws: ClinicError(.scoreOutOfRange, "")) { try madrs.score(items: nil, total: 61) }
+        #expect(throws: ClinicError(.scoreOutOfRange, "")) { try madrs.score(items: nil, total: -1) }
+        #expect(throws: ClinicError(.scaleNotFound, "")) { try ClinicalData.bundled.scale("gad7") }
+    }
+
+    @Test func responseAndRemissionFollowTheData() throws {
+        let phq9 = try ClinicalData.bundled.scale("phq9")
+        #expect(phq9.isResponse(baseline: 20, latest: 10) && !phq9.isResponse(baseline: 20, latest: 11))
+        #expect(phq9.isRemission(4) && !phq9.isRemission(5))
+        let hamd = try ClinicalData.bundled.scale("hamd17")
+        #expect(hamd.isRemission(7) && !hamd.isRemission(8))
+    }
+
+    @Test func aClinicFileCorrectsTheBundledDataKeyByKey() throws {
+        let clinic = """
+            [scales.bdi2]
+            remission-at-most = 10
+
+            [scales.gad7]
+            name = "GAD-7"
+            minimum = 0
+            maximum = 21
+            items = 7
+            item-maximum = 3
+            remission-at-most = 4
+            """
+        let data = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (clinic, "clinic.toml")])
+        #expect(data.scales["bdi2"]?.remissionAtMost == 10 && data.scales["bdi2"]?.maximum == 63)
+        #expect(data.scales["gad7"]?.items == 7)
+        let broken = "[scales.phq9]\nitems = 8\n"
+        do {
+            _ = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (broken, "clinic.toml")])
+            Issue.record("accepted 8 items of 0-3 for 0-27")
+        } catch {
+            #expect(error.problems.contains { $0.file == "clinic.toml" && $0.line == 2 })
+        }
+    }
+}
