@@ -60,7 +60,8 @@ demo: build
 
 run: build
 	mkdir -p -m 0750 $(STATE)
-	$(DEBUG_BIN)/tmsd --config config/demo.conf --socket $(STATE)/tmsd.sock --database $(STATE)/tmsd.sqlite
+	{ cat config/demo.conf; printf '\n[roles]\nclinician = ["%s"]\n' "$$(id -gn)"; } > $(STATE)/tmsd.conf
+	$(DEBUG_BIN)/tmsd --config $(STATE)/tmsd.conf --socket $(STATE)/tmsd.sock --database $(STATE)/tmsd.sqlite
 
 test: build unit integration
 

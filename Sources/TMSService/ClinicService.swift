@@ -56,6 +56,18 @@ public struct ClinicService: VarlinkHandler {
         let p = Parameters(call.parameters)
         let audit = AuditContext(
             uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
+        if let needed = Role.required[String(call.member)],
+           !settings.configuration.roles(of: users.groups(of: peer.uid)).contains(needed) {
+            logger.notice("permission denied", metadata: [
+                "tmsd_method": "\(call.method)", "tmsd_operator": "\(audit.user)", "tmsd_role_needed": "\(needed.rawValue)",
+            ])
+            do {
+                try store.auditRefusal(audit, summary: "refused: \(call.member) needs the \(needed.rawValue) role")
+            } catch {
+                logger.error("could not audit a refused call", metadata: ["tmsd_error": "\(error)"])
+            }
+            throw VarlinkError.permissionDenied
+        }
         do {
             return try respond(to: String(call.member), p, audit, call)
         } catch let error as ClinicError {
@@ -263,6 +275,17 @@ public struct ClinicService: VarlinkHandler {
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
             log("chair out of service", audit, ["tmsd_chair": "\(chair)", "tmsd_moved": "\(moves.count)"])
             return ["moved": .array(moves.map(Encode.move))]
+
+        case "WhoAmI":
+            let groups = users.groups(of: UInt32(audit.uid))
+            return [
+                "user": .string(audit.user), "uid": .int(audit.uid), "groups": .array(groups.sorted().map(JSON.string)),
+                "roles": .array(config.roles(of: groups).sorted().map { .string($0.rawValue) }),
+                "required": .object(Role.required.mapValues { .string($0.rawValue) }),
+                "roleGroups": .object(Dictionary(uniqueKeysWithValues: Role.allCases.map {
+                    ($0.rawValue, JSON.array((config.roleGroups[$0] ?? []).sorted().map(JSON.string)))
+                })),
+            ]
 
         case "ListScales":
             return ["scales": .array(config.clinical.scales.values.sorted { $0.id < $1.id }.map(Encode.scale))]

@@ -30,6 +30,16 @@ public struct Configuration: Sendable, Equatable {
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
     /// chair carrying every coil, open 08:00-18:00 on the clinic days.
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
+    /// The Unix groups that hold each role.
+    public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator_: ["tmsd-staff"]]
+
+    /// The roles a member of `groups` holds; a clinician is also an operator.
+    public func roles(of groups: Set<String>) -> Set<Role> {
+        var roles = Set(roleGroups.filter { !$0.value.isDisjoint(with: groups) }.keys)
+        if roles.contains(.clinician) { roles.insert(.operator_) }
+        return roles
+    }
+
     /// The clinic's own clinical data file, laid over the bundled one.
     public var clinicalDataPath: String?
     /// Scales and the other clinical lists: bundled, then `clinicalDataPath`.
@@ -50,6 +60,7 @@ public struct Configuration: Sendable, Equatable {
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
         "clinical": ["data"],
+        "roles": ["clinician", "operator"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -104,6 +115,10 @@ public struct Configuration: Sendable, Equatable {
                 for key in body.keys where !allowed.contains(key) {
                     problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
                 }
+            case "roles":
+                for key in table[section]?.table?.keys ?? [] where Role(rawValue: key) == nil {
+                    problem(section, key, "unknown role; [roles] takes clinician and operator")
+                }
             case "clinical":
                 for key in table[section]?.table?.keys ?? [] where key != "data" {
                     problem(section, key, "unknown key; [clinical] takes data")
@@ -115,7 +130,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID] and [clinical]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles] and [clinical]")
             }
         }
 
@@ -196,6 +211,9 @@ public struct Configuration: Sendable, Equatable {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
         c.resources = resources(table, clinicDays: c.clinicDays, lines: lines, problem: problem, strings: strings)
+        for role in Role.allCases {
+            if let groups = strings("roles", role.rawValue) { c.roleGroups[role] = Set(groups) }
+        }
         if let path = string("clinical", "data") {
             if !path.hasPrefix("/") {
                 problem("clinical", "data", "must be an absolute path")
@@ -398,6 +416,10 @@ public struct Configuration: Sendable, Equatable {
             session-time = \(quoted(sessionTime.description))
             setup-minutes = \(resources.setupMinutes)
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
+            [roles]
+            clinician = [\((roleGroups[.clinician] ?? []).sorted().map(quoted).joined(separator: ", "))]
+            operator = [\((roleGroups[.operator_] ?? []).sorted().map(quoted).joined(separator: ", "))]
+
 
             [hours]
             \(Weekday.allCases.compactMap { day in resources.hours[day].map { "\(day.rawValue) = [\($0.map { quoted($0.description) }.joined(separator: ", "))]" } }.joined(separator: "\n"))

@@ -733,6 +733,11 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// Records a refused call in the audit trail (nothing else changes).
+    public func auditRefusal(_ audit: AuditContext, summary: String) throws {
+        try pool.write { db in try Self.writeAudit(db, audit, summary: summary) }
+    }
+
     // MARK: - Outcomes and alerts
 
     /// Records a score (checked by `scale`), and in the same transaction the

@@ -360,7 +360,8 @@ final class Daemon {
         defer { close(notify) }
         let config = directory.appendingPathComponent("bench.conf")
         let chairs = (1...20).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
-        try Data(("[daemon]\nlog-level = \"warning\"\n[clinic]\ntime-zone = \"UTC\"\n"
+        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
+        try Data(("[daemon]\nlog-level = \"warning\"\n[roles]\nclinician = [\"\(group)\"]\n[clinic]\ntime-zone = \"UTC\"\n"
             + "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n[hours]\ndefault = [\"07:00-21:00\"]\n"
             + chairs).utf8).write(to: config)
         process.executableURL = URL(fileURLWithPath: tmsd)

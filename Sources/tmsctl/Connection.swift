@@ -60,6 +60,8 @@ struct Daemon {
     func call(_ method: String, _ parameters: [String: JSON] = [:]) throws -> Reply {
         do {
             return Reply(try client.call("io.tmsd.Clinic." + method, parameters))
+        } catch let error as VarlinkError where error.name == "org.varlink.service.PermissionDenied" {
+            throw fail(permissionDenied(method), status: Status.refused)
         } catch let error as VarlinkError {
             throw fail(Self.explain(error), status: Status.refused)
         } catch let error as VarlinkClient.Failure {
@@ -67,6 +69,17 @@ struct Daemon {
         } catch {
             throw fail("\(error)", status: Status.software)
         }
+    }
+
+    /// Which role the refused method needs, who we are, and who holds it.
+    private func permissionDenied(_ method: String) -> String {
+        guard let me = try? client.call("io.tmsd.Clinic.WhoAmI") else { return "permission denied." }
+        let needed = me["required"]?[method]?.string ?? "another"
+        let roles = (me["roles"]?.array ?? []).map(\.string)
+        let groups = (me["roleGroups"]?[needed]?.array ?? []).map(\.string)
+        return "permission denied: \(method) needs the \(needed) role; \(me["user"]?.string ?? "you") "
+            + (roles.isEmpty ? "has no role" : "has \(roles.joined(separator: ", "))")
+            + (groups.isEmpty ? "." : " (the \(needed) role comes with membership of \(groups.joined(separator: " or "))).")
     }
 
     /// Prints the reply as JSON when --json was given; returns whether it did.

@@ -164,3 +164,26 @@ struct AuditCommand: ParsableCommand {
             }), terminator: "")
     }
 }
+
+struct WhoAmICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami", abstract: "Who tmsd sees you as, your groups and roles, and what each role may do.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let daemon = try Daemon(global)
+        let reply = try daemon.call("WhoAmI")
+        if daemon.printedJSON(reply) { return }
+        let roles = (reply["roles"]?.array ?? []).map(\.string)
+        print(Format.fields([
+            ("User", "\(reply["user"]?.string ?? "") (uid \(reply["uid"]?.string ?? ""))"),
+            ("Groups", (reply["groups"]?.array ?? []).map(\.string).joined(separator: ", ")),
+            ("Roles", roles.isEmpty ? "none (reading only)" : roles.joined(separator: ", ")),
+        ]), terminator: "")
+        if case .object(let required)? = reply["required"] {
+            print()
+            print(Format.table(
+                ["METHOD", "NEEDS"], required.keys.sorted().map { [$0, required[$0]!.string] }), terminator: "")
+        }
+    }
+}

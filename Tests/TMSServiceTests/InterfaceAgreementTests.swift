@@ -5,6 +5,9 @@ import TMSCore
 import TMSStore
 import Varlink
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The IDL and the handlers must agree: every method answers, every error the
 /// domain can raise is declared with the fields it sends.
@@ -18,7 +21,7 @@ import Logging
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
             "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
             "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
-            "AcknowledgeAlert",
+            "AcknowledgeAlert", "WhoAmI",
         ])
     }
 
@@ -60,7 +63,7 @@ import Logging
         defer { try? FileManager.default.removeItem(at: directory) }
         let service = ClinicService(
             store: try ClinicStore(path: directory.appendingPathComponent("db.sqlite").path),
-            settings: ClinicService.Settings(Configuration()), logger: Logger(label: "test"))
+            settings: ClinicService.Settings(granting()), logger: Logger(label: "test"))
         let peer = PeerCredentials(pid: 1, uid: 0, gid: 0)
         for method in interface.methods.values {
             // The smallest call the IDL accepts: required fields with placeholder values.
@@ -82,6 +85,14 @@ import Logging
                 try interface.validate(error.parameters, against: declared)
             }
         }
+    }
+
+    /// A configuration granting the test's own groups every role.
+    func granting() -> Configuration {
+        var c = Configuration()
+        let mine = UserDirectory().groups(of: getuid())
+        c.roleGroups = [.clinician: mine, .operator_: mine]
+        return c
     }
 
     func placeholder(_ type: VarlinkType) -> JSON {

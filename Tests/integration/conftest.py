@@ -4,6 +4,7 @@ The daemon is started with NOTIFY_SOCKET pointing at a datagram socket of
 ours, and the harness waits for its READY=1 (with a timeout), never on a
 sleep. Every fixture stops what it started on success and on failure.
 """
+import grp
 import json
 import os
 import signal
@@ -29,7 +30,10 @@ time-zone = "UTC"
 days = ["mon", "tue", "wed", "thu", "fri"]
 holidays = ["2026-12-25", "2027-01-01"]
 session-time = "09:00"
-"""
+
+[roles]
+clinician = ["%s"]
+""" % grp.getgrgid(os.getgid()).gr_name
 
 
 class Daemon:

@@ -1,6 +1,8 @@
 """The clinic calendar through the daemon: chairs, coils, preferred and
 nearest times, rescheduling and its refusals, daylight saving."""
+import grp
 import json
+import os
 import re
 
 import pytest
@@ -31,7 +33,10 @@ coils = ["figure-8"]
 [[chairs]]
 name = "deep"
 coils = ["H1"]
-"""
+
+[roles]
+clinician = ["%s"]
+""" % grp.getgrgid(os.getgid()).gr_name
 
 
 @pytest.fixture

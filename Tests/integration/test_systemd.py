@@ -50,6 +50,7 @@ def test_sysusers_creates_the_user_and_the_staff_group(tmp_dir):
     result = run("systemd-sysusers", f"--root={root}", str(ROOT / "systemd/sysusers.d/tmsd.conf"))
     assert result.returncode == 0, result.stderr
     assert re.search(r"^tmsd-staff:x:\d+:", (root / "etc/group").read_text(), re.M)
+    assert re.search(r"^tmsd-clinicians:x:\d+:", (root / "etc/group").read_text(), re.M)
     passwd = (root / "etc/passwd").read_text()
     assert re.search(r"^tmsd:x:\d+:\d+:TMS clinic treatment-course service:/var/lib/tmsd:", passwd, re.M)
 
