@@ -28,6 +28,9 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case missingItem = "MissingItem"
         case alertNotFound = "AlertNotFound"
         case alertAlreadyAcknowledged = "AlertAlreadyAcknowledged"
+        case recheckDue = "RecheckDue"
+        case eventKindNotFound = "EventKindNotFound"
+        case thresholdRequired = "ThresholdRequired"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -138,6 +141,21 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func alertAlreadyAcknowledged(_ id: Int, by user: String) -> ClinicError {
         ClinicError(.alertAlreadyAcknowledged, "Alert \(id) was already acknowledged by \(user).",
                     [("id", .int(id)), ("by", .string(user))])
+    }
+
+    public static func recheckDue(course: Int, reason: String) -> ClinicError {
+        ClinicError(
+            .recheckDue,
+            "Course \(course) needs its motor threshold measured again: \(reason). Measure it, or have a clinician override with a reason.",
+            [("course", .int(course)), ("reason", .string(reason))])
+    }
+    public static func eventKindNotFound(_ kind: String) -> ClinicError {
+        ClinicError(.eventKindNotFound, "No adverse event kind is named '\(kind)'.", [("kind", .string(kind))])
+    }
+    public static func thresholdRequired(course: Int, since: CivilDate) -> ClinicError {
+        ClinicError(
+            .thresholdRequired, "Course \(course) resumes only after a motor threshold measured on or after \(since).",
+            [("course", .int(course)), ("since", .string(since.description))])
     }
 
     public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {

@@ -1,6 +1,9 @@
 /// Where a course is in its life.
 public enum CourseStatus: String, Sendable, CaseIterable {
-    case active, paused, completed, cancelled
+    case active, paused
+    /// Stopped at once by an adverse event (a seizure) until a clinician resumes it.
+    case onHold = "on_hold"
+    case completed, cancelled
 }
 
 /// What booking a course needs to know of the clinic.

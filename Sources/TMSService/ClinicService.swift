@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -173,7 +173,20 @@ public struct ClinicService: VarlinkHandler {
                 pulsesDelivered: try d.int("pulsesDelivered"), coil: try d.text("coil", max: 100),
                 target: try d.text("target", max: 200), notes: try d.optionalString("notes") ?? "")
             if delivery.notes.count > 2000 { throw ClinicError.invalidValue("notes", "must be at most 2000 characters") }
-            let (session, progress) = try store.completeSession(id: id, delivery: delivery, audit: audit)
+            let override = try p.optionalString("override")
+            if let override {
+                // Overriding a safety rule is a clinician's decision, with a reason.
+                guard config.roles(of: users.groups(of: UInt32(audit.uid))).contains(.clinician) else {
+                    try store.auditRefusal(audit, summary: "refused: overriding an MT re-check needs the clinician role")
+                    throw VarlinkError.permissionDenied
+                }
+                if override.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw ClinicError.invalidValue("override", "must give the reason")
+                }
+            }
+            let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
+            let (session, progress) = try store.completeSession(
+                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds, override: override, audit: audit)
             log("session completed", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)", "tmsd_pulses": "\(delivery.pulsesDelivered)"])
             return ["session": Encode.session(session), "progress": Encode.progress(progress)]
 
@@ -286,6 +299,47 @@ public struct ClinicService: VarlinkHandler {
                     ($0.rawValue, JSON.array((config.roleGroups[$0] ?? []).sorted().map(JSON.string)))
                 })),
             ]
+
+        case "RecordThreshold":
+            let date = try p.date("date")
+            if date > calendar.date(at: audit.at) { throw ClinicError.invalidValue("date", "is in the future") }
+            let threshold = try store.recordThreshold(
+                courseId: try p.int("courseId"), date: date, method: ThresholdMethod(rawValue: try p.string("method"))!,
+                muscle: try p.text("muscle", max: 100), value: try p.double("value"), audit: audit)
+            log("motor threshold recorded", audit, ["tmsd_course": "\(threshold.courseId)"])
+            return ["threshold": Encode.threshold(threshold)]
+
+        case "ListThresholds":
+            let courseId = try p.int("courseId")
+            let thresholds = try store.thresholds(courseId: courseId)
+            let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
+            let due = try store.recheckDue(courseId: courseId, on: calendar.date(at: audit.at), config.clinical.recheck, holdKinds: holdKinds)
+            return ["thresholds": .array(thresholds.map(Encode.threshold)), "recheckDue": Encode.optional(due, JSON.string)]
+
+        case "RecordAdverseEvent":
+            let kind = try config.clinical.eventKind(try p.string("kind"))
+            let date = try p.date("date")
+            if date > calendar.date(at: audit.at) { throw ClinicError.invalidValue("date", "is in the future") }
+            let event = try store.recordAdverseEvent(
+                courseId: try p.int("courseId"), sessionId: try p.optionalInt("sessionId"), kind: kind,
+                severity: Severity(rawValue: try p.string("severity"))!, date: date, details: try p.text("details", max: 4000),
+                audit: audit)
+            if event.held {
+                logger.critical("course on hold after an adverse event", metadata: [
+                    "tmsd_course": "\(event.courseId)", "tmsd_event": "\(event.id)", "tmsd_event_kind": "\(event.kind)",
+                ])
+            } else {
+                log("adverse event recorded", audit, ["tmsd_course": "\(event.courseId)", "tmsd_event_kind": "\(event.kind)"])
+            }
+            return ["event": Encode.adverseEvent(event), "course": Encode.course(try store.course(id: event.courseId))]
+
+        case "ListAdverseEvents":
+            return ["events": .array(try store.adverseEvents(courseId: try p.int("courseId")).map(Encode.adverseEvent))]
+
+        case "ResumeHeldCourse":
+            let course = try store.resumeHeldCourse(id: try p.int("id"), reason: try p.text("reason", max: 2000), audit: audit)
+            log("course resumed from hold", audit, ["tmsd_course": "\(course.id)"])
+            return ["course": Encode.course(course)]
 
         case "ListScales":
             return ["scales": .array(config.clinical.scales.values.sorted { $0.id < $1.id }.map(Encode.scale))]

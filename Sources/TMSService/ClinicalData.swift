@@ -6,6 +6,8 @@ import TOMLKit
 /// with the clinic's own file (`[clinical] data`) laid over it key by key.
 public struct ClinicalData: Sendable, Equatable {
     public var scales: [String: OutcomeScale]
+    public var recheck = RecheckRules()
+    public var eventKinds: [String: AdverseEventKind] = [:]
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -25,6 +27,8 @@ public struct ClinicalData: Sendable, Equatable {
         // Per scale, per key: the value, its file, its line, and which text (later wins).
         var fields: [String: [String: (any TOMLValueConvertible, String, Int?, Int)]] = [:]
         var problems: [Configuration.Problem] = []
+        var recheck = RecheckRules()
+        var kinds: [String: AdverseEventKind] = [:]
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -35,9 +39,46 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where key != "scales" {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck] and [adverse-events]"))
+            }
+            func problem(_ section: String, _ key: String, _ message: String) {
+                problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
+                                      message: message))
+            }
+            if let rules = table["mt-recheck"]?.table {
+                for key in rules.keys {
+                    let value = rules[key]!
+                    switch key {
+                    case "every-days", "after-gap-days":
+                        // 0 turns the rule off.
+                        guard let days = value.int, days >= 0 else {
+                            problem("mt-recheck", key, "must be a whole number of days (0: never)")
+                            continue
+                        }
+                        if key == "every-days" { recheck.everyDays = days == 0 ? nil : days } else {
+                            recheck.afterGapDays = days == 0 ? nil : days
+                        }
+                    case "after-seizure":
+                        guard let flag = value.bool else {
+                            problem("mt-recheck", key, "must be true or false")
+                            continue
+                        }
+                        recheck.afterSeizure = flag
+                    default:
+                        problem("mt-recheck", key, "unknown key; takes every-days, after-gap-days, after-seizure")
+                    }
+                }
+            }
+            if let events = table["adverse-events"]?.table {
+                for id in events.keys {
+                    guard let body = events[id]?.table, let name = body["name"]?.string, !name.isEmpty else {
+                        problem("adverse-events", id, "must be { name = \"...\" } (and hold = true to put the course on hold)")
+                        continue
+                    }
+                    kinds[id] = AdverseEventKind(id: id, name: name, hold: body["hold"]?.bool ?? false)
+                }
             }
             guard let scales = table["scales"]?.table else { continue }
             for id in scales.keys {
@@ -47,7 +88,7 @@ public struct ClinicalData: Sendable, Equatable {
                 }
             }
         }
-        var data = ClinicalData(scales: [:])
+        var data = ClinicalData(scales: [:], recheck: recheck, eventKinds: kinds)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {
@@ -80,6 +121,11 @@ public struct ClinicalData: Sendable, Equatable {
         }
         if !problems.isEmpty { throw Configuration.Invalid(problems: problems) }
         return data
+    }
+
+    public func eventKind(_ id: String) throws(ClinicError) -> AdverseEventKind {
+        guard let kind = eventKinds[id] else { throw ClinicError.eventKindNotFound(id) }
+        return kind
     }
 
     public func scale(_ id: String) throws(ClinicError) -> OutcomeScale {

@@ -113,6 +113,22 @@ enum Encode {
         ])
     }
 
+    static func threshold(_ t: ThresholdRecord) -> JSON {
+        object([
+            ("id", .int(t.id)), ("courseId", .int(t.courseId)), ("date", .string(t.date.description)),
+            ("method", .string(t.method.rawValue)), ("muscle", .string(t.muscle)), ("value", .double(t.value)),
+            ("operator", .string(t.operator)),
+        ])
+    }
+
+    static func adverseEvent(_ e: AdverseEventRecord) -> JSON {
+        object([
+            ("id", .int(e.id)), ("courseId", .int(e.courseId)), ("sessionId", optional(e.sessionId, JSON.int)),
+            ("kind", .string(e.kind)), ("severity", .string(e.severity.rawValue)), ("date", .string(e.date.description)),
+            ("details", .string(e.details)), ("held", .bool(e.held)), ("recordedBy", .string(e.recordedBy)),
+        ])
+    }
+
     static func scale(_ s: OutcomeScale) -> JSON {
         object([
             ("id", .string(s.id)), ("name", .string(s.name)), ("minimum", .int(s.minimum)), ("maximum", .int(s.maximum)),

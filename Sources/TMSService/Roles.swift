@@ -19,7 +19,8 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
         "MissSession": .operator_, "PostponeSession": .operator_, "RescheduleSession": .operator_,
         "RecordOutcome": .operator_, "SetChairOutOfService": .operator_, "ChangePreferredTime": .operator_,
         "CreateCourse": .clinician, "CancelCourse": .clinician, "PauseCourse": .clinician, "ResumeCourse": .clinician,
-        "AcknowledgeAlert": .clinician,
+        "AcknowledgeAlert": .clinician, "RecordThreshold": .operator_, "RecordAdverseEvent": .operator_,
+        "ResumeHeldCourse": .clinician,
     ]
 }
 

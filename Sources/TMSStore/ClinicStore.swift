@@ -197,6 +197,36 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX alert_open ON alert(acknowledged_at, id);
                 """)
         }
+        migrator.registerMigration("2026-11-30 motor thresholds and adverse events") { db in
+            try db.execute(sql: """
+                CREATE TABLE motor_threshold (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  date TEXT NOT NULL,
+                  method TEXT NOT NULL CHECK (method IN ('visual', 'emg', 'algorithm')),
+                  muscle TEXT NOT NULL,
+                  value REAL NOT NULL CHECK (value >= 1 AND value <= 100),
+                  operator TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX motor_threshold_by_course ON motor_threshold(course_id, date);
+                CREATE TABLE adverse_event (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  session_id INTEGER REFERENCES session(id),
+                  kind TEXT NOT NULL,
+                  severity TEXT NOT NULL CHECK (severity IN ('mild', 'moderate', 'severe')),
+                  date TEXT NOT NULL,
+                  details TEXT NOT NULL,
+                  held INTEGER NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX adverse_event_by_course ON adverse_event(course_id, date);
+                ALTER TABLE course ADD COLUMN held_since TEXT;
+                ALTER TABLE course ADD COLUMN hold_reason TEXT;
+                """)
+        }
         return migrator
     }
 
@@ -296,8 +326,9 @@ public struct ClinicStore: Sendable {
                 arguments += [patientId]
             }
             switch status {
-            case .paused?: sql += " AND status = 'active' AND paused_from IS NOT NULL"
-            case .active?: sql += " AND status = 'active' AND paused_from IS NULL"
+            case .onHold?: sql += " AND status = 'active' AND held_since IS NOT NULL"
+            case .paused?: sql += " AND status = 'active' AND paused_from IS NOT NULL AND held_since IS NULL"
+            case .active?: sql += " AND status = 'active' AND paused_from IS NULL AND held_since IS NULL"
             case let other?:
                 sql += " AND status = ?"
                 arguments += [other.rawValue]
@@ -322,11 +353,12 @@ public struct ClinicStore: Sendable {
     public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
         try pool.write { db in
             let course = try Self.course(db, id)
-            guard course.status == .active || course.status == .paused else {
+            guard course.status == .active || course.status == .paused || course.status == .onHold else {
                 throw ClinicError.courseNotActive(id, status: course.status.rawValue)
             }
             try db.execute(
-                sql: "UPDATE course SET status = 'cancelled', status_reason = ?, paused_from = NULL WHERE id = ?", arguments: [reason, id])
+                sql: "UPDATE course SET status = 'cancelled', status_reason = ?, paused_from = NULL, held_since = NULL WHERE id = ?",
+                arguments: [reason, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) cancelled")
             return try Self.course(db, id)
         }
@@ -370,10 +402,18 @@ public struct ClinicStore: Sendable {
     }
 
     /// Records a delivered session; the course completes with its last session.
-    public func completeSession(id: Int, delivery d: Delivery, audit: AuditContext) throws -> (SessionRecord, CourseProgress) {
+    public func completeSession(
+        id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [], override: String? = nil,
+        audit: AuditContext
+    ) throws -> (SessionRecord, CourseProgress) {
         try pool.write { db in
-            let (_, course) = try Self.openSession(db, id)
+            let (session, course) = try Self.openSession(db, id)
             try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
+            var overridden: String?
+            if let recheck, let reason = try Self.recheckDue(db, course, on: session.date, recheck, holdKinds: holdKinds) {
+                guard let override else { throw ClinicError.recheckDue(course: course.id, reason: reason) }
+                overridden = "; MT re-check (\(reason)) overridden: \(override)"
+            }
             let now = Timestamp.format(audit.at)
             try db.execute(
                 sql: """
@@ -397,7 +437,7 @@ public struct ClinicStore: Sendable {
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
-                    + (open == 0 ? "; course \(course.id) completed" : ""))
+                    + (open == 0 ? "; course \(course.id) completed" : "") + (overridden ?? ""))
             return (try Self.session(db, id), try Self.progress(db, try Self.course(db, course.id)))
         }
     }
@@ -736,6 +776,148 @@ public struct ClinicStore: Sendable {
     /// Records a refused call in the audit trail (nothing else changes).
     public func auditRefusal(_ audit: AuditContext, summary: String) throws {
         try pool.write { db in try Self.writeAudit(db, audit, summary: summary) }
+    }
+
+    // MARK: - Motor threshold and adverse events
+
+    /// Why the course's motor threshold must be measured before a session on `date`, or nil.
+    static func recheckDue(
+        _ db: Database, _ course: CourseRecord, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>
+    ) throws -> String? {
+        let measured = try String.fetchOne(db, sql: "SELECT max(date) FROM motor_threshold WHERE course_id = ?", arguments: [course.id])
+        let delivered = try String.fetchOne(
+            db, sql: "SELECT max(scheduled_date) FROM session WHERE course_id = ? AND status = 'completed' AND scheduled_date < ?",
+            arguments: [course.id, date.description])
+        var seizure: String?
+        if !holdKinds.isEmpty {
+            seizure = try String.fetchOne(
+                db,
+                sql: "SELECT max(date) FROM adverse_event WHERE course_id = ? AND kind IN (\(holdKinds.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments([course.id as any DatabaseValueConvertible] + holdKinds.sorted().map { $0 as any DatabaseValueConvertible }))
+        }
+        return rules.due(
+            on: date, lastMeasured: measured.flatMap { CivilDate($0) }, lastDelivered: delivered.flatMap { CivilDate($0) },
+            lastSeizure: seizure.flatMap { CivilDate($0) })
+    }
+
+    /// Why a session of the course on `date` would need a re-check first, or nil.
+    public func recheckDue(courseId: Int, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>) throws -> String? {
+        try pool.read { db in try Self.recheckDue(db, try Self.course(db, courseId), on: date, rules, holdKinds: holdKinds) }
+    }
+
+    /// Records a motor threshold measurement for a course.
+    public func recordThreshold(
+        courseId: Int, date: CivilDate, method: ThresholdMethod, muscle: String, value: Double, audit: AuditContext
+    ) throws -> ThresholdRecord {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            try DeliveryRules.checkMotorThreshold(value)
+            try db.execute(
+                sql: """
+                    INSERT INTO motor_threshold (course_id, date, method, muscle, value, operator, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [courseId, date.description, method.rawValue, muscle, value, audit.user, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "motor threshold \(id): \(value.clinical)% of output (\(method.rawValue), \(muscle)) on \(date)")
+            return try Self.thresholds(db, courseId).first { $0.id == id }!
+        }
+    }
+
+    public func thresholds(courseId: Int) throws -> [ThresholdRecord] {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.thresholds(db, courseId)
+        }
+    }
+
+    private static func thresholds(_ db: Database, _ courseId: Int) throws -> [ThresholdRecord] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, course_id, date, method, muscle, value, operator FROM motor_threshold WHERE course_id = ? ORDER BY date, id
+                """),
+            [courseId]
+        ) { row in
+            ThresholdRecord(
+                id: row[0], courseId: row[1], date: CivilDate(row[2] as String)!, method: ThresholdMethod(rawValue: row[3])!,
+                muscle: row[4], value: row[5], operator: row[6])
+        }
+    }
+
+    /// Records an adverse event; one that holds (a seizure) puts the course
+    /// on hold at once, in the same transaction.
+    public func recordAdverseEvent(
+        courseId: Int, sessionId: Int?, kind: AdverseEventKind, severity: Severity, date: CivilDate, details: String,
+        audit: AuditContext
+    ) throws -> AdverseEventRecord {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            if let sessionId {
+                let session = try Self.session(db, sessionId)
+                guard session.courseId == courseId else {
+                    throw ClinicError.invalidValue("sessionId", "session \(sessionId) is not one of course \(courseId)'s")
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO adverse_event (course_id, session_id, kind, severity, date, details, held, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [courseId, sessionId, kind.id, severity.rawValue, date.description, details, kind.hold,
+                            audit.user, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId, session: sessionId,
+                summary: "adverse event \(id): \(kind.id), \(severity.rawValue), \(date)")
+            if kind.hold, course.status == .active || course.status == .paused {
+                try db.execute(
+                    sql: "UPDATE course SET held_since = ?, hold_reason = ? WHERE id = ?",
+                    arguments: [date.description, "\(kind.name) (adverse event \(id))", courseId])
+                try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "course \(courseId) on hold: \(kind.id)")
+            }
+            return try Self.adverseEvents(db, courseId).first { $0.id == id }!
+        }
+    }
+
+    public func adverseEvents(courseId: Int) throws -> [AdverseEventRecord] {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.adverseEvents(db, courseId)
+        }
+    }
+
+    private static func adverseEvents(_ db: Database, _ courseId: Int) throws -> [AdverseEventRecord] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, course_id, session_id, kind, severity, date, details, held, recorded_by FROM adverse_event
+                WHERE course_id = ? ORDER BY date, id
+                """),
+            [courseId]
+        ) { row in
+            AdverseEventRecord(
+                id: row[0], courseId: row[1], sessionId: row[2], kind: row[3], severity: Severity(rawValue: row[4])!,
+                date: CivilDate(row[5] as String)!, details: row[6], held: row[7], recordedBy: row[8])
+        }
+    }
+
+    /// Lifts a hold. Only after a motor threshold measured on or after the day
+    /// the hold began; the reason goes into the audit trail.
+    public func resumeHeldCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
+        try pool.write { db in
+            let course = try Self.course(db, id)
+            guard course.status == .onHold, let since = try String.fetchOne(
+                db, sql: "SELECT held_since FROM course WHERE id = ?", arguments: [id]).flatMap({ CivilDate($0) }) else {
+                throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not on hold")
+            }
+            let measured = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM motor_threshold WHERE course_id = ? AND date >= ?", arguments: [id, since.description]) ?? 0
+            guard measured > 0 else { throw ClinicError.thresholdRequired(course: id, since: since) }
+            try db.execute(sql: "UPDATE course SET held_since = NULL, hold_reason = NULL WHERE id = ?", arguments: [id])
+            try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) resumed from hold: \(reason)")
+            return try Self.course(db, id)
+        }
     }
 
     // MARK: - Outcomes and alerts
@@ -1132,7 +1314,7 @@ public struct ClinicStore: Sendable {
             ? try sessions(db, where: "s.course_id = ? AND s.status IN ('scheduled', 'in_progress')", [course.id], first: true).first
             : nil
         // A paused course still owes what it has not done.
-        let owing = active || course.status == .paused
+        let owing = active || course.status == .paused || course.status == .onHold
         return CourseProgress(
             total: course.totalSessions, done: counts[0], missed: counts[1], aborted: counts[2],
             remaining: owing ? course.totalSessions - counts[0] : 0, next: next)
@@ -1149,8 +1331,10 @@ public struct ClinicStore: Sendable {
     private static func courseRecord(_ row: Row) -> CourseRecord {
         CourseRecord(
             id: row["id"], patientId: row["patient_id"], protocolId: row["protocol_id"], protocolName: row["protocol_name"],
-            status: (row["paused_from"] as String?) != nil ? .paused : CourseStatus(rawValue: row["status"])!,
-            statusReason: (row["paused_from"] as String?).map { "paused from \($0)" } ?? row["status_reason"],
+            status: (row["held_since"] as String?) != nil ? .onHold
+                : (row["paused_from"] as String?) != nil ? .paused : CourseStatus(rawValue: row["status"])!,
+            statusReason: (row["held_since"] as String?).map { "on hold since \($0): \(row["hold_reason"] as String? ?? "")" }
+                ?? (row["paused_from"] as String?).map { "paused from \($0)" } ?? row["status_reason"],
             startDate: CivilDate(row["start_date"] as String)!, sessionTime: LocalTime(row["session_time"] as String)!,
             timeZone: row["time_zone"], prescriber: row["prescriber"],
             target: TargetSite(

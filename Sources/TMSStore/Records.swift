@@ -189,3 +189,29 @@ public struct AlertRecord: Sendable, Hashable {
     public var acknowledgedBy: String?
     public var note: String?
 }
+
+/// A motor threshold measurement.
+public struct ThresholdRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var date: CivilDate
+    public var method: ThresholdMethod
+    public var muscle: String
+    /// % of machine output.
+    public var value: Double
+    public var `operator`: String
+}
+
+/// An adverse event recorded in a course.
+public struct AdverseEventRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var sessionId: Int?
+    public var kind: String
+    public var severity: Severity
+    public var date: CivilDate
+    public var details: String
+    /// It put the course on hold.
+    public var held: Bool
+    public var recordedBy: String
+}

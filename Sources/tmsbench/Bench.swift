@@ -163,6 +163,9 @@ struct Bench {
                                                       "coordinateSystem": "MNI"],
             ])
             guard case .array(let list)? = course["sessions"] else { throw BenchError("no sessions") }
+            _ = try client.call("io.tmsd.Clinic.RecordThreshold", [
+                "courseId": course["course"]!["id"]!, "date": .string(today()), "method": "emg", "muscle": "APB", "value": 60,
+            ])
             ids += list.compactMap { if case .int(let id)? = $0["id"] { id } else { nil } }
         }
         // Ten sessions on the day the read benchmark lists.

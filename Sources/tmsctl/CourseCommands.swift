@@ -5,7 +5,7 @@ import Varlink
 struct CourseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "course", abstract: "Prescribe courses and follow their progress.",
-        subcommands: [Create.self, Show.self, List.self, Cancel.self, Pause.self, Resume.self, Time.self])
+        subcommands: [Create.self, Show.self, List.self, Cancel.self, Pause.self, Resume.self, Time.self, ResumeHold.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -111,7 +111,7 @@ struct CourseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List courses.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this patient's courses.") var patient: Int?
-        @Option(help: "Only courses in this status: active, paused, completed, cancelled.") var status: String?
+        @Option(help: "Only courses in this status: active, paused, on_hold, completed, cancelled.") var status: String?
 
         func run() throws {
             let daemon = try Daemon(global)

@@ -105,6 +105,8 @@ struct SessionCommand: ParsableCommand {
         @Option(help: "Coil used.") var coil: String?
         @Option(help: "Target stimulated.") var target: String?
         @Option(help: "Free-text notes.") var notes: String?
+        @Option(help: "A clinician's reason to complete although a motor threshold re-check is due (clinician role).")
+        var override: String?
 
         func run() throws {
             let daemon = try Daemon(global)
@@ -127,7 +129,9 @@ struct SessionCommand: ParsableCommand {
                 "target": .string(target ?? course["target"]?.at("label") ?? ""),
             ]
             if let notes { delivery["notes"] = .string(notes) }
-            let reply = try daemon.call("CompleteSession", ["id": .int(id), "delivery": .object(delivery)])
+            var parameters: [String: JSON] = ["id": .int(id), "delivery": .object(delivery)]
+            if let override { parameters["override"] = .string(override) }
+            let reply = try daemon.call("CompleteSession", parameters)
             if daemon.printedJSON(reply) { return }
             let s = reply["session"] ?? .null
             let d = s["delivery"] ?? .null

@@ -21,7 +21,8 @@ import Glibc
             "ListCourses", "CancelCourse", "ListSessions", "GetSession", "StartSession", "CompleteSession",
             "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
             "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
-            "AcknowledgeAlert", "WhoAmI",
+            "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
+            "ResumeHeldCourse",
         ])
     }
 
@@ -47,7 +48,8 @@ import Glibc
             .slotTaken(by: 1, chair: "x", date: day, range: range), .scaleNotFound("x"),
             .scoreOutOfRange(scale: "PHQ-9", item: 3, value: 4, minimum: 0, maximum: 3),
             .scoreOutOfRange(scale: "MADRS", item: nil, value: 61, minimum: 0, maximum: 60), .missingItem(scale: "PHQ-9", item: 9),
-            .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"),
+            .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"), .recheckDue(course: 1, reason: "x"),
+            .eventKindNotFound("x"), .thresholdRequired(course: 1, since: day),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

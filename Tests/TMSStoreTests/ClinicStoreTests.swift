@@ -57,7 +57,7 @@ struct TemporaryStore {
         #expect(try t.store.synchronousMode() == 2)  // FULL, not GRDB's NORMAL
         #expect(try t.store.appliedMigrations() == [
             "2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots", "2026-11-30 pauses and chair outages",
-            "2026-11-30 outcomes and alerts",
+            "2026-11-30 outcomes and alerts", "2026-11-30 motor thresholds and adverse events",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()

@@ -105,7 +105,7 @@ class Daemon:
         """The reference client's command line: python3 -m varlink.cli."""
         return subprocess.run([PYTHON, "-m", "varlink.cli", *args], capture_output=True, text=True, timeout=30)
 
-    def call(self, method, **parameters):
+    def call(self, method, /, **parameters):
         """One call through the reference Python client library."""
         import varlink
         interface, _, name = method.rpartition(".")
@@ -164,6 +164,10 @@ def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):
                          "--birth-date", born)["patient"]
 
 
-def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra):
-    return d.tmsctl_json("course", "create", "--patient", str(patient_id), "--protocol", protocol,
-                         "--start", start or today_utc(), "--prescriber", "Dr. A", *extra)
+def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra, measure=True):
+    """A course, and (unless measure=False) its motor threshold measured today, as a clinic does first."""
+    course = d.tmsctl_json("course", "create", "--patient", str(patient_id), "--protocol", protocol,
+                           "--start", start or today_utc(), "--prescriber", "Dr. A", *extra)
+    if measure:
+        d.tmsctl("mt", "record", str(course["course"]["id"]), "--value", "55", "--method", "emg")
+    return course

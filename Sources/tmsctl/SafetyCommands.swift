@@ -1,0 +1,136 @@
+import ArgumentParser
+import TMSCore
+import Varlink
+
+struct ThresholdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mt", abstract: "Motor threshold: record a measurement; list a course's, with any re-check due.",
+        subcommands: [List.self, Record.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A course's measurements and whether a re-check is due.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ListThresholds", ["courseId": .int(course)])
+            if daemon.printedJSON(reply) { return }
+            let rows = reply["thresholds"]?.array ?? []
+            if rows.isEmpty {
+                print("No motor threshold measured for course \(course).")
+            } else {
+                print(Format.table(
+                    ["DATE", "MT %", "METHOD", "MUSCLE", "BY"],
+                    rows.map { [$0.at("date"), $0.at("value"), $0.at("method"), $0.at("muscle"), $0.at("operator")] }),
+                    terminator: "")
+            }
+            print(reply["recheckDue"].map { "Re-check due: \($0.string)." } ?? "No re-check due today.")
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record a motor threshold measurement.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+        @Option(help: ArgumentHelp("% of machine output (1-100).", valueName: "percent")) var value: Double
+        @Option(help: "visual, emg or algorithm.") var method: String
+        @Option(help: "The muscle observed.") var muscle: String = "APB"
+        @Option(help: ArgumentHelp("The day measured (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws {
+            try checkDate(date)
+            guard ThresholdMethod(rawValue: method) != nil else { throw ValidationError("--method must be visual, emg or algorithm.") }
+        }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let reply = try daemon.call("RecordThreshold", [
+                "courseId": .int(course), "date": .string(day), "method": .string(method), "muscle": .string(muscle),
+                "value": .double(value),
+            ])
+            if daemon.printedJSON(reply) { return }
+            let t = reply["threshold"] ?? .null
+            print("Motor threshold \(t.at("value"))% (\(t.at("method")), \(t.at("muscle"))) recorded for course \(course) on \(t.at("date")).")
+        }
+    }
+}
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "Adverse events: record one; list a course's. A seizure puts the course on hold.",
+        subcommands: [List.self, Record.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A course's adverse events.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ListAdverseEvents", ["courseId": .int(course)])
+            if daemon.printedJSON(reply) { return }
+            let rows = reply["events"]?.array ?? []
+            guard !rows.isEmpty else {
+                print("No adverse events for course \(course).")
+                return
+            }
+            print(Format.table(
+                ["EVENT", "DATE", "KIND", "SEVERITY", "SESSION", "HOLD", "DETAILS"],
+                rows.map { [$0.at("id"), $0.at("date"), $0.at("kind"), $0.at("severity"), $0["sessionId"]?.string ?? "-",
+                            $0["held"] == .bool(true) ? "yes" : "", $0.at("details")] }), terminator: "")
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record an adverse event.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+        @Option(help: "The kind: scalp-pain, headache, facial-pain, dizziness, hearing, syncope, mania, suicidality, seizure.")
+        var kind: String
+        @Option(help: "mild, moderate or severe.") var severity: String
+        @Option(help: "What happened (for a seizure: train at onset, duration, type, action, outcome).") var details: String
+        @Option(help: "The session it happened in.") var session: Int?
+        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws {
+            try checkDate(date)
+            guard Severity(rawValue: severity) != nil else { throw ValidationError("--severity must be mild, moderate or severe.") }
+        }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            var parameters: [String: JSON] = [
+                "courseId": .int(course), "kind": .string(kind), "severity": .string(severity), "date": .string(day),
+                "details": .string(details),
+            ]
+            if let session { parameters["sessionId"] = .int(session) }
+            let reply = try daemon.call("RecordAdverseEvent", parameters)
+            if daemon.printedJSON(reply) { return }
+            let e = reply["event"] ?? .null
+            print("Adverse event \(e.at("id")) (\(e.at("kind")), \(e.at("severity"))) recorded for course \(course).")
+            if e["held"] == .bool(true) {
+                print("Course \(course) is ON HOLD: no session until a clinician resumes it (tmsctl course resume-hold) after a new motor threshold.")
+            }
+        }
+    }
+}
+
+extension CourseCommand {
+    struct ResumeHold: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resume-hold", abstract: "Lift a hold (clinician), after a new motor threshold; the reason is audited.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var id: Int
+        @Option(help: "Why treatment may go on (e.g. a lower intensity).") var reason: String
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ResumeHeldCourse", ["id": .int(id), "reason": .string(reason)])
+            if daemon.printedJSON(reply) { return }
+            print("Course \(id) is \(reply["course"]?.at("status") ?? "") again.")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+"""Motor threshold re-checks, overrides, adverse events and the seizure hold."""
+import datetime
+import grp
+import os
+import pwd
+import subprocess
+
+import pytest
+import varlink
+
+from conftest import TMSCTL, add_course, add_patient, today_utc
+
+DELIVERY = dict(motorThreshold=55, intensityPercentMT=120, frequencyHz=10, pulsesPerTrain=40, trainDurationSeconds=4,
+                interTrainIntervalSeconds=26, trains=75, pulsesDelivered=3000, coil="figure-8", target="left DLPFC")
+
+
+def days_ago(n):
+    return (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=n)).isoformat()
+
+
+def refused(d, call, name, **parameters):
+    before = d.dump()
+    with pytest.raises(varlink.VarlinkError) as caught:
+        d.call(call, **parameters)
+    assert caught.value.error() == f"io.tmsd.Clinic.{name}", caught.value.parameters()
+    assert d.dump() == before
+    return caught.value.parameters()
+
+
+def test_no_measurement_means_no_completed_session(daemon):
+    course = add_course(daemon, add_patient(daemon)["id"], measure=False)
+    first = course["sessions"][0]["id"]
+    reason = refused(daemon, "io.tmsd.Clinic.CompleteSession", "RecheckDue", id=first, delivery=DELIVERY)["reason"]
+    assert reason == "no motor threshold has been measured for this course"
+    result = daemon.tmsctl("session", "complete", str(first), "--mt", "55", check=False)
+    assert result.returncode == 65 and "needs its motor threshold measured again" in result.stderr
+    daemon.tmsctl("mt", "record", str(course["course"]["id"]), "--value", "55", "--method", "visual")
+    assert daemon.tmsctl_json("session", "complete", str(first), "--mt", "55")["session"]["status"] == "completed"
+
+
+def test_a_week_old_measurement_is_due_and_a_clinician_may_override(daemon):
+    course = add_course(daemon, add_patient(daemon)["id"], measure=False)
+    cid = str(course["course"]["id"])
+    daemon.tmsctl("mt", "record", cid, "--value", "50", "--method", "emg", "--date", days_ago(8))
+    listed = daemon.tmsctl("mt", cid).stdout
+    assert f"Re-check due: the last measurement was on {days_ago(8)}, 8 days ago (every 7 days)." in listed
+    first = str(course["sessions"][0]["id"])
+    assert daemon.tmsctl("session", "complete", first, "--mt", "50", check=False).returncode == 65
+    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", "--override", "measured at the bedside, unchanged")
+    assert done["session"]["status"] == "completed"
+    audit = daemon.tmsctl_json("audit", "--course", cid)["entries"][0]
+    assert "MT re-check (the last measurement was on" in audit["summary"] and "overridden: measured at the bedside" in audit["summary"]
+    assert refused(daemon, "io.tmsd.Clinic.RecordThreshold", "InvalidValue", courseId=int(cid), date=days_ago(0), method="emg",
+                   muscle="APB", value=101)["parameter"] == "motorThreshold"
+
+
+def test_an_operator_may_not_override(tmp_dir):
+    from test_roles import ROOT_GROUP, as_nobody
+    from conftest import TEST_CONFIG, Daemon
+    nobody = pwd.getpwnam("nobody")
+    nogroup = grp.getgrgid(nobody.pw_gid).gr_name
+    directory = tmp_dir / "shared"
+    directory.mkdir()
+    os.chown(directory, 0, nobody.pw_gid)
+    os.chmod(directory, 0o2750)
+    os.chmod(tmp_dir, 0o755)
+    d = Daemon(tmp_dir, config_text=TEST_CONFIG.replace(f'clinician = ["{ROOT_GROUP}"]',
+                                                       f'clinician = ["{ROOT_GROUP}"]\noperator = ["{nogroup}"]'))
+    d.socket = str(directory / "tmsd.sock")
+    d.start()
+    try:
+        course = add_course(d, add_patient(d)["id"], measure=False)
+        result = as_nobody(d, "session", "complete", str(course["sessions"][0]["id"]), "--mt", "55", "--override", "in a hurry")
+        assert result.returncode == 65 and "permission denied" in result.stderr
+        assert d.dump()["audit"][-1][-1] == "refused: overriding an MT re-check needs the clinician role"
+    finally:
+        d.stop()
+
+
+def test_a_seizure_holds_the_course_until_a_clinician_resumes_after_a_new_threshold(daemon):
+    course = add_course(daemon, add_patient(daemon)["id"], measure=False)
+    cid = course["course"]["id"]
+    daemon.tmsctl("mt", "record", str(cid), "--value", "55", "--method", "emg", "--date", days_ago(1))
+    first = course["sessions"][0]["id"]
+    recorded = daemon.tmsctl_json("events", "record", str(cid), "--kind", "seizure", "--severity", "severe", "--session",
+                                  str(first), "--details", "train 12, 40 s, generalized tonic-clonic; stimulation stopped")
+    assert recorded["event"]["held"] is True and recorded["course"]["status"] == "on_hold"
+    assert recorded["course"]["statusReason"].startswith(f"on hold since {today_utc()}: Seizure")
+    started = daemon.tmsctl("session", "start", str(first), check=False)
+    assert started.returncode == 65 and "is on_hold, not active" in started.stderr
+    params = refused(daemon, "io.tmsd.Clinic.ResumeHeldCourse", "ThresholdRequired", id=cid, reason="lower intensity")
+    assert params["since"] == today_utc()
+    daemon.tmsctl("mt", "record", str(cid), "--value", "58", "--method", "emg")
+    resumed = daemon.tmsctl_json("course", "resume-hold", str(cid), "--reason", "neurology cleared; 110% MT")
+    assert resumed["course"]["status"] == "active"
+    # The measurement after the seizure satisfies the re-check rule.
+    assert daemon.tmsctl_json("mt", str(cid)).get("recheckDue") is None
+    assert daemon.tmsctl_json("session", "complete", str(first), "--mt", "58", "--intensity", "110")["session"]["status"] == "completed"
+    events = daemon.tmsctl("events", str(cid)).stdout
+    assert "seizure" in events and "yes" in events
+    assert refused(daemon, "io.tmsd.Clinic.RecordAdverseEvent", "EventKindNotFound", courseId=cid, kind="nosebleed",
+                   severity="mild", date=today_utc(), details="x")["kind"] == "nosebleed"
+
+
+def test_a_mild_event_does_not_hold(daemon):
+    course = add_course(daemon, add_patient(daemon)["id"])
+    recorded = daemon.tmsctl_json("events", "record", str(course["course"]["id"]), "--kind", "headache", "--severity", "mild",
+                                  "--details", "relieved by paracetamol")
+    assert recorded["event"]["held"] is False and recorded["course"]["status"] == "active"
