@@ -31,6 +31,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case recheckDue = "RecheckDue"
         case eventKindNotFound = "EventKindNotFound"
         case thresholdRequired = "ThresholdRequired"
+        case doseLimitExceeded = "DoseLimitExceeded"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -156,6 +157,11 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         ClinicError(
             .thresholdRequired, "Course \(course) resumes only after a motor threshold measured on or after \(since).",
             [("course", .int(course)), ("since", .string(since.description))])
+    }
+
+    public static func doseLimitExceeded(_ reason: String) -> ClinicError {
+        ClinicError(
+            .doseLimitExceeded, "\(reason). A clinician may override with a reason.", [("reason", .string(reason))])
     }
 
     public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {

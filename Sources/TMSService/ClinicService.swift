@@ -185,8 +185,12 @@ public struct ClinicService: VarlinkHandler {
                 }
             }
             let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
+            let doseWarning = TrainLimit.check(
+                config.clinical.trainLimits, coil: delivery.coil, frequencyHz: delivery.frequencyHz,
+                percentMT: delivery.intensityPercentMT, trainSeconds: delivery.trainDurationSeconds)
             let (session, progress) = try store.completeSession(
-                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds, override: override, audit: audit)
+                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds, doseWarning: doseWarning,
+                override: override, audit: audit)
             log("session completed", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)", "tmsd_pulses": "\(delivery.pulsesDelivered)"])
             return ["session": Encode.session(session), "progress": Encode.progress(progress)]
 
@@ -427,11 +431,22 @@ public struct ClinicService: VarlinkHandler {
             patientId: try p.int("patientId"), treatment: treatment, startDate: start, sessionTime: sessionTime,
             prescriber: try p.text("prescriber"), target: target,
             dose: PrescribedDose(protocol: treatment, intensityPercentMT: intensity))
+        // The train-duration table: outside it, only with a clinician's reason (CreateCourse needs the clinician role).
+        var overridden: String?
+        if let warning = TrainLimit.check(
+            config.clinical.trainLimits, coil: treatment.coil, frequencyHz: treatment.frequencyHz,
+            percentMT: intensity ?? treatment.intensityPercentMT, trainSeconds: treatment.trainDurationSeconds) {
+            guard let override = try p.optionalString("override"), !override.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ClinicError.doseLimitExceeded(warning)
+            }
+            overridden = "dose limit (\(warning)) overridden: \(override)"
+        }
         if config.resources.chairs(carrying: treatment.coil).isEmpty {
             throw ClinicError.invalidValue("protocolId", "no chair in this clinic carries the \(treatment.coil) coil it needs")
         }
         let course = try store.createCourse(
-            new, clinic: BookingPolicy(calendar: calendar, resources: config.resources), timeZone: config.timeZoneName, audit: audit)
+            new, clinic: BookingPolicy(calendar: calendar, resources: config.resources), timeZone: config.timeZoneName,
+            overridden: overridden, audit: audit)
         log("course prescribed", audit, ["tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(course.totalSessions)"])
         let (_, progress, sessions) = try store.courseDetail(id: course.id)
         return [

@@ -8,6 +8,7 @@ public struct ClinicalData: Sendable, Equatable {
     public var scales: [String: OutcomeScale]
     public var recheck = RecheckRules()
     public var eventKinds: [String: AdverseEventKind] = [:]
+    public var trainLimits: [TrainLimit] = []
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -29,6 +30,7 @@ public struct ClinicalData: Sendable, Equatable {
         var problems: [Configuration.Problem] = []
         var recheck = RecheckRules()
         var kinds: [String: AdverseEventKind] = [:]
+        var limits: [TrainLimit] = []
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -39,9 +41,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck] and [adverse-events]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events] and [[train-limits]]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -71,6 +73,26 @@ public struct ClinicalData: Sendable, Equatable {
                     }
                 }
             }
+            if let rows = table["train-limits"]?.array {
+                // A file's rows replace the rows before it for the coils it names.
+                var mine: [TrainLimit] = []
+                for (index, element) in rows.enumerated() {
+                    let key = "train-limits[\(index + 1)]"
+                    func number(_ name: String) -> Double? {
+                        element.table?[name].flatMap { $0.double ?? $0.int.map(Double.init) }
+                    }
+                    guard let row = element.table, let coil = row["coil"]?.string, let frequency = number("frequency"),
+                          let upTo = number("up-to-percent-mt"), let seconds = number("seconds"),
+                          frequency > 0, upTo > 0, seconds > 0 else {
+                        problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
+                                              message: "needs coil, and frequency, up-to-percent-mt and seconds above 0"))
+                        continue
+                    }
+                    mine.append(TrainLimit(coil: coil, frequencyHz: frequency, upToPercentMT: upTo, seconds: seconds))
+                }
+                let coils = Set(mine.map(\.coil))
+                limits = limits.filter { !coils.contains($0.coil) } + mine
+            }
             if let events = table["adverse-events"]?.table {
                 for id in events.keys {
                     guard let body = events[id]?.table, let name = body["name"]?.string, !name.isEmpty else {
@@ -88,7 +110,7 @@ public struct ClinicalData: Sendable, Equatable {
                 }
             }
         }
-        var data = ClinicalData(scales: [:], recheck: recheck, eventKinds: kinds)
+        var data = ClinicalData(scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

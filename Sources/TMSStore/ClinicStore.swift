@@ -261,7 +261,9 @@ public struct ClinicStore: Sendable {
     /// Prescribes a course and books its whole calendar into the clinic's
     /// chairs, inside the same transaction, so no other booking can take a
     /// slot between planning and writing.
-    public func createCourse(_ new: NewCourse, clinic: BookingPolicy, timeZone: String, audit: AuditContext) throws -> CourseRecord {
+    public func createCourse(
+        _ new: NewCourse, clinic: BookingPolicy, timeZone: String, overridden: String? = nil, audit: AuditContext
+    ) throws -> CourseRecord {
         try pool.write { db in
             _ = try Self.patient(db, new.patientId)
             let treatment = new.treatment
@@ -308,7 +310,8 @@ public struct ClinicStore: Sendable {
             }
             try Self.writeAudit(
                 db, audit, patient: new.patientId, course: courseId,
-                summary: "course \(courseId) prescribed: \(new.treatment.id), \(plan.count) sessions from \(new.startDate)")
+                summary: "course \(courseId) prescribed: \(new.treatment.id), \(plan.count) sessions from \(new.startDate)"
+                    + (overridden.map { "; \($0)" } ?? ""))
             return try Self.course(db, courseId)
         }
     }
@@ -403,16 +406,20 @@ public struct ClinicStore: Sendable {
 
     /// Records a delivered session; the course completes with its last session.
     public func completeSession(
-        id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [], override: String? = nil,
-        audit: AuditContext
+        id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [],
+        doseWarning: String? = nil, override: String? = nil, audit: AuditContext
     ) throws -> (SessionRecord, CourseProgress) {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
             try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
-            var overridden: String?
+            var overridden = ""
+            if let doseWarning {
+                guard let override else { throw ClinicError.doseLimitExceeded(doseWarning) }
+                overridden += "; dose limit (\(doseWarning)) overridden: \(override)"
+            }
             if let recheck, let reason = try Self.recheckDue(db, course, on: session.date, recheck, holdKinds: holdKinds) {
                 guard let override else { throw ClinicError.recheckDue(course: course.id, reason: reason) }
-                overridden = "; MT re-check (\(reason)) overridden: \(override)"
+                overridden += "; MT re-check (\(reason)) overridden: \(override)"
             }
             let now = Timestamp.format(audit.at)
             try db.execute(
@@ -437,7 +444,7 @@ public struct ClinicStore: Sendable {
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
-                    + (open == 0 ? "; course \(course.id) completed" : "") + (overridden ?? ""))
+                    + (open == 0 ? "; course \(course.id) completed" : "") + overridden)
             return (try Self.session(db, id), try Self.progress(db, try Self.course(db, course.id)))
         }
     }

@@ -31,6 +31,8 @@ struct CourseCommand: ParsableCommand {
         var intensity: Double?
         @Option(help: ArgumentHelp("Time of the day's (first) session (default: the clinic's).", valueName: "HH:MM"))
         var time: String?
+        @Option(help: "The prescriber's reason to go beyond the train-duration limits table (audited).")
+        var override: String?
 
         static let methodAliases = [
             "5cm": "five_cm_rule", "5cm-rule": "five_cm_rule", "beam-f3": "beam_f3", "f3": "beam_f3",
@@ -64,6 +66,7 @@ struct CourseCommand: ParsableCommand {
             ]
             if let intensity { parameters["intensityPercentMT"] = .double(intensity) }
             if let time { parameters["sessionTime"] = .string(time) }
+            if let override { parameters["override"] = .string(override) }
             let reply = try daemon.call("CreateCourse", parameters)
             if daemon.printedJSON(reply) { return }
             let course = reply["course"] ?? .null

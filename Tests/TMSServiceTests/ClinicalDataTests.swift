@@ -12,6 +12,26 @@ import TMSCore
         #expect(scales["madrs"]?.maximum == 60 && scales["hamd17"]?.remissionAtMost == 7)
     }
 
+    @Test(arguments: ProtocolLibrary.builtIn)
+    func everyBuiltInProtocolKeepsTheBundledTrainLimits(_ p: TreatmentProtocol) {
+        #expect(TrainLimit.check(
+            ClinicalData.bundled.trainLimits, coil: p.coil, frequencyHz: p.frequencyHz, percentMT: p.intensityPercentMT,
+            trainSeconds: p.trainDurationSeconds) == nil, "\(p.id)")
+    }
+
+    @Test func trainLimitsFollowTheTable() {
+        let limits = ClinicalData.bundled.trainLimits
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 10, percentMT: 120, trainSeconds: 4.2) == nil)
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 10, percentMT: 120, trainSeconds: 4.3) != nil)
+        // 125% falls under the 130% row: 2.9 s.
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 10, percentMT: 125, trainSeconds: 2.9) == nil)
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 10, percentMT: 125, trainSeconds: 3.0) != nil)
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 20, percentMT: 120, trainSeconds: 1.2) != nil)
+        #expect(TrainLimit.check(limits, coil: "figure-8", frequencyHz: 10, percentMT: 140, trainSeconds: 1) != nil)  // above every row
+        #expect(TrainLimit.check(limits, coil: "H1", frequencyHz: 18, percentMT: 120, trainSeconds: 2) == nil)
+        #expect(TrainLimit.check(limits, coil: "H1", frequencyHz: 50, percentMT: 120, trainSeconds: 2) == nil)  // no row on record
+    }
+
     @Test func phq9IsScoredItemByItem() throws {
         let phq9 = try ClinicalData.bundled.scale("phq9")
         #expect(try phq9.score(items: [3, 3, 2, 2, 2, 1, 1, 1, 0], total: nil) == 15)

@@ -107,3 +107,29 @@ def test_a_mild_event_does_not_hold(daemon):
     recorded = daemon.tmsctl_json("events", "record", str(course["course"]["id"]), "--kind", "headache", "--severity", "mild",
                                   "--details", "relieved by paracetamol")
     assert recorded["event"]["held"] is False and recorded["course"]["status"] == "active"
+
+
+def test_the_train_limits_table_needs_an_override(daemon):
+    patient = add_patient(daemon)["id"]
+    args = ["course", "create", "--patient", str(patient), "--protocol", "10hz-ldlpfc", "--start", today_utc(),
+            "--prescriber", "Dr. A", "--intensity", "130"]  # 4 s trains at 130%: the limit is 2.9 s
+    result = daemon.tmsctl(*args, check=False)
+    assert result.returncode == 65
+    assert "4 s trains at 10 Hz and 130% MT on the figure-8 coil exceed the 2.9 s limit" in result.stderr
+    reason = refused(daemon, "io.tmsd.Clinic.CreateCourse", "DoseLimitExceeded", patientId=patient, protocolId="10hz-ldlpfc",
+                     startDate=today_utc(), prescriber="Dr. A", target={"method": "beam_f3", "label": "L"},
+                     intensityPercentMT=130)["reason"]
+    assert "exceed the 2.9 s limit" in reason
+    made = daemon.tmsctl_json(*args, "--override", "motor threshold low; discussed with the patient")
+    cid = made["course"]["id"]
+    assert "dose limit (4 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
+    # Delivered: 5 s trains at 120% break the 4.2 s row; a clinician's override lets it through, audited.
+    daemon.tmsctl("mt", "record", str(cid), "--value", "50", "--method", "emg")
+    first = str(made["sessions"][0]["id"])
+    long_trains = ["--intensity", "120", "--train-duration", "5", "--pulses-per-train", "50", "--pulses", "3000",
+                   "--trains", "60"]
+    blocked = daemon.tmsctl("session", "complete", first, "--mt", "50", *long_trains, check=False)
+    assert blocked.returncode == 65 and "exceed the 4.2 s limit" in blocked.stderr
+    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", *long_trains, "--override", "protocol amended")
+    assert done["session"]["status"] == "completed"
+    assert "dose limit (5 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
