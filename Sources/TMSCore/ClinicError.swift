@@ -32,6 +32,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case eventKindNotFound = "EventKindNotFound"
         case thresholdRequired = "ThresholdRequired"
         case doseLimitExceeded = "DoseLimitExceeded"
+        case screenRequired = "ScreenRequired"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -162,6 +163,12 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func doseLimitExceeded(_ reason: String) -> ClinicError {
         ClinicError(
             .doseLimitExceeded, "\(reason). A clinician may override with a reason.", [("reason", .string(reason))])
+    }
+
+    public static func screenRequired(course: Int, state: String, reason: String) -> ClinicError {
+        ClinicError(
+            .screenRequired, "Course \(course) may not be treated yet: \(reason).",
+            [("course", .int(course)), ("state", .string(state)), ("reason", .string(reason))])
     }
 
     public static func sessionAlreadyFinished(_ session: Int, status: String) -> ClinicError {

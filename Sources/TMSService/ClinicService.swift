@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -344,6 +344,29 @@ public struct ClinicService: VarlinkHandler {
             let course = try store.resumeHeldCourse(id: try p.int("id"), reason: try p.text("reason", max: 2000), audit: audit)
             log("course resumed from hold", audit, ["tmsd_course": "\(course.id)"])
             return ["course": Encode.course(course)]
+
+        case "ListScreenQuestions":
+            return ["questions": .array(config.clinical.screen.map { q in
+                ["id": .string(q.id), "question": .string(q.question), "contraindication": .string(q.weight.rawValue)]
+            })]
+
+        case "RecordScreen":
+            let date = try p.date("date")
+            if date > calendar.date(at: audit.at) { throw ClinicError.invalidValue("date", "is in the future") }
+            guard case .object(let raw)? = call.parameters["answers"] else { throw VarlinkError.invalidParameter("answers") }
+            let answers = raw.compactMapValues { if case .bool(let b) = $0 { b } else { nil } }
+            let screen = try store.recordScreen(
+                courseId: try p.int("courseId"), date: date, answers: answers, questions: config.clinical.screen, audit: audit)
+            log("safety screen recorded", audit, ["tmsd_course": "\(screen.courseId)", "tmsd_screen": "\(screen.result.rawValue)"])
+            return ["screen": Encode.screen(screen)]
+
+        case "SignOffScreen":
+            let screen = try store.signOffScreen(courseId: try p.int("courseId"), reason: try p.text("reason", max: 2000), audit: audit)
+            log("safety screen signed off", audit, ["tmsd_course": "\(screen.courseId)"])
+            return ["screen": Encode.screen(screen)]
+
+        case "GetScreen":
+            return ["screen": Encode.optional(try store.screen(courseId: try p.int("courseId")), Encode.screen)]
 
         case "ListScales":
             return ["scales": .array(config.clinical.scales.values.sorted { $0.id < $1.id }.map(Encode.scale))]

@@ -9,6 +9,7 @@ public struct ClinicalData: Sendable, Equatable {
     public var recheck = RecheckRules()
     public var eventKinds: [String: AdverseEventKind] = [:]
     public var trainLimits: [TrainLimit] = []
+    public var screen: [ScreenQuestion] = []
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -31,6 +32,7 @@ public struct ClinicalData: Sendable, Equatable {
         var recheck = RecheckRules()
         var kinds: [String: AdverseEventKind] = [:]
         var limits: [TrainLimit] = []
+        var screen: [String: ScreenQuestion] = [:]
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -41,9 +43,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events] and [[train-limits]]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]] and [screen]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -93,6 +95,16 @@ public struct ClinicalData: Sendable, Equatable {
                 let coils = Set(mine.map(\.coil))
                 limits = limits.filter { !coils.contains($0.coil) } + mine
             }
+            if let questions = table["screen"]?.table {
+                for id in questions.keys {
+                    guard let body = questions[id]?.table, let text = body["question"]?.string,
+                          let weight = body["contraindication"]?.string.flatMap(ScreenQuestion.Weight.init(rawValue:)) else {
+                        problem("screen", id, "must be { question = \"...\", contraindication = \"absolute\" or \"relative\" }")
+                        continue
+                    }
+                    screen[id] = ScreenQuestion(id: id, question: text, weight: weight)
+                }
+            }
             if let events = table["adverse-events"]?.table {
                 for id in events.keys {
                     guard let body = events[id]?.table, let name = body["name"]?.string, !name.isEmpty else {
@@ -110,7 +122,9 @@ public struct ClinicalData: Sendable, Equatable {
                 }
             }
         }
-        var data = ClinicalData(scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits)
+        var data = ClinicalData(
+            scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
+            screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) })
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

@@ -113,6 +113,15 @@ enum Encode {
         ])
     }
 
+    static func screen(_ s: ScreenRecord) -> JSON {
+        object([
+            ("id", .int(s.id)), ("courseId", .int(s.courseId)), ("date", .string(s.date.description)),
+            ("answers", .object(s.answers.mapValues(JSON.bool))), ("result", .string(s.result.rawValue)),
+            ("findings", .array(s.findings.map(JSON.string))), ("recordedBy", .string(s.recordedBy)),
+            ("signedOffBy", optional(s.signedOffBy, JSON.string)), ("signOffReason", optional(s.signOffReason, JSON.string)),
+        ])
+    }
+
     static func threshold(_ t: ThresholdRecord) -> JSON {
         object([
             ("id", .int(t.id)), ("courseId", .int(t.courseId)), ("date", .string(t.date.description)),

@@ -20,7 +20,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
         "RecordOutcome": .operator_, "SetChairOutOfService": .operator_, "ChangePreferredTime": .operator_,
         "CreateCourse": .clinician, "CancelCourse": .clinician, "PauseCourse": .clinician, "ResumeCourse": .clinician,
         "AcknowledgeAlert": .clinician, "RecordThreshold": .operator_, "RecordAdverseEvent": .operator_,
-        "ResumeHeldCourse": .clinician,
+        "ResumeHeldCourse": .clinician, "RecordScreen": .operator_, "SignOffScreen": .clinician,
     ]
 }
 

@@ -227,6 +227,24 @@ public struct ClinicStore: Sendable {
                 ALTER TABLE course ADD COLUMN hold_reason TEXT;
                 """)
         }
+        migrator.registerMigration("2026-11-30 safety screens") { db in
+            try db.execute(sql: """
+                CREATE TABLE screen (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  date TEXT NOT NULL,
+                  answers TEXT NOT NULL,
+                  result TEXT NOT NULL CHECK (result IN ('clear', 'relative', 'absolute')),
+                  findings TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  signed_off_by TEXT,
+                  sign_off_reason TEXT,
+                  signed_off_at TEXT
+                );
+                CREATE INDEX screen_by_course ON screen(course_id, id);
+                """)
+        }
         return migrator
     }
 
@@ -393,6 +411,7 @@ public struct ClinicStore: Sendable {
     public func startSession(id: Int, audit: AuditContext) throws -> SessionRecord {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
+            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
             guard session.status == .scheduled else {
                 throw ClinicError.invalidValue("id", "session \(id) is already in progress")
             }
@@ -411,6 +430,7 @@ public struct ClinicStore: Sendable {
     ) throws -> (SessionRecord, CourseProgress) {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
+            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
             try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
             var overridden = ""
             if let doseWarning {
@@ -777,6 +797,96 @@ public struct ClinicStore: Sendable {
                 db, sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1", arguments: [date.description])
             while let row = try rows.next() { out[row[0]] = row[1] }
             return out
+        }
+    }
+
+    // MARK: - Safety screen
+
+    /// Records a course's safety screen, judged by the clinical data's questions.
+    public func recordScreen(
+        courseId: Int, date: CivilDate, answers: [String: Bool], questions: [ScreenQuestion], audit: AuditContext
+    ) throws -> ScreenRecord {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            let (result, findings) = try ScreenResult.judge(answers, questions)
+            try db.execute(
+                sql: """
+                    INSERT INTO screen (course_id, date, answers, result, findings, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [courseId, date.description, answers.keys.sorted().map { "\($0)=\(answers[$0]! ? "yes" : "no")" }.joined(separator: ";"),
+                            result.rawValue, findings.joined(separator: ","), audit.user, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "safety screen \(id): \(result.rawValue)" + (findings.isEmpty ? "" : " (\(findings.joined(separator: ", ")))"))
+            return try Self.latestScreen(db, courseId)!
+        }
+    }
+
+    /// A clinician signs off a relative contraindication, with a reason.
+    public func signOffScreen(courseId: Int, reason: String, audit: AuditContext) throws -> ScreenRecord {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            guard let screen = try Self.latestScreen(db, courseId) else {
+                throw ClinicError.screenRequired(course: courseId, state: "none", reason: "no safety screen has been recorded")
+            }
+            guard screen.result == .relative, screen.signedOffBy == nil else {
+                throw ClinicError.invalidValue(
+                    "courseId", screen.result == .absolute ? "an absolute contraindication cannot be signed off"
+                        : screen.signedOffBy != nil ? "the screen is already signed off" : "the screen found nothing to sign off")
+            }
+            try db.execute(
+                sql: "UPDATE screen SET signed_off_by = ?, sign_off_reason = ?, signed_off_at = ? WHERE id = ?",
+                arguments: [audit.user, reason, Timestamp.format(audit.at), screen.id])
+            try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "safety screen \(screen.id) signed off")
+            return try Self.latestScreen(db, courseId)!
+        }
+    }
+
+    public func screen(courseId: Int) throws -> ScreenRecord? {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.latestScreen(db, courseId)
+        }
+    }
+
+    private static func latestScreen(_ db: Database, _ courseId: Int) throws -> ScreenRecord? {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, course_id, date, answers, result, findings, recorded_by, signed_off_by, sign_off_reason
+                FROM screen WHERE course_id = ? ORDER BY id DESC LIMIT 1
+                """),
+            [courseId]
+        ) { row in
+            ScreenRecord(
+                id: row[0], courseId: row[1], date: CivilDate(row[2] as String)!,
+                answers: Dictionary(uniqueKeysWithValues: (row[3] as String).split(separator: ";").compactMap { pair in
+                    let parts = pair.split(separator: "=")
+                    return parts.count == 2 ? (String(parts[0]), parts[1] == "yes") : nil
+                }),
+                result: ScreenResult(rawValue: row[4])!,
+                findings: (row[5] as String).split(separator: ",").map(String.init), recordedBy: row[6], signedOffBy: row[7],
+                signOffReason: row[8])
+        }.first
+    }
+
+    /// Why the course may not be treated yet, or nil when its screen allows it.
+    static func screenBlocks(_ db: Database, _ courseId: Int) throws -> ClinicError? {
+        guard let screen = try latestScreen(db, courseId) else {
+            return .screenRequired(course: courseId, state: "none", reason: "no safety screen has been recorded")
+        }
+        switch screen.result {
+        case .clear: return nil
+        case .absolute:
+            return .screenRequired(
+                course: courseId, state: "absolute",
+                reason: "the safety screen found an absolute contraindication (\(screen.findings.joined(separator: ", ")))")
+        case .relative:
+            guard screen.signedOffBy == nil else { return nil }
+            return .screenRequired(
+                course: courseId, state: "relative",
+                reason: "the safety screen found \(screen.findings.joined(separator: ", ")): a clinician must sign it off")
         }
     }
 

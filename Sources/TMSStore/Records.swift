@@ -215,3 +215,17 @@ public struct AdverseEventRecord: Sendable, Hashable {
     public var held: Bool
     public var recordedBy: String
 }
+
+/// A course's safety screen and its sign-off.
+public struct ScreenRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var date: CivilDate
+    public var answers: [String: Bool]
+    public var result: ScreenResult
+    /// The questions answered yes that decide the result.
+    public var findings: [String]
+    public var recordedBy: String
+    public var signedOffBy: String?
+    public var signOffReason: String?
+}

@@ -163,6 +163,12 @@ struct Bench {
                                                       "coordinateSystem": "MNI"],
             ])
             guard case .array(let list)? = course["sessions"] else { throw BenchError("no sessions") }
+            let questions = try client.call("io.tmsd.Clinic.ListScreenQuestions")["questions"]
+            var answers: [String: JSON] = [:]
+            if case .array(let list)? = questions { for q in list { if case .string(let id)? = q["id"] { answers[id] = false } } }
+            _ = try client.call("io.tmsd.Clinic.RecordScreen", [
+                "courseId": course["course"]!["id"]!, "date": .string(today()), "answers": .object(answers),
+            ])
             _ = try client.call("io.tmsd.Clinic.RecordThreshold", [
                 "courseId": course["course"]!["id"]!, "date": .string(today()), "method": "emg", "muscle": "APB", "value": 60,
             ])
@@ -197,6 +203,7 @@ struct Bench {
                           prescriber: "Dr. Bench", target: TargetSite(method: .beamF3, label: "left DLPFC"),
                           dose: PrescribedDose(protocol: treatment)),
                 clinic: BookingPolicy(calendar: calendar, resources: twentyChairs), timeZone: "UTC", audit: audit)
+            _ = try store.recordScreen(courseId: course.id, date: start, answers: [:], questions: [], audit: audit)
             ids += try store.courseDetail(id: course.id).2.map(\.id)
         }
         let delivery = Delivery(

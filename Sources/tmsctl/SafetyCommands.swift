@@ -134,3 +134,87 @@ extension CourseCommand {
         }
     }
 }
+
+struct ScreenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "screen", abstract: "The pre-course safety screen: record it, sign off a relative contraindication.",
+        subcommands: [Show.self, Record.self, SignOff.self, Questions.self], defaultSubcommand: Show.self)
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A course's latest screen.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("GetScreen", ["courseId": .int(course)])
+            if daemon.printedJSON(reply) { return }
+            guard let s = reply["screen"] else {
+                print("No safety screen recorded for course \(course).")
+                return
+            }
+            var result = s.at("result")
+            if !(s["findings"]?.array ?? []).isEmpty { result += ": " + (s["findings"]?.array ?? []).map(\.string).joined(separator: ", ") }
+            if let by = s["signedOffBy"] { result += " (signed off by \(by.string): \(s.at("signOffReason")))" }
+            print("Course \(course), screened \(s.at("date")) by \(s.at("recordedBy")): \(result)")
+        }
+    }
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the screen: the questions answered yes; every other question is recorded as no.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+        @Option(help: ArgumentHelp("Questions answered yes (tmsctl screen questions).", valueName: "id,id,...")) var yes: String = ""
+        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws { try checkDate(date) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let questions = (try daemon.call("ListScreenQuestions")["questions"]?.array ?? []).map { $0.at("id") }
+            let answeredYes = Set(yes.split(separator: ",").map { String($0) })
+            if let unknown = answeredYes.subtracting(questions).sorted().first {
+                throw fail("'\(unknown)' is not a screen question; tmsctl screen questions lists them.", status: 64)
+            }
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let answers = Dictionary(uniqueKeysWithValues: questions.map { ($0, JSON.bool(answeredYes.contains($0))) })
+            let reply = try daemon.call("RecordScreen", ["courseId": .int(course), "date": .string(day), "answers": .object(answers)])
+            if daemon.printedJSON(reply) { return }
+            let s = reply["screen"] ?? .null
+            switch s.at("result") {
+            case "clear": print("Screen recorded for course \(course): clear.")
+            case "relative": print("Screen recorded for course \(course): relative contraindication (\((s["findings"]?.array ?? []).map(\.string).joined(separator: ", "))); a clinician must sign it off (tmsctl screen sign-off).")
+            default: print("Screen recorded for course \(course): ABSOLUTE contraindication (\((s["findings"]?.array ?? []).map(\.string).joined(separator: ", "))); no treatment.")
+            }
+        }
+    }
+
+    struct SignOff: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "sign-off", abstract: "Sign off a relative contraindication (clinician).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+        @Option(help: "Why treatment may go ahead.") var reason: String
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("SignOffScreen", ["courseId": .int(course), "reason": .string(reason)])
+            if daemon.printedJSON(reply) { return }
+            print("Screen of course \(course) signed off by \(reply["screen"]?.at("signedOffBy") ?? "").")
+        }
+    }
+
+    struct Questions: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The screen's questions.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ListScreenQuestions")
+            if daemon.printedJSON(reply) { return }
+            print(Format.table(["ID", "CONTRAINDICATION", "QUESTION"],
+                               (reply["questions"]?.array ?? []).map { [$0.at("id"), $0.at("contraindication"), $0.at("question")] }),
+                  terminator: "")
+        }
+    }
+}

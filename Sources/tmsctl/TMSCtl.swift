@@ -42,7 +42,8 @@ struct TMSCtl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
-            RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, AuditCommand.self,
+            RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self,
+            AuditCommand.self,
             WhoAmICommand.self,
         ])
 }

@@ -22,7 +22,7 @@ import Glibc
             "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
             "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
             "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
-            "ResumeHeldCourse",
+            "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen",
         ])
     }
 
@@ -49,7 +49,7 @@ import Glibc
             .scoreOutOfRange(scale: "PHQ-9", item: 3, value: 4, minimum: 0, maximum: 3),
             .scoreOutOfRange(scale: "MADRS", item: nil, value: 61, minimum: 0, maximum: 60), .missingItem(scale: "PHQ-9", item: 9),
             .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"), .recheckDue(course: 1, reason: "x"),
-            .eventKindNotFound("x"), .thresholdRequired(course: 1, since: day), .doseLimitExceeded("x"),
+            .eventKindNotFound("x"), .thresholdRequired(course: 1, since: day), .doseLimitExceeded("x"), .screenRequired(course: 1, state: "none", reason: "x"),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

@@ -34,11 +34,14 @@ struct TemporaryStore {
             audit: audit("AddPatient"))
         let treatment = ProtocolLibrary.find(id)!
         let start = CivilDate("2026-12-02")!
-        return try store.createCourse(
+        let course = try store.createCourse(
             NewCourse(patientId: patient.id, treatment: treatment, startDate: start, sessionTime: LocalTime("09:00")!,
                       prescriber: "Dr. A", target: TargetSite(method: .beamF3, label: "left DLPFC"),
                       dose: PrescribedDose(protocol: treatment)),
             clinic: policy(calendar ?? utc), timeZone: "UTC", audit: audit("CreateCourse"))
+        // A clear screen (no questions asked here), so sessions may be delivered.
+        _ = try store.recordScreen(courseId: course.id, date: start, answers: [:], questions: [], audit: audit("RecordScreen"))
+        return course
     }
 
     /// The standard clinic: one chair with every coil, 08:00-18:00 on the calendar's days.
@@ -58,6 +61,7 @@ struct TemporaryStore {
         #expect(try t.store.appliedMigrations() == [
             "2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots", "2026-11-30 pauses and chair outages",
             "2026-11-30 outcomes and alerts", "2026-11-30 motor thresholds and adverse events",
+            "2026-11-30 safety screens",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
@@ -85,7 +89,7 @@ struct TemporaryStore {
         #expect(progress.remaining == 36 && progress.done == 0 && progress.next?.number == 1)
         #expect(stored.phases == ProtocolLibrary.find("10hz-ldlpfc")!.phases)
         let entries = try t.store.audit(courseId: c.id)
-        #expect(entries.count == 1 && entries[0].method == "io.tmsd.Clinic.CreateCourse" && entries[0].user == "tech")
+        #expect(entries.map(\.method) == ["io.tmsd.Clinic.RecordScreen", "io.tmsd.Clinic.CreateCourse"] && entries[1].user == "tech")
         #expect(try t.store.sessions(on: CivilDate("2026-12-02")!).first?.patientName == "Doe, Jane")
     }
 
@@ -185,6 +189,6 @@ struct TemporaryStore {
         _ = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
         let reopened = try t.reopen()
         #expect(try reopened.session(id: first.id).delivery?.motorThreshold == 55)
-        #expect(try reopened.audit().count == 3)
+        #expect(try reopened.audit().count == 4)
     }
 }

@@ -164,10 +164,12 @@ def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):
                          "--birth-date", born)["patient"]
 
 
-def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra, measure=True):
-    """A course, and (unless measure=False) its motor threshold measured today, as a clinic does first."""
+def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra, measure=True, screen=True):
+    """A course, its safety screen (clear) and its motor threshold measured today, as a clinic does first."""
     course = d.tmsctl_json("course", "create", "--patient", str(patient_id), "--protocol", protocol,
                            "--start", start or today_utc(), "--prescriber", "Dr. A", *extra)
+    if screen:
+        d.tmsctl("screen", "record", str(course["course"]["id"]))
     if measure:
         d.tmsctl("mt", "record", str(course["course"]["id"]), "--value", "55", "--method", "emg")
     return course

@@ -41,6 +41,9 @@ step "prescribe a course starting today ($today)"
 tmsctl course create --patient 1 --protocol 10hz-ldlpfc --start "$today" --prescriber "Dr. Okafor" \
   --target-method beam_f3 --target-label "left DLPFC"
 
+step "the safety screen: nothing to report"
+tmsctl screen record 1
+
 step "measure the motor threshold (EMG, abductor pollicis brevis)"
 tmsctl mt record 1 --value 52 --method emg --muscle APB
 

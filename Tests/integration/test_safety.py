@@ -124,6 +124,7 @@ def test_the_train_limits_table_needs_an_override(daemon):
     cid = made["course"]["id"]
     assert "dose limit (4 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
     # Delivered: 5 s trains at 120% break the 4.2 s row; a clinician's override lets it through, audited.
+    daemon.tmsctl("screen", "record", str(cid))
     daemon.tmsctl("mt", "record", str(cid), "--value", "50", "--method", "emg")
     first = str(made["sessions"][0]["id"])
     long_trains = ["--intensity", "120", "--train-duration", "5", "--pulses-per-train", "50", "--pulses", "3000",
@@ -133,3 +134,29 @@ def test_the_train_limits_table_needs_an_override(daemon):
     done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", *long_trains, "--override", "protocol amended")
     assert done["session"]["status"] == "completed"
     assert "dose limit (5 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
+
+
+def test_the_safety_screen_gates_treatment(daemon):
+    course = add_course(daemon, add_patient(daemon)["id"], screen=False)
+    cid, first = str(course["course"]["id"]), str(course["sessions"][0]["id"])
+    blocked = daemon.tmsctl("session", "start", first, check=False)
+    assert blocked.returncode == 65 and "no safety screen has been recorded" in blocked.stderr
+    # Every question must be answered.
+    params = refused(daemon, "io.tmsd.Clinic.RecordScreen", "InvalidValue", courseId=int(cid), date=today_utc(),
+                     answers={"pregnancy": False})
+    assert "is not answered" in params["reason"]
+    relative = daemon.tmsctl_json("screen", "record", cid, "--yes", "seizure-history,sleep-deprivation")["screen"]
+    assert relative["result"] == "relative" and relative["findings"] == ["seizure-history", "sleep-deprivation"]
+    still = daemon.tmsctl("session", "start", first, check=False)
+    assert still.returncode == 65 and "a clinician must sign it off" in still.stderr
+    signed = daemon.tmsctl_json("screen", "sign-off", cid, "--reason", "febrile seizure at 3; EEG normal")["screen"]
+    assert signed["signedOffBy"] == "root"
+    assert daemon.tmsctl_json("session", "start", first)["session"]["status"] == "in_progress"
+    # A later screen with an absolute contraindication stops treatment; it cannot be signed off.
+    absolute = daemon.tmsctl_json("screen", "record", cid, "--yes", "cochlear-implant")["screen"]
+    assert absolute["result"] == "absolute"
+    stopped = daemon.tmsctl("session", "complete", first, "--mt", "55", check=False)
+    assert stopped.returncode == 65 and "absolute contraindication (cochlear-implant)" in stopped.stderr
+    refusal = daemon.tmsctl("screen", "sign-off", cid, "--reason", "x", check=False)
+    assert refusal.returncode == 65 and "cannot be signed off" in refusal.stderr
+    assert "ABSOLUTE" not in daemon.tmsctl("screen", cid).stdout and "absolute: cochlear-implant" in daemon.tmsctl("screen", cid).stdout

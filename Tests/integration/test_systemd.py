@@ -186,6 +186,7 @@ def test_status_counts_the_day(tmp_dir):
         course = d.tmsctl_json("course", "create", "--patient", str(patient["id"]), "--protocol", "accelerated-itbs",
                                "--start", today, "--prescriber", "Dr. A", "--time", "00:05", "--target-label", "L")
         first = [s for s in course["sessions"] if s["date"] == today]
+        d.tmsctl("screen", "record", str(course["course"]["id"]))
         d.tmsctl("mt", "record", str(course["course"]["id"]), "--value", "60", "--method", "emg")
         if first:  # a weekday: ten sessions today
             d.tmsctl("session", "complete", str(first[0]["id"]), "--mt", "60")

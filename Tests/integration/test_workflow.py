@@ -83,7 +83,8 @@ def test_a_clinic_day(daemon):
 
     audit = daemon.tmsctl_json("audit", "--course", str(course["course"]["id"]))["entries"]
     methods = [e["method"].rsplit(".", 1)[1] for e in audit]
-    assert methods == ["AbortSession", "MissSession", "CompleteSession", "StartSession", "RecordThreshold", "CreateCourse"]
+    assert methods == ["AbortSession", "MissSession", "CompleteSession", "StartSession", "RecordThreshold", "RecordScreen",
+                       "CreateCourse"]
     assert all(e["uid"] == os.getuid() and e["user"] == "root" and e["pid"] > 0 for e in audit)
     text = daemon.tmsctl("audit").stdout
     assert "AddPatient" in text and "Doe" not in text, "audit summaries carry ids, not names"
