@@ -21,8 +21,14 @@ public struct RecheckRules: Sendable, Hashable {
     ///   - lastMeasured: the course's latest measurement.
     ///   - lastDelivered: the latest session completed before `date`.
     ///   - lastSeizure: the latest seizure recorded in the course.
-    public func due(on date: CivilDate, lastMeasured: CivilDate?, lastDelivered: CivilDate?, lastSeizure: CivilDate?) -> String? {
+    public func due(
+        on date: CivilDate, lastMeasured: CivilDate?, lastDelivered: CivilDate?, lastSeizure: CivilDate?,
+        lastMedicationChange: (date: CivilDate, drug: String)? = nil
+    ) -> String? {
         guard let measured = lastMeasured else { return "no motor threshold has been measured for this course" }
+        if let change = lastMedicationChange, change.date > measured, change.date <= date {
+            return "\(change.drug) changed on \(change.date), after the last measurement (\(measured))"
+        }
         if afterSeizure, let seizure = lastSeizure, seizure > measured {
             return "a seizure on \(seizure) came after the last measurement (\(measured)); measure it again (the same day counts)"
         }
@@ -124,5 +130,38 @@ public enum ScreenResult: String, Sendable {
         if yes.contains(where: { $0.weight == .absolute }) { return (.absolute, yes.filter { $0.weight == .absolute }.map(\.id)) }
         if !yes.isEmpty { return (.relative, yes.map(\.id)) }
         return (.clear, [])
+    }
+}
+
+/// What the clinical data says of a drug.
+public struct DrugClass: Sendable, Hashable {
+    public enum Hazard: String, Sendable { case strong, relative }
+    public var name: String
+    public var drugClass: String
+    public var seizure: Hazard?
+    public var raisesMT: Bool
+    public var blunts: Bool
+
+    public init(name: String, drugClass: String, seizure: Hazard? = nil, raisesMT: Bool = false, blunts: Bool = false) {
+        self.name = name
+        self.drugClass = drugClass
+        self.seizure = seizure
+        self.raisesMT = raisesMT
+        self.blunts = blunts
+    }
+
+    /// The warnings a start or change of this drug raises.
+    public var warnings: [String] {
+        var out: [String] = []
+        if let seizure { out.append("\(name) lowers the seizure threshold (\(seizure.rawValue) hazard)") }
+        if raisesMT { out.append("\(name) raises the motor threshold") }
+        if blunts { out.append("\(name) may blunt the response to TMS") }
+        return out
+    }
+
+    /// Whether a change of it marks the MT re-check due under `rule`
+    /// (property names: seizure, raises-mt, blunts).
+    public func triggersRecheck(_ rule: Set<String>) -> Bool {
+        (rule.contains("seizure") && seizure != nil) || (rule.contains("raises-mt") && raisesMT) || (rule.contains("blunts") && blunts)
     }
 }

@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "StartMedication", "ChangeMedicationDose", "StopMedication", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -189,8 +189,8 @@ public struct ClinicService: VarlinkHandler {
                 config.clinical.trainLimits, coil: delivery.coil, frequencyHz: delivery.frequencyHz,
                 percentMT: delivery.intensityPercentMT, trainSeconds: delivery.trainDurationSeconds)
             let (session, progress) = try store.completeSession(
-                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds, doseWarning: doseWarning,
-                override: override, audit: audit)
+                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds,
+                recheckDrugs: recheckDrugs(config), doseWarning: doseWarning, override: override, audit: audit)
             log("session completed", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)", "tmsd_pulses": "\(delivery.pulsesDelivered)"])
             return ["session": Encode.session(session), "progress": Encode.progress(progress)]
 
@@ -317,7 +317,9 @@ public struct ClinicService: VarlinkHandler {
             let courseId = try p.int("courseId")
             let thresholds = try store.thresholds(courseId: courseId)
             let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
-            let due = try store.recheckDue(courseId: courseId, on: calendar.date(at: audit.at), config.clinical.recheck, holdKinds: holdKinds)
+            let due = try store.recheckDue(
+                courseId: courseId, on: calendar.date(at: audit.at), config.clinical.recheck, holdKinds: holdKinds,
+                recheckDrugs: recheckDrugs(config))
             return ["thresholds": .array(thresholds.map(Encode.threshold)), "recheckDue": Encode.optional(due, JSON.string)]
 
         case "RecordAdverseEvent":
@@ -344,6 +346,43 @@ public struct ClinicService: VarlinkHandler {
             let course = try store.resumeHeldCourse(id: try p.int("id"), reason: try p.text("reason", max: 2000), audit: audit)
             log("course resumed from hold", audit, ["tmsd_course": "\(course.id)"])
             return ["course": Encode.course(course)]
+
+        case "StartMedication", "ChangeMedicationDose", "StopMedication":
+            let date = try p.date("date")
+            if date > calendar.date(at: audit.at).adding(days: 1) { throw ClinicError.invalidValue("date", "is in the future") }
+            let record: MedicationRecord
+            switch member {
+            case "StartMedication":
+                record = try store.startMedication(
+                    patientId: try p.int("patientId"), drug: try p.text("drug", max: 100), dose: try p.double("dose"),
+                    unit: (try p.optionalString("unit") ?? ""), on: date, audit: audit)
+            case "ChangeMedicationDose":
+                record = try store.changeMedicationDose(
+                    id: try p.int("id"), dose: try p.double("dose"), unit: (try p.optionalString("unit") ?? ""), on: date, audit: audit)
+            default:
+                record = try store.stopMedication(id: try p.int("id"), on: date, audit: audit)
+            }
+            var warnings: [String] = []
+            if let known = config.clinical.drugs[record.drug] {
+                warnings = known.warnings
+                if known.triggersRecheck(config.clinical.recheckOnChange) {
+                    for course in try store.courses(patientId: record.patientId, status: .active) {
+                        warnings.append("course \(course.id): the motor threshold must be measured again before its next session")
+                    }
+                }
+            } else {
+                warnings.append("\(record.drug) is not in the drug table: a clinician must classify it; it does not count as safe")
+            }
+            log("medication recorded", audit, ["tmsd_patient": "\(record.patientId)", "tmsd_medication": "\(record.id)"])
+            return ["medication": Encode.medication(record, config.clinical.drugs), "warnings": .array(warnings.map(JSON.string))]
+
+        case "ListMedications":
+            return ["medications": .array(try store.medications(patientId: try p.int("patientId")).map {
+                Encode.medication($0, config.clinical.drugs)
+            })]
+
+        case "ListUnclassifiedDrugs":
+            return ["drugs": .array(try store.drugsInUse().map(\.drug).filter { config.clinical.drugs[$0] == nil }.map(JSON.string))]
 
         case "ListScreenQuestions":
             return ["questions": .array(config.clinical.screen.map { q in
@@ -475,6 +514,11 @@ public struct ClinicService: VarlinkHandler {
         return [
             "course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session)),
         ]
+    }
+
+    /// The drugs whose start, change or stop makes the MT re-check due.
+    private func recheckDrugs(_ config: Configuration) -> Set<String> {
+        Set(config.clinical.drugs.values.filter { $0.triggersRecheck(config.clinical.recheckOnChange) }.map(\.name))
     }
 
     /// One line per change: ids and the operator, never patient data. The

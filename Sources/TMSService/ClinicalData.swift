@@ -10,6 +10,9 @@ public struct ClinicalData: Sendable, Equatable {
     public var eventKinds: [String: AdverseEventKind] = [:]
     public var trainLimits: [TrainLimit] = []
     public var screen: [ScreenQuestion] = []
+    public var drugs: [String: DrugClass] = [:]
+    /// Drug properties whose change during a course makes the MT re-check due.
+    public var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -33,6 +36,8 @@ public struct ClinicalData: Sendable, Equatable {
         var kinds: [String: AdverseEventKind] = [:]
         var limits: [TrainLimit] = []
         var screen: [String: ScreenQuestion] = [:]
+        var drugs: [String: DrugClass] = [:]
+        var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -43,9 +48,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]] and [screen]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs] and [medication-rules]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -105,6 +110,35 @@ public struct ClinicalData: Sendable, Equatable {
                     screen[id] = ScreenQuestion(id: id, question: text, weight: weight)
                 }
             }
+            if let list = table["drugs"]?.table {
+                for name in list.keys {
+                    guard let body = list[name]?.table, let drugClass = body["class"]?.string else {
+                        problem("drugs", name, "must be { class = \"...\" } with seizure, raises-mt, blunts as they apply")
+                        continue
+                    }
+                    var hazard: DrugClass.Hazard?
+                    if let raw = body["seizure"] {
+                        guard let parsed = raw.string.flatMap(DrugClass.Hazard.init(rawValue:)) else {
+                            problem("drugs", name, "seizure must be \"strong\" or \"relative\"")
+                            continue
+                        }
+                        hazard = parsed
+                    }
+                    drugs[name.lowercased()] = DrugClass(
+                        name: name.lowercased(), drugClass: drugClass, seizure: hazard, raisesMT: body["raises-mt"]?.bool ?? false,
+                        blunts: body["blunts"]?.bool ?? false)
+                }
+            }
+            if let rules = table["medication-rules"]?.table {
+                for key in rules.keys {
+                    guard key == "recheck-on-change", let list = rules[key]?.array?.compactMap({ $0.string }),
+                          list.allSatisfy({ ["seizure", "raises-mt", "blunts"].contains($0) }) else {
+                        problem("medication-rules", key, "takes recheck-on-change, a list of seizure, raises-mt, blunts")
+                        continue
+                    }
+                    recheckOnChange = Set(list)
+                }
+            }
             if let events = table["adverse-events"]?.table {
                 for id in events.keys {
                     guard let body = events[id]?.table, let name = body["name"]?.string, !name.isEmpty else {
@@ -124,7 +158,8 @@ public struct ClinicalData: Sendable, Equatable {
         }
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
-            screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) })
+            screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
+            recheckOnChange: recheckOnChange)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

@@ -101,7 +101,7 @@ enum Encode {
             ("delivery", optional(s.delivery, delivery)), ("pulsesDelivered", optional(s.pulsesDelivered, JSON.int)),
             ("reason", optional(s.reason, JSON.string)), ("replaces", optional(s.replaces, JSON.int)),
             ("replacedBy", optional(s.replacedBy, JSON.int)), ("chair", optional(s.chair, JSON.string)),
-            ("minutes", optional(s.minutes, JSON.int)),
+            ("minutes", optional(s.minutes, JSON.int)), ("medications", optional(s.medications, JSON.string)),
         ])
     }
 
@@ -110,6 +110,18 @@ enum Encode {
             ("session", .int(m.session)), ("courseId", .int(m.course)), ("fromDate", .string(m.from.date.description)),
             ("fromTime", .string(m.from.time.description)), ("toDate", .string(m.to.date.description)),
             ("toTime", .string(m.to.time.description)), ("chair", optional(m.to.chair, JSON.string)),
+        ])
+    }
+
+    static func medication(_ m: MedicationRecord, _ table: [String: DrugClass]) -> JSON {
+        let known = table[m.drug]
+        return object([
+            ("id", .int(m.id)), ("patientId", .int(m.patientId)), ("drug", .string(m.drug)), ("dose", .double(m.dose)),
+            ("unit", .string(m.unit)), ("startDate", .string(m.startDate.description)),
+            ("stopDate", optional(m.stopDate) { .string($0.description) }), ("replaces", optional(m.replaces, JSON.int)),
+            ("classified", .bool(known != nil)), ("drugClass", optional(known?.drugClass, JSON.string)),
+            ("seizureHazard", optional(known?.seizure?.rawValue, JSON.string)), ("raisesMT", .bool(known?.raisesMT ?? false)),
+            ("blunts", .bool(known?.blunts ?? false)),
         ])
     }
 

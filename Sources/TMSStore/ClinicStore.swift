@@ -245,6 +245,24 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX screen_by_course ON screen(course_id, id);
                 """)
         }
+        migrator.registerMigration("2026-11-30 medications") { db in
+            try db.execute(sql: """
+                CREATE TABLE medication (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  drug TEXT NOT NULL,
+                  dose REAL NOT NULL CHECK (dose > 0),
+                  unit TEXT NOT NULL CHECK (unit != ''),
+                  start_date TEXT NOT NULL,
+                  stop_date TEXT CHECK (stop_date IS NULL OR stop_date >= start_date),
+                  replaces INTEGER REFERENCES medication(id),
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX medication_by_patient ON medication(patient_id, start_date);
+                ALTER TABLE session ADD COLUMN medications TEXT;
+                """)
+        }
         return migrator
     }
 
@@ -402,8 +420,8 @@ public struct ClinicStore: Sendable {
             // The three columns after sessionSelect's.
             return try Self.fetch(statement, [date.description]) { row in
                 DaySessionRecord(
-                    session: Self.sessionRecord(row), patientName: "\(row[28] as String), \(row[29] as String)",
-                    protocolId: row[30])
+                    session: Self.sessionRecord(row), patientName: "\(row[29] as String), \(row[30] as String)",
+                    protocolId: row[31])
             }
         }
     }
@@ -426,7 +444,7 @@ public struct ClinicStore: Sendable {
     /// Records a delivered session; the course completes with its last session.
     public func completeSession(
         id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [],
-        doseWarning: String? = nil, override: String? = nil, audit: AuditContext
+        recheckDrugs: Set<String> = [], doseWarning: String? = nil, override: String? = nil, audit: AuditContext
     ) throws -> (SessionRecord, CourseProgress) {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
@@ -437,7 +455,8 @@ public struct ClinicStore: Sendable {
                 guard let override else { throw ClinicError.doseLimitExceeded(doseWarning) }
                 overridden += "; dose limit (\(doseWarning)) overridden: \(override)"
             }
-            if let recheck, let reason = try Self.recheckDue(db, course, on: session.date, recheck, holdKinds: holdKinds) {
+            if let recheck, let reason = try Self.recheckDue(
+                db, course, on: session.date, recheck, holdKinds: holdKinds, recheckDrugs: recheckDrugs) {
                 guard let override else { throw ClinicError.recheckDue(course: course.id, reason: reason) }
                 overridden += "; MT re-check (\(reason)) overridden: \(override)"
             }
@@ -447,13 +466,14 @@ public struct ClinicStore: Sendable {
                     UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
                       motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
                       train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
-                      coil = ?, target = ?, notes = ?
+                      coil = ?, target = ?, notes = ?, medications = ?
                     WHERE id = ?
                     """,
                 arguments: [
                     now, now, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
                     d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
-                    d.notes, id,
+                    d.notes, try Self.activeMedications(db, patient: course.patientId, on: session.date)
+                        .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; "), id,
                 ])
             let open = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND status IN ('scheduled', 'in_progress')",
@@ -800,6 +820,99 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    // MARK: - Medications
+
+    /// Starts a drug for a patient; returns the record.
+    public func startMedication(
+        patientId: Int, drug: String, dose: Double, unit: String, on date: CivilDate, replaces: Int? = nil, audit: AuditContext
+    ) throws -> MedicationRecord {
+        try pool.write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, replaces, audit) }
+    }
+
+    private static func startMedication(
+        _ db: Database, _ patientId: Int, _ drug: String, _ dose: Double, _ unit: String, _ date: CivilDate, _ replaces: Int?,
+        _ audit: AuditContext
+    ) throws -> MedicationRecord {
+        _ = try patient(db, patientId)
+        let name = drug.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !name.isEmpty else { throw ClinicError.invalidValue("drug", "must name the drug") }
+        guard dose > 0, dose.isFinite else { throw ClinicError.invalidValue("dose", "must be above 0") }
+        guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, mcg, ...)") }
+        try db.execute(
+            sql: """
+                INSERT INTO medication (patient_id, drug, dose, unit, start_date, replaces, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [patientId, name, dose, unit, date.description, replaces, audit.user, Timestamp.format(audit.at)])
+        let id = Int(db.lastInsertedRowID)
+        try writeAudit(db, audit, patient: patientId, summary: "medication \(id): \(name) \(dose.clinical) \(unit) from \(date)")
+        return try medications(db, "m.id = ?", [id]).first!
+    }
+
+    /// A new dose from `date`: the old record stops that day, a new one starts.
+    public func changeMedicationDose(id: Int, dose: Double, unit: String, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+        try pool.write { db in
+            guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
+                throw ClinicError.invalidValue("id", "no medication has id \(id)")
+            }
+            guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
+            guard date >= old.startDate else { throw ClinicError.invalidValue("date", "is before the medication started (\(old.startDate))") }
+            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
+            return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, id, audit)
+        }
+    }
+
+    public func stopMedication(id: Int, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+        try pool.write { db in
+            guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
+                throw ClinicError.invalidValue("id", "no medication has id \(id)")
+            }
+            guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
+            guard date >= old.startDate else {
+                throw ClinicError.invalidValue("date", "the stop date is before the start (\(old.startDate))")
+            }
+            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
+            try Self.writeAudit(db, audit, patient: old.patientId, summary: "medication \(id) stopped on \(date)")
+            return try Self.medications(db, "m.id = ?", [id]).first!
+        }
+    }
+
+    public func medications(patientId: Int) throws -> [MedicationRecord] {
+        try pool.read { db in
+            _ = try Self.patient(db, patientId)
+            return try Self.medications(db, "m.patient_id = ?", [patientId])
+        }
+    }
+
+    /// Every drug in use (not stopped) by any patient, with the patients.
+    public func drugsInUse() throws -> [(drug: String, patients: [Int])] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT drug, group_concat(DISTINCT patient_id) FROM medication WHERE stop_date IS NULL GROUP BY drug ORDER BY drug"
+            ).map { ($0[0], ($0[1] as String).split(separator: ",").compactMap { Int($0) }) }
+        }
+    }
+
+    static func activeMedications(_ db: Database, patient: Int, on date: CivilDate) throws -> [MedicationRecord] {
+        try medications(
+            db, "m.patient_id = ? AND m.start_date <= ? AND (m.stop_date IS NULL OR m.stop_date > ?)",
+            [patient, date.description, date.description])
+    }
+
+    private static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
+        try fetch(
+            try db.makeStatement(sql: """
+                SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces FROM medication m
+                WHERE \(condition) ORDER BY m.start_date, m.id
+                """),
+            arguments
+        ) { row in
+            MedicationRecord(
+                id: row[0], patientId: row[1], drug: row[2], dose: row[3], unit: row[4], startDate: CivilDate(row[5] as String)!,
+                stopDate: (row[6] as String?).flatMap { CivilDate($0) }, replaces: row[7])
+        }
+    }
+
     // MARK: - Safety screen
 
     /// Records a course's safety screen, judged by the clinical data's questions.
@@ -899,7 +1012,8 @@ public struct ClinicStore: Sendable {
 
     /// Why the course's motor threshold must be measured before a session on `date`, or nil.
     static func recheckDue(
-        _ db: Database, _ course: CourseRecord, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>
+        _ db: Database, _ course: CourseRecord, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>,
+        recheckDrugs: Set<String> = []
     ) throws -> String? {
         let measured = try String.fetchOne(db, sql: "SELECT max(date) FROM motor_threshold WHERE course_id = ?", arguments: [course.id])
         let delivered = try String.fetchOne(
@@ -912,14 +1026,37 @@ public struct ClinicStore: Sendable {
                 sql: "SELECT max(date) FROM adverse_event WHERE course_id = ? AND kind IN (\(holdKinds.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments([course.id as any DatabaseValueConvertible] + holdKinds.sorted().map { $0 as any DatabaseValueConvertible }))
         }
+        // The latest start or stop of a drug whose change calls for a re-check.
+        var change: (date: CivilDate, drug: String)?
+        if !recheckDrugs.isEmpty {
+            let marks = recheckDrugs.map { _ in "?" }.joined(separator: ",")
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT d, drug FROM (
+                      SELECT start_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks))
+                      UNION ALL
+                      SELECT stop_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks)) AND stop_date IS NOT NULL
+                    ) WHERE d <= ? ORDER BY d DESC LIMIT 1
+                    """,
+                arguments: StatementArguments(
+                    [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }
+                        + [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }
+                        + [date.description as any DatabaseValueConvertible]))
+            if let row, let day = CivilDate(row[0] as String) { change = (day, row[1]) }
+        }
         return rules.due(
             on: date, lastMeasured: measured.flatMap { CivilDate($0) }, lastDelivered: delivered.flatMap { CivilDate($0) },
-            lastSeizure: seizure.flatMap { CivilDate($0) })
+            lastSeizure: seizure.flatMap { CivilDate($0) }, lastMedicationChange: change)
     }
 
     /// Why a session of the course on `date` would need a re-check first, or nil.
-    public func recheckDue(courseId: Int, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>) throws -> String? {
-        try pool.read { db in try Self.recheckDue(db, try Self.course(db, courseId), on: date, rules, holdKinds: holdKinds) }
+    public func recheckDue(
+        courseId: Int, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>, recheckDrugs: Set<String> = []
+    ) throws -> String? {
+        try pool.read { db in
+            try Self.recheckDue(db, try Self.course(db, courseId), on: date, rules, holdKinds: holdKinds, recheckDrugs: recheckDrugs)
+        }
     }
 
     /// Records a motor threshold measurement for a course.
@@ -1386,7 +1523,7 @@ public struct ClinicStore: Sendable {
           s.scheduled_at, s.status, s.started_at, s.finished_at, s.motor_threshold, s.intensity_pct_mt, s.frequency_hz,
           s.pulses_per_train, s.train_duration_s, s.inter_train_interval_s, s.trains, s.pulses_delivered, s.coil, s.target,
           s.notes, s.reason, s.replaces, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by,
-          s.chair, s.slot_minutes
+          s.chair, s.slot_minutes, s.medications
         """
 
     private static func sessions(
@@ -1485,7 +1622,7 @@ public struct ClinicStore: Sendable {
             date: CivilDate(row[6] as String)!, time: LocalTime(row[7] as String)!, scheduledAt: Timestamp.parse(row[8])!,
             status: status, startedAt: (row[10] as String?).flatMap(Timestamp.parse),
             finishedAt: (row[11] as String?).flatMap(Timestamp.parse), delivery: delivery, pulsesDelivered: row[19],
-            reason: row[23], replaces: row[24], replacedBy: row[25], chair: row[26], minutes: row[27])
+            reason: row[23], replaces: row[24], replacedBy: row[25], chair: row[26], minutes: row[27], medications: row[28])
     }
 }
 

@@ -114,6 +114,8 @@ public struct SessionRecord: Sendable, Hashable {
     /// before the clinic had chairs.
     public var chair: String?
     public var minutes: Int?
+    /// What the patient was taking when the session was delivered.
+    public var medications: String? = nil
 
     /// The minutes of the clinic's day the session holds its chair.
     public var range: TimeRange? { minutes.map { TimeRange(start: time.minutes, end: time.minutes + $0) } }
@@ -228,4 +230,17 @@ public struct ScreenRecord: Sendable, Hashable {
     public var recordedBy: String
     public var signedOffBy: String?
     public var signOffReason: String?
+}
+
+/// A drug a patient takes, from a start date to a stop date (a dose change
+/// stops one record and starts the next, which `replaces` it).
+public struct MedicationRecord: Sendable, Hashable {
+    public var id: Int
+    public var patientId: Int
+    public var drug: String
+    public var dose: Double
+    public var unit: String
+    public var startDate: CivilDate
+    public var stopDate: CivilDate?
+    public var replaces: Int?
 }

@@ -218,3 +218,119 @@ struct ScreenCommand: ParsableCommand {
         }
     }
 }
+
+struct MedicationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "med", abstract: "Concomitant medications: start, change dose, stop, list; drugs to classify.",
+        subcommands: [List.self, Start.self, Change.self, Stop.self, Unclassified.self], defaultSubcommand: List.self)
+
+    static func printWarnings(_ reply: Reply) {
+        for warning in reply["warnings"]?.array ?? [] { print("WARNING: \(warning.string)") }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A patient's medications, current and past.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var patient: Int
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ListMedications", ["patientId": .int(patient)])
+            if daemon.printedJSON(reply) { return }
+            let rows = reply["medications"]?.array ?? []
+            guard !rows.isEmpty else {
+                print("No medications recorded for patient \(patient).")
+                return
+            }
+            print(Format.table(
+                ["ID", "DRUG", "DOSE", "FROM", "TO", "CLASS", "FLAGS"],
+                rows.map { m in
+                    var flags: [String] = []
+                    if let hazard = m["seizureHazard"] { flags.append("seizure:\(hazard.string)") }
+                    if m["raisesMT"] == .bool(true) { flags.append("raises-MT") }
+                    if m["blunts"] == .bool(true) { flags.append("may-blunt") }
+                    if m["classified"] == .bool(false) { flags.append("UNCLASSIFIED") }
+                    return [m.at("id"), m.at("drug"), "\(m.at("dose")) \(m.at("unit"))", m.at("startDate"), m["stopDate"]?.string ?? "",
+                            m["drugClass"]?.string ?? "-", flags.joined(separator: " ")]
+                }), terminator: "")
+        }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a drug.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var patient: Int
+        @Option(help: "The drug's generic name.") var drug: String
+        @Option(help: "The dose.") var dose: Double
+        @Option(help: "The dose's unit (mg, mcg, ...).") var unit: String
+        @Option(help: ArgumentHelp("The first day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws { try checkDate(date) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let reply = try daemon.call("StartMedication", [
+                "patientId": .int(patient), "drug": .string(drug), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
+            ])
+            if daemon.printedJSON(reply) { return }
+            let m = reply["medication"] ?? .null
+            print("Medication \(m.at("id")): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
+            MedicationCommand.printWarnings(reply)
+        }
+    }
+
+    struct Change: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a medication's dose from a date.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The medication's id.") var id: Int
+        @Option(help: "The new dose.") var dose: Double
+        @Option(help: "The dose's unit.") var unit: String
+        @Option(help: ArgumentHelp("The first day at the new dose (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws { try checkDate(date) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let reply = try daemon.call("ChangeMedicationDose", [
+                "id": .int(id), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
+            ])
+            if daemon.printedJSON(reply) { return }
+            let m = reply["medication"] ?? .null
+            print("Medication \(m.at("id")) replaces \(id): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
+            MedicationCommand.printWarnings(reply)
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop a medication.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The medication's id.") var id: Int
+        @Option(help: ArgumentHelp("The day it stops (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+
+        func validate() throws { try checkDate(date) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let reply = try daemon.call("StopMedication", ["id": .int(id), "date": .string(day)])
+            if daemon.printedJSON(reply) { return }
+            print("Medication \(id) stopped on \(day).")
+            MedicationCommand.printWarnings(reply)
+        }
+    }
+
+    struct Unclassified: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drugs in use that the drug table does not know.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ListUnclassifiedDrugs")
+            if daemon.printedJSON(reply) { return }
+            let drugs = (reply["drugs"]?.array ?? []).map(\.string)
+            print(drugs.isEmpty ? "Every drug in use is classified." : "To classify ([drugs] in the clinical data): " + drugs.joined(separator: ", "))
+        }
+    }
+}

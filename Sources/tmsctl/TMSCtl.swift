@@ -42,7 +42,7 @@ struct TMSCtl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
-            RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self,
+            RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
             AuditCommand.self,
             WhoAmICommand.self,
         ])

@@ -22,7 +22,8 @@ import Glibc
             "AbortSession", "MissSession", "ListAudit", "GetDaySchedule", "RescheduleSession", "PostponeSession", "PauseCourse", "ResumeCourse",
             "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
             "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
-            "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen",
+            "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen", "StartMedication",
+            "ChangeMedicationDose", "StopMedication", "ListMedications", "ListUnclassifiedDrugs",
         ])
     }
 

@@ -160,3 +160,56 @@ def test_the_safety_screen_gates_treatment(daemon):
     refusal = daemon.tmsctl("screen", "sign-off", cid, "--reason", "x", check=False)
     assert refusal.returncode == 65 and "cannot be signed off" in refusal.stderr
     assert "ABSOLUTE" not in daemon.tmsctl("screen", cid).stdout and "absolute: cochlear-implant" in daemon.tmsctl("screen", cid).stdout
+
+
+def test_medications_warn_mark_the_recheck_and_are_snapshotted(daemon):
+    patient = add_patient(daemon)["id"]
+    course = add_course(daemon, patient, measure=False)
+    cid = str(course["course"]["id"])
+    daemon.tmsctl("mt", "record", cid, "--value", "55", "--method", "emg", "--date", days_ago(2))
+    sertraline = daemon.tmsctl_json("med", "start", str(patient), "--drug", "Sertraline", "--dose", "100", "--unit", "mg",
+                                    "--date", days_ago(30))
+    assert sertraline["medication"]["classified"] is True and sertraline["warnings"] == []
+    # A drug that lowers the seizure threshold, started during the course: warnings and a re-check.
+    started = daemon.tmsctl("med", "start", str(patient), "--drug", "bupropion", "--dose", "150", "--unit", "mg", "--date",
+                            days_ago(1)).stdout
+    assert "WARNING: bupropion lowers the seizure threshold (strong hazard)" in started
+    assert f"WARNING: course {cid}: the motor threshold must be measured again before its next session" in started
+    assert f"Re-check due: bupropion changed on {days_ago(1)}, after the last measurement ({days_ago(2)})" in \
+        daemon.tmsctl("mt", cid).stdout
+    first = str(course["sessions"][0]["id"])
+    assert daemon.tmsctl("session", "complete", first, "--mt", "55", check=False).returncode == 65
+    daemon.tmsctl("mt", "record", cid, "--value", "56", "--method", "emg")
+    done = daemon.tmsctl_json("session", "complete", first, "--mt", "56")["session"]
+    assert done["medications"] == "sertraline 100 mg; bupropion 150 mg", "the session keeps what was active"
+    # An unknown drug is accepted, flagged, and listed for a clinician; it never counts as safe.
+    herbal = daemon.tmsctl("med", "start", str(patient), "--drug", "kratom", "--dose", "2", "--unit", "g").stdout
+    assert "kratom is not in the drug table: a clinician must classify it; it does not count as safe" in herbal
+    assert "kratom" in daemon.tmsctl("med", "unclassified").stdout
+    assert "UNCLASSIFIED" in daemon.tmsctl("med", str(patient)).stdout
+    # A dose change stops one record and starts the next.
+    bupropion = next(m for m in daemon.tmsctl_json("med", str(patient))["medications"] if m["drug"] == "bupropion")
+    changed = daemon.tmsctl_json("med", "change", str(bupropion["id"]), "--dose", "300", "--unit", "mg")["medication"]
+    assert changed["replaces"] == bupropion["id"] and changed["dose"] == 300.0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dose", "150", "--unit", ""], "a dose needs its unit"),
+    (["--dose", "0", "--unit", "mg"], "dose: must be above 0"),
+])
+def test_bad_medication_input_is_refused(daemon, args, message):
+    patient = add_patient(daemon)["id"]
+    before = daemon.dump()
+    result = daemon.tmsctl("med", "start", str(patient), "--drug", "lithium", *args, check=False)
+    assert result.returncode == 65 and message in result.stderr, result.stderr
+    assert daemon.dump() == before
+
+
+def test_a_stop_before_the_start_is_refused(daemon):
+    patient = add_patient(daemon)["id"]
+    m = daemon.tmsctl_json("med", "start", str(patient), "--drug", "lithium", "--dose", "600", "--unit", "mg", "--date",
+                           days_ago(3))["medication"]
+    result = daemon.tmsctl("med", "stop", str(m["id"]), "--date", days_ago(5), check=False)
+    assert result.returncode == 65 and "the stop date is before the start" in result.stderr
+    stopped = daemon.tmsctl_json("med", "stop", str(m["id"]), "--date", days_ago(1))["medication"]
+    assert stopped["stopDate"] == days_ago(1)
