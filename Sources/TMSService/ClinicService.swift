@@ -47,7 +47,7 @@ public struct ClinicService: VarlinkHandler {
     /// The methods that write: each waits for its commit to reach the disk.
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
-        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "StartMedication", "ChangeMedicationDose", "StopMedication", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "StartMedication", "ChangeMedicationDose", "StopMedication", "RecordTrial", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -383,6 +383,41 @@ public struct ClinicService: VarlinkHandler {
 
         case "ListUnclassifiedDrugs":
             return ["drugs": .array(try store.drugsInUse().map(\.drug).filter { config.clinical.drugs[$0] == nil }.map(JSON.string))]
+
+        case "RecordTrial":
+            let kind = Trial.Kind(rawValue: try p.string("kind"))!
+            let drug = try p.optionalString("drug")?.trimmingCharacters(in: .whitespaces).lowercased()
+            let trial = Trial(
+                id: 0, kind: kind, drug: drug,
+                drugClass: try p.optionalString("drugClass") ?? drug.flatMap { config.clinical.drugs[$0]?.drugClass },
+                highestDose: try p.optionalDouble("highestDose"), unit: try p.optionalString("unit"),
+                weeksAtDose: try p.double("weeksAtDose"), adherence: Trial.Adherence(rawValue: try p.string("adherence"))!,
+                outcome: Trial.Outcome(rawValue: try p.string("outcome"))!)
+            let recorded = try store.recordTrial(
+                patientId: try p.int("patientId"), trial, sideEffects: try p.optionalString("sideEffects") ?? "",
+                reasonStopped: try p.optionalString("reasonStopped") ?? "", audit: audit)
+            log("trial recorded", audit, ["tmsd_trial": "\(recorded.id)"])
+            return ["trial": Encode.trial(recorded)]
+
+        case "GetEligibility":
+            let patientId = try p.int("patientId")
+            let trials = try store.trials(patientId: patientId)
+            let rules = config.clinical.eligibility
+            let judged = trials.map { ($0, rules.judge($0)) }
+            let adequate = judged.filter { $0.1.counts }.map(\.0)
+            let psychotherapy = trials.count { $0.kind == .psychotherapy && $0.adherence != .poor }
+            let phq9 = try store.latestPHQ9(patientId: patientId)
+            return [
+                "trd": .bool(adequate.count >= rules.trdTrials), "adequate": .int(adequate.count), "required": .int(rules.trdTrials),
+                "trials": .array(judged.map { trial, verdict in
+                    ["trial": Encode.trial(trial), "counts": .bool(verdict.counts), "reason": .string(verdict.reason)]
+                }),
+                "payers": .array(rules.payers.sorted { $0.id < $1.id }.map { rule in
+                    let (meets, findings) = rule.judge(adequate: adequate, psychotherapyTrials: psychotherapy, latestPHQ9: phq9)
+                    return ["id": .string(rule.id), "name": .string(rule.name), "meets": .bool(meets),
+                            "findings": .array(findings.map(JSON.string))]
+                }),
+            ]
 
         case "ListScreenQuestions":
             return ["questions": .array(config.clinical.screen.map { q in

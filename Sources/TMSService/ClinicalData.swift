@@ -13,6 +13,7 @@ public struct ClinicalData: Sendable, Equatable {
     public var drugs: [String: DrugClass] = [:]
     /// Drug properties whose change during a course makes the MT re-check due.
     public var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
+    public var eligibility = EligibilityRules()
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -38,6 +39,7 @@ public struct ClinicalData: Sendable, Equatable {
         var screen: [String: ScreenQuestion] = [:]
         var drugs: [String: DrugClass] = [:]
         var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
+        var eligibility = EligibilityRules()
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -48,9 +50,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs] and [medication-rules]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses] and [payers.ID]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -129,6 +131,42 @@ public struct ClinicalData: Sendable, Equatable {
                         blunts: body["blunts"]?.bool ?? false)
                 }
             }
+            func number(_ value: (any TOMLValueConvertible)?) -> Double? { value.flatMap { $0.double ?? $0.int.map(Double.init) } }
+            if let rules = table["eligibility"]?.table {
+                for key in rules.keys {
+                    switch key {
+                    case "minimum-weeks":
+                        guard let weeks = number(rules[key]), weeks > 0 else { problem("eligibility", key, "must be a number of weeks above 0"); continue }
+                        eligibility.minimumWeeks = weeks
+                    case "trd-trials":
+                        guard let n = rules[key]?.int, n > 0 else { problem("eligibility", key, "must be a whole number above 0"); continue }
+                        eligibility.trdTrials = n
+                    default: problem("eligibility", key, "unknown key; takes minimum-weeks, trd-trials")
+                    }
+                }
+            }
+            if let doses = table["minimum-doses"]?.table {
+                for drug in doses.keys {
+                    guard let mg = number(doses[drug]), mg > 0 else { problem("minimum-doses", drug, "must be a dose in mg above 0"); continue }
+                    eligibility.minimumDoses[drug.lowercased()] = mg
+                }
+            }
+            if let payers = table["payers"]?.table {
+                for id in payers.keys {
+                    guard let body = payers[id]?.table, let name = body["name"]?.string else {
+                        problem("payers", id, "must be a [payers.\(id)] section with a name")
+                        continue
+                    }
+                    for key in body.keys where !["name", "adequate-trials", "drug-classes", "psychotherapy", "phq9-at-least"].contains(key) {
+                        problem("payers.\(id)", key, "unknown key; takes name, adequate-trials, drug-classes, psychotherapy, phq9-at-least")
+                    }
+                    let rule = PayerRule(
+                        id: id, name: name, adequateTrials: body["adequate-trials"]?.int, drugClasses: body["drug-classes"]?.int,
+                        psychotherapy: body["psychotherapy"]?.bool ?? false, phq9AtLeast: body["phq9-at-least"]?.int)
+                    eligibility.payers.removeAll { $0.id == id }
+                    eligibility.payers.append(rule)
+                }
+            }
             if let rules = table["medication-rules"]?.table {
                 for key in rules.keys {
                     guard key == "recheck-on-change", let list = rules[key]?.array?.compactMap({ $0.string }),
@@ -159,7 +197,7 @@ public struct ClinicalData: Sendable, Equatable {
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
             screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
-            recheckOnChange: recheckOnChange)
+            recheckOnChange: recheckOnChange, eligibility: eligibility)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

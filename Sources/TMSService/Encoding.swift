@@ -125,6 +125,15 @@ enum Encode {
         ])
     }
 
+    static func trial(_ t: Trial) -> JSON {
+        object([
+            ("id", .int(t.id)), ("kind", .string(t.kind.rawValue)), ("drug", optional(t.drug, JSON.string)),
+            ("drugClass", optional(t.drugClass, JSON.string)), ("highestDose", optional(t.highestDose, JSON.double)),
+            ("unit", optional(t.unit, JSON.string)), ("weeksAtDose", .double(t.weeksAtDose)),
+            ("adherence", .string(t.adherence.rawValue)), ("outcome", .string(t.outcome.rawValue)),
+        ])
+    }
+
     static func screen(_ s: ScreenRecord) -> JSON {
         object([
             ("id", .int(s.id)), ("courseId", .int(s.courseId)), ("date", .string(s.date.description)),

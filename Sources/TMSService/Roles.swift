@@ -21,7 +21,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
         "CreateCourse": .clinician, "CancelCourse": .clinician, "PauseCourse": .clinician, "ResumeCourse": .clinician,
         "AcknowledgeAlert": .clinician, "RecordThreshold": .operator_, "RecordAdverseEvent": .operator_,
         "ResumeHeldCourse": .clinician, "RecordScreen": .operator_, "SignOffScreen": .clinician,
-        "StartMedication": .operator_, "ChangeMedicationDose": .operator_, "StopMedication": .operator_,
+        "StartMedication": .operator_, "RecordTrial": .operator_, "ChangeMedicationDose": .operator_, "StopMedication": .operator_,
     ]
 }
 

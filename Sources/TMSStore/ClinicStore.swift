@@ -263,6 +263,28 @@ public struct ClinicStore: Sendable {
                 ALTER TABLE session ADD COLUMN medications TEXT;
                 """)
         }
+        migrator.registerMigration("2026-11-30 treatment trials") { db in
+            try db.execute(sql: """
+                CREATE TABLE trial (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  kind TEXT NOT NULL CHECK (kind IN ('medication', 'psychotherapy')),
+                  drug TEXT,
+                  drug_class TEXT,
+                  highest_dose REAL,
+                  unit TEXT,
+                  weeks_at_dose REAL NOT NULL CHECK (weeks_at_dose >= 0),
+                  adherence TEXT NOT NULL CHECK (adherence IN ('good', 'partial', 'poor')),
+                  outcome TEXT NOT NULL CHECK (outcome IN ('none', 'partial', 'response', 'remission', 'intolerance')),
+                  side_effects TEXT NOT NULL,
+                  reason_stopped TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  CHECK (kind = 'psychotherapy' OR (drug IS NOT NULL AND highest_dose > 0 AND unit IS NOT NULL AND unit != ''))
+                );
+                CREATE INDEX trial_by_patient ON trial(patient_id, id);
+                """)
+        }
         return migrator
     }
 
@@ -817,6 +839,70 @@ public struct ClinicStore: Sendable {
                 db, sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1", arguments: [date.description])
             while let row = try rows.next() { out[row[0]] = row[1] }
             return out
+        }
+    }
+
+    // MARK: - Treatment trials
+
+    public func recordTrial(
+        patientId: Int, _ trial: Trial, sideEffects: String, reasonStopped: String, audit: AuditContext
+    ) throws -> Trial {
+        try pool.write { db in
+            _ = try Self.patient(db, patientId)
+            if trial.kind == .medication {
+                guard let drug = trial.drug, !drug.isEmpty else { throw ClinicError.invalidValue("drug", "a medication trial names its drug") }
+                guard let dose = trial.highestDose, dose > 0 else { throw ClinicError.invalidValue("highestDose", "must be above 0") }
+                guard let unit = trial.unit, !unit.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, ...)")
+                }
+            }
+            guard trial.weeksAtDose >= 0, trial.weeksAtDose <= 520 else { throw ClinicError.invalidValue("weeksAtDose", "must be 0 to 520") }
+            try db.execute(
+                sql: """
+                    INSERT INTO trial (patient_id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome,
+                      side_effects, reason_stopped, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
+                            trial.weeksAtDose, trial.adherence.rawValue, trial.outcome.rawValue, sideEffects, reasonStopped,
+                            audit.user, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(db, audit, patient: patientId, summary: "trial \(id): \(trial.kind.rawValue) \(trial.drug ?? "")")
+            return try Self.trials(db, patientId).first { $0.id == id }!
+        }
+    }
+
+    public func trials(patientId: Int) throws -> [Trial] {
+        try pool.read { db in
+            _ = try Self.patient(db, patientId)
+            return try Self.trials(db, patientId)
+        }
+    }
+
+    /// The latest PHQ-9 total recorded for the patient, in any course.
+    public func latestPHQ9(patientId: Int) throws -> Int? {
+        try pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT o.total FROM outcome o JOIN course c ON c.id = o.course_id
+                    WHERE c.patient_id = ? AND o.scale = 'phq9' ORDER BY o.date DESC, o.id DESC LIMIT 1
+                    """,
+                arguments: [patientId])
+        }
+    }
+
+    private static func trials(_ db: Database, _ patientId: Int) throws -> [Trial] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome FROM trial
+                WHERE patient_id = ? ORDER BY id
+                """),
+            [patientId]
+        ) { row in
+            Trial(
+                id: row[0], kind: Trial.Kind(rawValue: row[1])!, drug: row[2], drugClass: row[3], highestDose: row[4], unit: row[5],
+                weeksAtDose: row[6], adherence: Trial.Adherence(rawValue: row[7])!, outcome: Trial.Outcome(rawValue: row[8])!)
         }
     }
 

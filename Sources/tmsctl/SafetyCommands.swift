@@ -334,3 +334,81 @@ struct MedicationCommand: ParsableCommand {
         }
     }
 }
+
+struct TrialCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trial", abstract: "Record a past treatment trial: an antidepressant, or psychotherapy.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The patient's id.") var patient: Int
+    @Option(help: "The antidepressant's generic name (omit with --psychotherapy).") var drug: String?
+    @Flag(help: "A psychotherapy trial.") var psychotherapy = false
+    @Option(help: "The drug's class (default: from the drug table).") var drugClass: String?
+    @Option(help: "The highest daily dose reached.") var dose: Double?
+    @Option(help: "The dose's unit.") var unit: String = "mg"
+    @Option(help: "Weeks at that dose (or in psychotherapy).") var weeks: Double
+    @Option(help: "good, partial or poor.") var adherence: String = "good"
+    @Option(help: "none, partial, response, remission or intolerance.") var outcome: String
+    @Option(help: "Side effects, in words.") var sideEffects: String?
+    @Option(help: "Why it stopped.") var reasonStopped: String?
+
+    func validate() throws {
+        guard psychotherapy != (drug != nil) else { throw ValidationError("Give --drug for a medication trial, or --psychotherapy.") }
+        guard Trial.Adherence(rawValue: adherence) != nil else { throw ValidationError("--adherence must be good, partial or poor.") }
+        guard Trial.Outcome(rawValue: outcome) != nil else {
+            throw ValidationError("--outcome must be none, partial, response, remission or intolerance.")
+        }
+        if drug != nil, dose == nil { throw ValidationError("A medication trial needs --dose.") }
+    }
+
+    func run() throws {
+        let daemon = try Daemon(global)
+        var parameters: [String: JSON] = [
+            "patientId": .int(patient), "kind": .string(psychotherapy ? "psychotherapy" : "medication"),
+            "weeksAtDose": .double(weeks), "adherence": .string(adherence), "outcome": .string(outcome),
+        ]
+        if let drug {
+            parameters["drug"] = .string(drug)
+            parameters["unit"] = .string(unit)
+        }
+        if let dose { parameters["highestDose"] = .double(dose) }
+        if let drugClass { parameters["drugClass"] = .string(drugClass) }
+        if let sideEffects { parameters["sideEffects"] = .string(sideEffects) }
+        if let reasonStopped { parameters["reasonStopped"] = .string(reasonStopped) }
+        let reply = try daemon.call("RecordTrial", parameters)
+        if daemon.printedJSON(reply) { return }
+        let t = reply["trial"] ?? .null
+        print("Trial \(t.at("id")) recorded for patient \(patient): \(t["drug"]?.string ?? "psychotherapy").")
+    }
+}
+
+struct EligibilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eligibility",
+        abstract: "Whether a patient meets the TRD definition and each payer's rule, trial by trial.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The patient's id.") var patient: Int
+
+    func run() throws {
+        let daemon = try Daemon(global)
+        let reply = try daemon.call("GetEligibility", ["patientId": .int(patient)])
+        if daemon.printedJSON(reply) { return }
+        let trd = reply["trd"] == .bool(true)
+        print("Patient \(patient): \(trd ? "MEETS" : "does NOT meet") the TRD definition "
+            + "(\(reply["adequate"]?.string ?? "0") adequate trial(s) without response; \(reply["required"]?.string ?? "2") required).")
+        let trials = reply["trials"]?.array ?? []
+        if !trials.isEmpty {
+            print()
+            print(Format.table(
+                ["TRIAL", "WHAT", "COUNTS", "WHY"],
+                trials.map { j in
+                    let t = j["trial"] ?? .null
+                    return [t.at("id"), t["drug"]?.string ?? "psychotherapy", j["counts"] == .bool(true) ? "yes" : "no", j.at("reason")]
+                }), terminator: "")
+        }
+        for payer in reply["payers"]?.array ?? [] {
+            print()
+            print("\(payer.at("name")): \(payer["meets"] == .bool(true) ? "MET" : "not met")")
+            for finding in payer["findings"]?.array ?? [] { print("  \(finding.string)") }
+        }
+    }
+}

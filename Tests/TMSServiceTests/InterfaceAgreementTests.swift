@@ -23,7 +23,7 @@ import Glibc
             "ChangePreferredTime", "SetChairOutOfService", "ListScales", "RecordOutcome", "GetOutcomes", "ListAlerts",
             "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
             "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen", "StartMedication",
-            "ChangeMedicationDose", "StopMedication", "ListMedications", "ListUnclassifiedDrugs",
+            "ChangeMedicationDose", "StopMedication", "ListMedications", "ListUnclassifiedDrugs", "RecordTrial", "GetEligibility",
         ])
     }
 

@@ -213,3 +213,34 @@ def test_a_stop_before_the_start_is_refused(daemon):
     assert result.returncode == 65 and "the stop date is before the start" in result.stderr
     stopped = daemon.tmsctl_json("med", "stop", str(m["id"]), "--date", days_ago(1))["medication"]
     assert stopped["stopDate"] == days_ago(1)
+
+
+def test_eligibility_names_which_trials_count_and_why(daemon):
+    p = str(add_patient(daemon)["id"])
+    daemon.tmsctl("trial", p, "--drug", "sertraline", "--dose", "150", "--weeks", "8", "--outcome", "none")
+    daemon.tmsctl("trial", p, "--drug", "bupropion", "--dose", "150", "--weeks", "10", "--outcome", "partial")  # below 300 mg
+    daemon.tmsctl("trial", p, "--drug", "escitalopram", "--dose", "20", "--weeks", "4", "--outcome", "none")  # too short
+    daemon.tmsctl("trial", p, "--drug", "zuranolone", "--dose", "50", "--weeks", "2", "--outcome", "none")  # not in the table
+    first = daemon.tmsctl_json("eligibility", p)
+    assert first["trd"] is False and first["adequate"] == 1
+    reasons = {j["trial"]["drug"]: (j["counts"], j["reason"]) for j in first["trials"]}
+    assert reasons["sertraline"] == (True, "150 mg for 8 weeks without response")
+    assert reasons["bupropion"] == (False, "150 mg is below the 300 mg minimum for bupropion")
+    assert reasons["escitalopram"] == (False, "4 weeks at that dose, fewer than 6")
+    assert reasons["zuranolone"][1] == "zuranolone has no minimum dose in the table; a clinician must judge it"
+    daemon.tmsctl("trial", p, "--drug", "venlafaxine", "--dose", "225", "--weeks", "8", "--outcome", "none")
+    daemon.tmsctl("trial", p, "--psychotherapy", "--weeks", "12", "--outcome", "partial")
+    second = daemon.tmsctl_json("eligibility", p)
+    assert second["trd"] is True and second["adequate"] == 2
+    payers = {r["id"]: r for r in second["payers"]}
+    assert payers["medicare-l34998"]["meets"] is True
+    assert payers["lcd-l37086"]["meets"] is True  # 2 trials, 2 classes (SSRI, SNRI), psychotherapy
+    assert payers["centene-cp-bh-200"]["meets"] is False
+    assert "NOT met: PHQ-9 of 15 or more (latest none)" in payers["centene-cp-bh-200"]["findings"]
+    assert payers["bcbsm-2016"]["meets"] is False
+    text = daemon.tmsctl("eligibility", p).stdout
+    assert "MEETS the TRD definition (2 adequate trial(s) without response; 2 required)" in text
+    assert "Centene CP.BH.200: not met" in text
+    bad = daemon.tmsctl("trial", p, "--drug", "sertraline", "--dose", "100", "--unit", "", "--weeks", "6", "--outcome",
+                        "none", check=False)
+    assert bad.returncode == 65 and "a dose needs its unit" in bad.stderr

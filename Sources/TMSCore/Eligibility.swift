@@ -1,0 +1,115 @@
+/// A past treatment trial: an antidepressant, or psychotherapy.
+public struct Trial: Sendable, Hashable {
+    public enum Kind: String, Sendable { case medication, psychotherapy }
+    public enum Adherence: String, Sendable, CaseIterable { case good, partial, poor }
+    public enum Outcome: String, Sendable, CaseIterable { case none, partial, response, remission, intolerance }
+
+    public var id: Int
+    public var kind: Kind
+    public var drug: String?
+    public var drugClass: String?
+    public var highestDose: Double?
+    public var unit: String?
+    public var weeksAtDose: Double
+    public var adherence: Adherence
+    public var outcome: Outcome
+
+    public init(id: Int, kind: Kind, drug: String?, drugClass: String?, highestDose: Double?, unit: String?,
+                weeksAtDose: Double, adherence: Adherence, outcome: Outcome) {
+        self.id = id
+        self.kind = kind
+        self.drug = drug
+        self.drugClass = drugClass
+        self.highestDose = highestDose
+        self.unit = unit
+        self.weeksAtDose = weeksAtDose
+        self.adherence = adherence
+        self.outcome = outcome
+    }
+}
+
+/// The eligibility rules of the clinical data.
+public struct EligibilityRules: Sendable, Hashable {
+    public var minimumWeeks: Double = 6
+    public var trdTrials: Int = 2
+    /// Minimum adequate daily dose in mg, by generic name.
+    public var minimumDoses: [String: Double] = [:]
+    public var payers: [PayerRule] = []
+
+    public init(minimumWeeks: Double = 6, trdTrials: Int = 2, minimumDoses: [String: Double] = [:], payers: [PayerRule] = []) {
+        self.minimumWeeks = minimumWeeks
+        self.trdTrials = trdTrials
+        self.minimumDoses = minimumDoses
+        self.payers = payers
+    }
+
+    /// Whether a medication trial counts toward TRD, and why not when it does not.
+    public func judge(_ trial: Trial) -> (counts: Bool, reason: String) {
+        guard trial.kind == .medication, let drug = trial.drug else { return (false, "psychotherapy, not an antidepressant trial") }
+        guard let minimum = minimumDoses[drug] else {
+            return (false, "\(drug) has no minimum dose in the table; a clinician must judge it")
+        }
+        guard trial.unit?.lowercased() == "mg", let dose = trial.highestDose else {
+            return (false, "the dose is not in mg, as the minimum-dose table is")
+        }
+        if dose < minimum { return (false, "\(dose.clinical) mg is below the \(minimum.clinical) mg minimum for \(drug)") }
+        if trial.weeksAtDose < minimumWeeks {
+            return (false, "\(trial.weeksAtDose.clinical) weeks at that dose, fewer than \(minimumWeeks.clinical)")
+        }
+        if trial.adherence == .poor { return (false, "adherence was poor") }
+        switch trial.outcome {
+        case .response, .remission: return (false, "it brought a \(trial.outcome.rawValue)")
+        case .intolerance: return (false, "stopped for intolerance before an adequate trial")
+        case .none, .partial:
+            return (true, "\(dose.clinical) mg for \(trial.weeksAtDose.clinical) weeks without response")
+        }
+    }
+}
+
+/// One payer's coverage rule.
+public struct PayerRule: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var adequateTrials: Int?
+    public var drugClasses: Int?
+    public var psychotherapy: Bool
+    public var phq9AtLeast: Int?
+
+    public init(id: String, name: String, adequateTrials: Int? = nil, drugClasses: Int? = nil, psychotherapy: Bool = false,
+                phq9AtLeast: Int? = nil) {
+        self.id = id
+        self.name = name
+        self.adequateTrials = adequateTrials
+        self.drugClasses = drugClasses
+        self.psychotherapy = psychotherapy
+        self.phq9AtLeast = phq9AtLeast
+    }
+
+    /// Whether the rule is met, and each of its requirements with what was found.
+    public func judge(adequate: [Trial], psychotherapyTrials: Int, latestPHQ9: Int?) -> (meets: Bool, findings: [String]) {
+        var meets = true
+        var findings: [String] = []
+        if let needed = adequateTrials {
+            let ok = adequate.count >= needed
+            meets = meets && ok
+            findings.append("\(ok ? "met" : "NOT met"): \(needed) adequate trial(s) without response (found \(adequate.count))")
+        }
+        if let needed = drugClasses {
+            let classes = Set(adequate.compactMap(\.drugClass))
+            let ok = classes.count >= needed
+            meets = meets && ok
+            findings.append("\(ok ? "met" : "NOT met"): \(needed) drug classes (found \(classes.count)\(classes.isEmpty ? "" : ": " + classes.sorted().joined(separator: ", ")))")
+        }
+        if psychotherapy {
+            let ok = psychotherapyTrials > 0
+            meets = meets && ok
+            findings.append("\(ok ? "met" : "NOT met"): a psychotherapy trial (found \(psychotherapyTrials))")
+        }
+        if let needed = phq9AtLeast {
+            let ok = (latestPHQ9 ?? -1) >= needed
+            meets = meets && ok
+            findings.append("\(ok ? "met" : "NOT met"): PHQ-9 of \(needed) or more (latest \(latestPHQ9.map(String.init) ?? "none"))")
+        }
+        return (meets, findings)
+    }
+}
