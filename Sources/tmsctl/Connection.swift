@@ -71,6 +71,11 @@ struct Daemon {
         }
     }
 
+    /// Today in the clinic's time zone, as the daemon sees it (the default date of commands).
+    func today() throws -> String {
+        try call("GetDaySchedule")["date"]?.string ?? ""
+    }
+
     /// Which role the refused method needs, who we are, and who holds it.
     private func permissionDenied(_ method: String) -> String {
         guard let me = try? client.call("io.tmsd.Clinic.WhoAmI") else { return "permission denied." }

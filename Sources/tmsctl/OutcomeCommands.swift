@@ -47,7 +47,7 @@ struct OutcomesCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             var parameters: [String: JSON] = [
                 "courseId": .int(course), "scale": .string(scale), "timepoint": .string(timepoint), "date": .string(day),
             ]

@@ -45,7 +45,7 @@ struct ThresholdCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             let reply = try daemon.call("RecordThreshold", [
                 "courseId": .int(course), "date": .string(day), "method": .string(method), "muscle": .string(muscle),
                 "value": .double(value),
@@ -101,7 +101,7 @@ struct EventsCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             var parameters: [String: JSON] = [
                 "courseId": .int(course), "kind": .string(kind), "severity": .string(severity), "date": .string(day),
                 "details": .string(details),
@@ -177,7 +177,7 @@ struct ScreenCommand: ParsableCommand {
             if let unknown = answeredYes.subtracting(questions).sorted().first {
                 throw fail("'\(unknown)' is not a screen question; tmsctl screen questions lists them.", status: 64)
             }
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             let answers = Dictionary(uniqueKeysWithValues: questions.map { ($0, JSON.bool(answeredYes.contains($0))) })
             let reply = try daemon.call("RecordScreen", ["courseId": .int(course), "date": .string(day), "answers": .object(answers)])
             if daemon.printedJSON(reply) { return }
@@ -269,7 +269,7 @@ struct MedicationCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             let reply = try daemon.call("StartMedication", [
                 "patientId": .int(patient), "drug": .string(drug), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
             ])
@@ -292,7 +292,7 @@ struct MedicationCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             let reply = try daemon.call("ChangeMedicationDose", [
                 "id": .int(id), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
             ])
@@ -313,7 +313,7 @@ struct MedicationCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let day = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let day = try date ?? daemon.today()
             let reply = try daemon.call("StopMedication", ["id": .int(id), "date": .string(day)])
             if daemon.printedJSON(reply) { return }
             print("Medication \(id) stopped on \(day).")

@@ -33,7 +33,7 @@ struct ScheduleCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let anchor = try date ?? daemon.call("GetDaySchedule")["date"]?.string ?? ""
+            let anchor = try date ?? daemon.today()
             guard let monday = CivilDate(anchor)?.startOfWeek else { throw fail("tmsd sent no date", status: Status.software) }
             var days: [[String: JSON]] = []
             for offset in 0..<7 {
