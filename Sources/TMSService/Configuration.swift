@@ -30,6 +30,9 @@ public struct Configuration: Sendable, Equatable {
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
     /// chair carrying every coil, open 08:00-18:00 on the clinic days.
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
+    /// How reports name patients: initials, mrn or full (always with the internal id).
+    public var reportIdentifiers = "initials"
+
     /// The Unix groups that hold each role.
     public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator_: ["tmsd-staff"]]
 
@@ -61,6 +64,7 @@ public struct Configuration: Sendable, Equatable {
         "protocols.*": ["setup-minutes", "slot-minutes"],
         "clinical": ["data"],
         "roles": ["clinician", "operator"],
+        "reports": ["identifiers"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -115,6 +119,10 @@ public struct Configuration: Sendable, Equatable {
                 for key in body.keys where !allowed.contains(key) {
                     problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
                 }
+            case "reports":
+                for key in table[section]?.table?.keys ?? [] where key != "identifiers" {
+                    problem(section, key, "unknown key; [reports] takes identifiers")
+                }
             case "roles":
                 for key in table[section]?.table?.keys ?? [] where Role(rawValue: key) == nil {
                     problem(section, key, "unknown role; [roles] takes clinician and operator")
@@ -130,7 +138,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles] and [clinical]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports] and [clinical]")
             }
         }
 
@@ -211,6 +219,11 @@ public struct Configuration: Sendable, Equatable {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
         c.resources = resources(table, clinicDays: c.clinicDays, lines: lines, problem: problem, strings: strings)
+        if let mode = string("reports", "identifiers") {
+            if ["initials", "mrn", "full"].contains(mode) { c.reportIdentifiers = mode } else {
+                problem("reports", "identifiers", "'\(mode)' is not one of initials, mrn, full")
+            }
+        }
         for role in Role.allCases {
             if let groups = strings("roles", role.rawValue) { c.roleGroups[role] = Set(groups) }
         }
@@ -416,6 +429,9 @@ public struct Configuration: Sendable, Equatable {
             session-time = \(quoted(sessionTime.description))
             setup-minutes = \(resources.setupMinutes)
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
+            [reports]
+            identifiers = \(quoted(reportIdentifiers))
+
             [roles]
             clinician = [\((roleGroups[.clinician] ?? []).sorted().map(quoted).joined(separator: ", "))]
             operator = [\((roleGroups[.operator_] ?? []).sorted().map(quoted).joined(separator: ", "))]

@@ -1221,6 +1221,21 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// Adverse events recorded for `date`, every course.
+    public func adverseEvents(on date: CivilDate) throws -> [AdverseEventRecord] {
+        try pool.read { db in
+            let ids = try Int.fetchAll(db, sql: "SELECT DISTINCT course_id FROM adverse_event WHERE date = ?", arguments: [date.description])
+            return try ids.flatMap { try Self.adverseEvents(db, $0).filter { $0.date == date } }
+        }
+    }
+
+    /// Medications started or stopped on `date`, every patient.
+    public func medicationChanges(on date: CivilDate) throws -> [MedicationRecord] {
+        try pool.read { db in
+            try Self.medications(db, "m.start_date = ? OR m.stop_date = ?", [date.description, date.description])
+        }
+    }
+
     public func adverseEvents(courseId: Int) throws -> [AdverseEventRecord] {
         try pool.read { db in
             _ = try Self.course(db, courseId)

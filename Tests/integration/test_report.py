@@ -1,0 +1,73 @@
+"""The daily report: its figures against the day's records, its formats, and privacy."""
+import csv
+import io
+import json
+
+from conftest import TEST_CONFIG, Daemon, add_course, add_patient, today_utc
+
+
+def a_day(d):
+    """Three patients today: one session done, one missed, one aborted; an event, an alert, a medication."""
+    ids = [add_patient(d, mrn=f"R-{n}", family=family, given=given)["id"]
+           for n, (family, given) in enumerate([("Quill", "Ada"), ("Rowe", "Ben"), ("Stone", "Cy")])]
+    courses = [add_course(d, p, "10hz-ldlpfc", today_utc()) for p in ids]
+    first = [c["sessions"][0]["id"] for c in courses]
+    d.tmsctl("session", "complete", str(first[0]), "--mt", "55")
+    d.tmsctl("session", "miss", str(first[1]), "--reason", "flu")
+    d.tmsctl("session", "abort", str(first[2]), "--pulses", "1200", "--reason", "headache")
+    d.tmsctl("events", "record", str(courses[2]["course"]["id"]), "--kind", "headache", "--severity", "mild", "--details",
+             "after 30 trains")
+    d.tmsctl("outcomes", "record", str(courses[0]["course"]["id"]), "--scale", "phq9", "--timepoint", "baseline",
+             "--items", "2,2,2,2,2,2,2,2,1")
+    d.tmsctl("med", "start", str(ids[1]), "--drug", "lorazepam", "--dose", "1", "--unit", "mg")
+    return ids, courses
+
+
+def test_the_report_matches_the_day(daemon):
+    ids, courses = a_day(daemon)
+    report = daemon.tmsctl_json("report", "daily")
+    assert report["date"] == today_utc()
+    assert (report["done"], report["missed"], report["aborted"]) == (1, 1, 1)
+    assert report["pulsesDelivered"] == 3000 + 1200 and report["pulsesPrescribed"] == 2 * 3000
+    by_status = {s["status"]: s for s in report["sessions"]}
+    assert by_status["completed"]["cpt"] == "90867", "the course's first session, with MT determination"
+    assert by_status["missed"]["reason"] == "flu" and by_status["aborted"]["reason"] == "headache"
+    assert [n["detail"] for n in report["adverseEvents"]] == ["headache, mild: after 30 trains"]
+    assert report["openAlerts"][0]["detail"].endswith("PHQ-9 item 9 scored 1 on " + today_utc())
+    assert report["medicationChanges"][0]["detail"] == "lorazepam started at 1 mg"
+    assert report["medicationChanges"][0]["patient"] == f"B.R. (#{ids[1]})"
+    # Lithium (raises the MT) starting tomorrow, after today's measurement: a re-check due before tomorrow's session.
+    import datetime
+    tomorrow = (datetime.date.fromisoformat(today_utc()) + datetime.timedelta(days=1)).isoformat()
+    daemon.tmsctl("med", "start", str(ids[0]), "--drug", "lithium", "--dose", "600", "--unit", "mg", "--date", tomorrow)
+    report = daemon.tmsctl_json("report", "daily")
+    if courses[0]["course"]["id"] in {s["course"] for s in report["tomorrowSessions"]}:  # tomorrow is a clinic day
+        due = [n for n in report["recheckDue"] if n["course"] == courses[0]["course"]["id"]]
+        assert due and due[0]["detail"].startswith(f"lithium changed on {tomorrow}")
+
+
+def test_text_and_csv_and_privacy(daemon):
+    a_day(daemon)
+    text = daemon.tmsctl("report", "daily").stdout
+    assert all(len(line) <= 80 for line in text.splitlines()), max(text.splitlines(), key=len)
+    assert "Sessions: 1 done, 1 missed, 1 aborted" in text and "Pulses: 4200 delivered of 6000 prescribed" in text
+    assert "Billing: 90867 x 1" in text and "missed: flu" in text
+    for secret in ["Quill", "Rowe", "Stone", "Ada", "R-0", "1980-02-03"]:
+        assert secret not in text, secret
+    rows = list(csv.DictReader(io.StringIO(daemon.tmsctl("report", "daily", "--format", "csv").stdout)))
+    assert len(rows) == 3 and {r["status"] for r in rows} == {"completed", "missed", "aborted"}
+    assert {r["patient"].split(" ")[0] for r in rows} == {"A.Q.", "B.R.", "C.S."}
+
+
+def test_full_names_when_the_config_says_so(tmp_dir):
+    d = Daemon(tmp_dir, config_text=TEST_CONFIG + '\n[reports]\nidentifiers = "full"\n').start()
+    try:
+        a_day(d)
+        assert "Quill, Ada (#1)" in d.tmsctl("report", "daily").stdout
+    finally:
+        d.stop()
+
+
+def test_a_day_without_sessions_says_so(daemon):
+    text = daemon.tmsctl("report", "daily", "--date", "2026-11-29").stdout
+    assert "No sessions were booked on 2026-11-29." in text and "Sessions: 0 done" in text
