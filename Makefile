@@ -26,8 +26,8 @@ DATADIR     ?= $(PREFIX)/share/tmsd
 # release (statically linked, stripped) or debug (what `make build` made).
 CONFIGURATION ?= release
 VENV      := $(CURDIR)/.venv
-APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv systemd man-db util-linux
-PIP_PACKAGES := varlink==31.0.0 pytest==9.2.0
+APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv systemd man-db util-linux msmtp msmtp-mta
+PIP_PACKAGES := varlink==31.0.0 pytest==9.2.0 aiosmtpd==1.4.6
 
 DEBUG_BIN   = $(CURDIR)/.build/debug
 RELEASE_BIN = $(CURDIR)/.build/release
@@ -46,7 +46,7 @@ deps: $(VENV)/.installed
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed:
+$(VENV)/.installed: Makefile
 	@command -v $(PYTHON) >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv; }
 	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(VENV)/bin/pip install -q --disable-pip-version-check $(PIP_PACKAGES)
@@ -105,6 +105,9 @@ endif
 	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; \
 	done
 	install -m 0644 Sources/TMSService/clinical.toml $(DESTDIR)$(DATADIR)/clinical.toml
+	install -d $(DESTDIR)$(SYSCONFDIR)/cron.d
+	sed -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' config/tmsd.cron > $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
 	install -m 0644 systemd/sysusers.d/tmsd.conf $(DESTDIR)$(SYSUSERSDIR)/tmsd.conf
 	install -m 0644 systemd/tmpfiles.d/tmsd.conf $(DESTDIR)$(TMPFILESDIR)/tmsd.conf
 	install -m 0644 .build/man/tmsd.8 $(DESTDIR)$(MANDIR)/man8/tmsd.8

@@ -11,11 +11,22 @@ struct ReportCommand: ParsableCommand {
             discussion: "Patients are named as [reports] identifiers says: initials by default, always with the internal id.")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD")) var date: String?
-        @Option(help: "text (80 columns), csv (one row per session) or json.") var format: String = "text"
+        @Option(help: "text (80 columns), html, csv (one row per session), json, or email (a message for sendmail -t).")
+        var format: String = "text"
+        @Option(help: ArgumentHelp("With --format email: a recipient (repeat for more).", valueName: "address")) var to: [String] = []
+        @Option(help: ArgumentHelp("With --format email: the sender.", valueName: "address")) var from: String = "tmsd@localhost"
 
         func validate() throws {
             try checkDate(date)
-            guard ["text", "csv", "json"].contains(format) else { throw ValidationError("--format must be text, csv or json.") }
+            guard ["text", "html", "csv", "json", "email"].contains(format) else {
+                throw ValidationError("--format must be text, html, csv, json or email.")
+            }
+            if format == "email" {
+                guard !to.isEmpty else { throw ValidationError("--format email needs --to ADDRESS.") }
+                for address in to + [from] where !MailMessage.isAddress(address) {
+                    throw ValidationError("'\(address)' is not an e-mail address.")
+                }
+            }
         }
 
         func run() throws {
@@ -24,8 +35,57 @@ struct ReportCommand: ParsableCommand {
             switch global.json ? "json" : format {
             case "json": print(JSON.object(reply.values).text)
             case "csv": print(Self.csv(reply), terminator: "")
+            case "html": print(Self.html(reply), terminator: "")
+            case "email":
+                let day = reply.values["date"]?.string ?? ""
+                let message = MailMessage(
+                    from: from, to: to, subject: "\(reply.values["clinic"]?.string ?? "TMS clinic"): daily report \(day)",
+                    text: Self.text(reply), html: Self.html(reply),
+                    attachments: [(name: "tmsd-\(day).csv", type: "text/csv", body: Self.csv(reply))])
+                print(message.render(), terminator: "")
             default: print(Self.text(reply), terminator: "")
             }
+        }
+
+        static func escape(_ s: String) -> String {
+            var out = ""
+            for c in s {
+                switch c {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                default: out.append(c)
+                }
+            }
+            return out
+        }
+
+        /// The same report as a small, printable HTML page.
+        static func html(_ r: Reply) -> String {
+            let date = escape(r.values["date"]?.string ?? "")
+            var out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(escape(r.values["clinic"]?.string ?? "")) \(date)</title>"
+                + "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}</style>"
+                + "</head><body>\n<h1>\(escape(r.values["clinic"]?.string ?? "")): \(date)</h1>\n"
+            out += "<p>Sessions: \(r.values["done"]?.string ?? "0") done, \(r.values["missed"]?.string ?? "0") missed, "
+                + "\(r.values["aborted"]?.string ?? "0") aborted. Pulses: \(r.values["pulsesDelivered"]?.string ?? "0") delivered of "
+                + "\(r.values["pulsesPrescribed"]?.string ?? "0") prescribed.</p>\n"
+            out += "<table><tr>" + ["Time", "Chair", "Patient", "Course", "#", "Status", "Pulses", "CPT"].map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+            for s in r["sessions"]?.array ?? [] {
+                let cells = [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
+                             s.at("status") + (s["reason"].map { ": \($0.string)" } ?? ""),
+                             s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
+                out += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+            }
+            out += "</table>\n"
+            for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
+                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes")] {
+                let notes = r[key]?.array ?? []
+                out += "<h2>\(title)</h2>\n" + (notes.isEmpty ? "<p>None.</p>\n" : "<ul>\n" + notes.map {
+                    "<li>" + escape(($0["course"].map { "course \($0.string), " } ?? "") + "\($0.at("patient")): \($0.at("detail"))") + "</li>\n"
+                }.joined() + "</ul>\n")
+            }
+            return out + "</body></html>\n"
         }
 
         static let columns = ["date", "time", "chair", "patient", "course", "session", "number", "protocol", "status",
