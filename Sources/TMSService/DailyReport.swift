@@ -82,7 +82,24 @@ struct DailyReport {
                 : "\(m.drug) \(m.replaces != nil ? "dose changed to" : "started at") \(m.dose.clinical) \(m.unit)"
             changes.append(["patient": .string(label(try patient(m.patientId))), "detail": .string(detail)])
         }
+        // Courses whose last booked session falls between today and Sunday, with their outcomes.
+        let sunday = date.startOfWeek.adding(days: 6)
+        var ending: [JSON] = []
+        for c in try store.courses(status: .active) {
+            let (_, _, sessions) = try store.courseDetail(id: c.id)
+            guard let last = sessions.last(where: { $0.status.isOpen || $0.status == .completed })?.date,
+                  last >= date, last <= sunday else { continue }
+            var outcome: [String] = []
+            for (scaleId, points) in Dictionary(grouping: try store.outcomes(courseId: c.id), by: \.scale).sorted(by: { $0.key < $1.key }) {
+                guard let scale = config.clinical.scales[scaleId], let baseline = points.first(where: { $0.timepoint == .baseline })?.total,
+                      let latest = points.last(where: { $0.timepoint != .baseline })?.total else { continue }
+                let verdict = scale.isRemission(latest) ? "remission" : scale.isResponse(baseline: baseline, latest: latest) ? "response" : "no response"
+                outcome.append("\(scale.name) \(baseline) -> \(latest): \(verdict)")
+            }
+            ending.append(try note(c.id, "last session \(last); " + (outcome.isEmpty ? "no outcome scores yet" : outcome.joined(separator: "; "))))
+        }
         return [
+            "endingThisWeek": .array(ending),
             "clinic": .string(config.clinicName), "date": .string(date.description), "tomorrow": .string(tomorrowDate.description),
             "sessions": .array(try today.map { try row($0, cpt: try cpt($0)) }),
             "done": .int(done.count), "missed": .int(today.count { $0.status == .missed }),

@@ -79,7 +79,8 @@ struct ReportCommand: ParsableCommand {
             }
             out += "</table>\n"
             for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
-                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes")] {
+                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
+                                 ("endingThisWeek", "Courses ending this week")] {
                 let notes = r[key]?.array ?? []
                 out += "<h2>\(title)</h2>\n" + (notes.isEmpty ? "<p>None.</p>\n" : "<ul>\n" + notes.map {
                     "<li>" + escape(($0["course"].map { "course \($0.string), " } ?? "") + "\($0.at("patient")): \($0.at("detail"))") + "</li>\n"
@@ -138,7 +139,8 @@ struct ReportCommand: ParsableCommand {
                 })
             }
             for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
-                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes")] {
+                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
+                                 ("endingThisWeek", "Courses ending this week")] {
                 let notes = r[key]?.array ?? []
                 out += "\n\(title): \(notes.isEmpty ? "none" : "")\n"
                 for n in notes {

@@ -71,3 +71,28 @@ def test_full_names_when_the_config_says_so(tmp_dir):
 def test_a_day_without_sessions_says_so(daemon):
     text = daemon.tmsctl("report", "daily", "--date", "2026-11-29").stdout
     assert "No sessions were booked on 2026-11-29." in text and "Sessions: 0 done" in text
+
+
+def test_courses_ending_this_week_with_their_outcome(tmp_dir):
+    # A clinic open every day, so an accelerated course (5 days) ends within the week whatever today is... or next.
+    import datetime
+    config = TEST_CONFIG.replace('days = ["mon", "tue", "wed", "thu", "fri"]', 'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]')
+    d = Daemon(tmp_dir, config_text=config).start()
+    try:
+        today = datetime.date.fromisoformat(today_utc())
+        p = add_patient(d)["id"]
+        course = add_course(d, p, "accelerated-itbs", today_utc(), "--time", "08:00")
+        cid = course["course"]["id"]
+        last = max(s["date"] for s in course["sessions"])
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "baseline", "--total", "30")
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "weekly", "--total", "8")
+        report = d.tmsctl_json("report", "daily")
+        sunday = today + datetime.timedelta(days=6 - today.weekday())
+        ending = [n for n in report["endingThisWeek"] if n["course"] == cid]
+        if datetime.date.fromisoformat(last) <= sunday:
+            assert ending and ending[0]["detail"] == f"last session {last}; MADRS 30 -> 8: remission"
+        else:
+            assert ending == []
+        assert "Courses ending this week:" in d.tmsctl("report", "daily").stdout
+    finally:
+        d.stop()
