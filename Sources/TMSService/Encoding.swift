@@ -270,11 +270,4 @@ struct Parameters {
         guard let date = CivilDate(raw) else { throw .invalidDate(key, raw) }
         return date
     }
-
-    /// An id: positive, and small enough to be one of ours.
-    func id(_ key: String) throws(VarlinkError) -> Int {
-        let value = try int(key)
-        guard value > 0 else { throw .invalidParameter(key) }
-        return value
-    }
 }
