@@ -50,12 +50,18 @@ struct DailyReport {
             ])
         }
         // CPT: the course's first delivered session 90867; with an MT re-determination that day 90869; else 90868.
+        // Each course's first delivered session and measurement days are read once, however many sessions it has today.
+        var billing: [Int: (firstDone: Int?, measured: Set<CivilDate>)] = [:]
         func cpt(_ s: SessionRecord) throws -> String? {
             guard s.status == .completed else { return nil }
-            let firstDone = try store.courseDetail(id: s.courseId).2.first { $0.status == .completed }
-            if firstDone?.id == s.id { return "90867" }
-            if try store.thresholds(courseId: s.courseId).contains(where: { $0.date == s.date }) { return "90869" }
-            return "90868"
+            if billing[s.courseId] == nil {
+                billing[s.courseId] = (
+                    try store.courseDetail(id: s.courseId).2.first { $0.status == .completed }?.id,
+                    Set(try store.thresholds(courseId: s.courseId).map(\.date)))
+            }
+            let known = billing[s.courseId]!
+            if known.firstDone == s.id { return "90867" }
+            return known.measured.contains(s.date) ? "90869" : "90868"
         }
 
         let today = try store.sessions(on: date).map(\.session)
