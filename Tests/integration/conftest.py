@@ -7,6 +7,8 @@ sleep. Every fixture stops what it started on success and on failure.
 import grp
 import json
 import os
+import pwd
+import shutil
 import signal
 import socket
 import sqlite3
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TMSD = os.environ.get("TMSD", str(ROOT / ".build/debug/tmsd"))
 TMSCTL = os.environ.get("TMSCTL", str(ROOT / ".build/debug/tmsctl"))
 PYTHON = sys.executable
+ROOT_GROUP = grp.getgrgid(os.getgid()).gr_name
 
 TEST_CONFIG = """
 [clinic]
@@ -33,7 +36,7 @@ session-time = "09:00"
 
 [roles]
 clinician = ["%s"]
-""" % grp.getgrgid(os.getgid()).gr_name
+""" % ROOT_GROUP
 
 
 class Daemon:
@@ -153,6 +156,41 @@ def daemon(tmp_dir):
         yield d
     finally:
         d.stop()
+
+
+def start_where_nobody_reaches(tmp_dir, config_text=TEST_CONFIG):
+    """tmsd on a socket `nobody` can reach: a setgid directory of group nogroup,
+    so the socket tmsd binds there is nogroup's too (tmsd's umask is 007).
+    The build tree may sit under a directory only root can enter (a clone in
+    mktemp -d), so nobody runs its own copy of tmsctl from the test directory."""
+    nobody = pwd.getpwnam("nobody")
+    directory = tmp_dir / "shared"
+    directory.mkdir()
+    os.chown(directory, 0, nobody.pw_gid)
+    os.chmod(directory, 0o2750)
+    os.chmod(tmp_dir, 0o755)
+    tmsctl = tmp_dir / "tmsctl"
+    shutil.copy2(TMSCTL, tmsctl)
+    os.chmod(tmsctl, 0o755)
+    d = Daemon(tmp_dir, config_text=config_text)
+    d.socket = str(directory / "tmsd.sock")
+    d.tmsctl_for_nobody = str(tmsctl)
+    return d.start()
+
+
+def nobodys_group():
+    return grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name
+
+
+def with_nobody_as_operator(config_text=TEST_CONFIG):
+    return config_text.replace(f'clinician = ["{ROOT_GROUP}"]',
+                               f'clinician = ["{ROOT_GROUP}"]\noperator = ["{nobodys_group()}"]')
+
+
+def as_nobody(d, *args):
+    """tmsctl run as nobody, with nobody's group and no other, against `d`."""
+    return subprocess.run([d.tmsctl_for_nobody, *args, "--socket", d.socket], capture_output=True, text=True,
+                          timeout=30, user="nobody", group=nobodys_group(), extra_groups=[])
 
 
 def today_utc():

@@ -1,40 +1,17 @@
 """Roles from Unix groups, checked against the peer's credentials."""
-import grp
-import os
-import pwd
-import subprocess
-
 import pytest
 
-from conftest import TEST_CONFIG, TMSCTL, Daemon, add_patient
-
-ROOT_GROUP = grp.getgrgid(os.getgid()).gr_name
+from conftest import ROOT_GROUP, add_patient, as_nobody, nobodys_group, start_where_nobody_reaches, with_nobody_as_operator
 
 
 @pytest.fixture
 def shared(tmp_dir):
-    """tmsd on a socket `nobody` can reach: a setgid directory of group nogroup,
-    so the socket tmsd binds there is nogroup's too (tmsd's umask is 007)."""
-    nobody = pwd.getpwnam("nobody")
-    nogroup = grp.getgrgid(nobody.pw_gid).gr_name
-    directory = tmp_dir / "shared"
-    directory.mkdir()
-    os.chown(directory, 0, nobody.pw_gid)
-    os.chmod(directory, 0o2750)
-    os.chmod(tmp_dir, 0o755)
-    config = TEST_CONFIG.replace(f'clinician = ["{ROOT_GROUP}"]', f'clinician = ["{ROOT_GROUP}"]\noperator = ["{nogroup}"]')
-    d = Daemon(tmp_dir, config_text=config)
-    d.socket = str(directory / "tmsd.sock")
-    d.start()
+    """tmsd that nobody can reach, with nobody's group in the operator role."""
+    d = start_where_nobody_reaches(tmp_dir, with_nobody_as_operator())
     try:
-        yield d, nogroup
+        yield d, nobodys_group()
     finally:
         d.stop()
-
-
-def as_nobody(d, *args):
-    return subprocess.run([TMSCTL, *args, "--socket", d.socket], capture_output=True, text=True, timeout=30,
-                          user="nobody", group=grp.getgrgid(pwd.getpwnam("nobody").pw_gid).gr_name, extra_groups=[])
 
 
 def test_an_operator_records_but_may_not_prescribe(shared):
@@ -63,15 +40,7 @@ def test_an_operator_records_but_may_not_prescribe(shared):
 
 
 def test_without_a_role_only_reading(tmp_dir):
-    nobody = pwd.getpwnam("nobody")
-    directory = tmp_dir / "shared"
-    directory.mkdir()
-    os.chown(directory, 0, nobody.pw_gid)
-    os.chmod(directory, 0o2750)
-    os.chmod(tmp_dir, 0o755)
-    d = Daemon(tmp_dir)  # clinician: root's group; operator: the default tmsd-staff
-    d.socket = str(directory / "tmsd.sock")
-    d.start()
+    d = start_where_nobody_reaches(tmp_dir)  # clinician: root's group; operator: the default tmsd-staff
     try:
         add_patient(d)
         assert as_nobody(d, "patient", "show", "1").returncode == 0

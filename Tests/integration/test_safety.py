@@ -1,14 +1,10 @@
 """Motor threshold re-checks, overrides, adverse events and the seizure hold."""
 import datetime
-import grp
-import os
-import pwd
-import subprocess
 
 import pytest
 import varlink
 
-from conftest import TMSCTL, add_course, add_patient, today_utc
+from conftest import add_course, add_patient, as_nobody, start_where_nobody_reaches, today_utc, with_nobody_as_operator
 
 DELIVERY = dict(motorThreshold=55, intensityPercentMT=120, frequencyHz=10, pulsesPerTrain=40, trainDurationSeconds=4,
                 interTrainIntervalSeconds=26, trains=75, pulsesDelivered=3000, coil="figure-8", target="left DLPFC")
@@ -55,19 +51,7 @@ def test_a_week_old_measurement_is_due_and_a_clinician_may_override(daemon):
 
 
 def test_an_operator_may_not_override(tmp_dir):
-    from test_roles import ROOT_GROUP, as_nobody
-    from conftest import TEST_CONFIG, Daemon
-    nobody = pwd.getpwnam("nobody")
-    nogroup = grp.getgrgid(nobody.pw_gid).gr_name
-    directory = tmp_dir / "shared"
-    directory.mkdir()
-    os.chown(directory, 0, nobody.pw_gid)
-    os.chmod(directory, 0o2750)
-    os.chmod(tmp_dir, 0o755)
-    d = Daemon(tmp_dir, config_text=TEST_CONFIG.replace(f'clinician = ["{ROOT_GROUP}"]',
-                                                       f'clinician = ["{ROOT_GROUP}"]\noperator = ["{nogroup}"]'))
-    d.socket = str(directory / "tmsd.sock")
-    d.start()
+    d = start_where_nobody_reaches(tmp_dir, with_nobody_as_operator())
     try:
         course = add_course(d, add_patient(d)["id"], measure=False)
         result = as_nobody(d, "session", "complete", str(course["sessions"][0]["id"]), "--mt", "55", "--override", "in a hurry")
