@@ -33,6 +33,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case thresholdRequired = "ThresholdRequired"
         case doseLimitExceeded = "DoseLimitExceeded"
         case screenRequired = "ScreenRequired"
+        case authorizationNotFound = "AuthorizationNotFound"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -139,6 +140,9 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func alertNotFound(_ id: Int) -> ClinicError {
         ClinicError(.alertNotFound, "No alert has id \(id).", [("id", .int(id))])
+    }
+    public static func authorizationNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.authorizationNotFound, "No authorization has id \(id).", [("id", .int(id))])
     }
     public static func alertAlreadyAcknowledged(_ id: Int, by user: String) -> ClinicError {
         ClinicError(.alertAlreadyAcknowledged, "Alert \(id) was already acknowledged by \(user).",

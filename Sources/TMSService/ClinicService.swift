@@ -48,6 +48,7 @@ public struct ClinicService: VarlinkHandler {
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
         "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "StartMedication", "ChangeMedicationDose", "StopMedication", "RecordTrial", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
+        "AddAuthorization", "ExtendAuthorization",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -213,7 +214,7 @@ public struct ClinicService: VarlinkHandler {
             ])
             return [
                 "session": Encode.session(result.session), "replacement": Encode.session(result.replacement),
-                "progress": Encode.progress(result.progress),
+                "progress": Encode.progress(result.progress), "warnings": try authorizationWarnings(result.session.courseId, audit, config),
             ]
 
         case "GetDaySchedule":
@@ -253,14 +254,17 @@ public struct ClinicService: VarlinkHandler {
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at),
                 audit: audit)
             log("session moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)"])
-            return ["session": Encode.session(session)]
+            return ["session": Encode.session(session), "warnings": try authorizationWarnings(session.courseId, audit, config)]
 
         case "PostponeSession":
             let (session, moves) = try store.postponeSession(
                 id: try p.int("id"), reason: try p.text("reason", max: 500),
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
             log("session cancelled and moved", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)", "tmsd_moved": "\(moves.count)"])
-            return ["session": Encode.session(session), "moved": .array(moves.map(Encode.move))]
+            return [
+                "session": Encode.session(session), "moved": .array(moves.map(Encode.move)),
+                "warnings": try authorizationWarnings(session.courseId, audit, config),
+            ]
 
         case "PauseCourse":
             let course = try store.pauseCourse(id: try p.int("id"), from: try p.date("from"), today: calendar.date(at: audit.at), audit: audit)
@@ -273,7 +277,10 @@ public struct ClinicService: VarlinkHandler {
                 today: calendar.date(at: audit.at), audit: audit)
             log("course resumed", audit, ["tmsd_course": "\(course.id)"])
             let (_, progress, sessions) = try store.courseDetail(id: course.id)
-            return ["course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session))]
+            return [
+                "course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session)),
+                "warnings": try authorizationWarnings(course.id, audit, config),
+            ]
 
         case "ChangePreferredTime":
             let raw = try p.string("time")
@@ -282,7 +289,10 @@ public struct ClinicService: VarlinkHandler {
                 id: try p.int("id"), to: time, from: try p.date("from"),
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
             log("preferred time changed", audit, ["tmsd_course": "\(course.id)", "tmsd_moved": "\(moves.count)"])
-            return ["course": Encode.course(course), "moved": .array(moves.map(Encode.move))]
+            return [
+                "course": Encode.course(course), "moved": .array(moves.map(Encode.move)),
+                "warnings": try authorizationWarnings(course.id, audit, config),
+            ]
 
         case "SetChairOutOfService":
             let chair = try p.text("chair", max: 100)
@@ -419,6 +429,24 @@ public struct ClinicService: VarlinkHandler {
                 }),
             ]
 
+        case "AddAuthorization":
+            let courseId = try p.int("courseId")
+            let authorization = try store.addAuthorization(
+                courseId: courseId, payer: try p.text("payer", max: 100), reference: try p.text("reference", max: 100),
+                sessions: try p.int("sessions"), from: try p.date("from"), to: try p.date("to"), audit: audit)
+            log("authorization recorded", audit, ["tmsd_course": "\(courseId)", "tmsd_authorization": "\(authorization.id)"])
+            return try authorizationReply(courseId, config, authorization)
+
+        case "ExtendAuthorization":
+            let to: CivilDate? = try p.optionalString("to") != nil ? try p.date("to") : nil
+            let authorization = try store.extendAuthorization(
+                id: try p.int("id"), sessions: try p.int("sessions"), to: to, reason: try p.text("reason", max: 500), audit: audit)
+            log("authorization extended", audit, ["tmsd_course": "\(authorization.courseId)", "tmsd_authorization": "\(authorization.id)"])
+            return try authorizationReply(authorization.courseId, config, authorization)
+
+        case "ListAuthorizations":
+            return try authorizationReply(try p.int("courseId"), config)
+
         case "GetDailyReport":
             let date: CivilDate
             if try p.optionalString("date") != nil { date = try p.date("date") } else { date = calendar.date(at: audit.at) }
@@ -468,20 +496,10 @@ public struct ClinicService: VarlinkHandler {
             return ["outcome": Encode.outcome(outcome), "alert": Encode.optional(alert, Encode.alert)]
 
         case "GetOutcomes":
-            let outcomes = try store.outcomes(courseId: try p.int("courseId"))
-            let byScale = Dictionary(grouping: outcomes, by: \.scale)
-            return ["trajectories": .array(byScale.keys.sorted().compactMap { id -> JSON? in
-                guard let scale = config.clinical.scales[id] else { return nil }
-                let points = byScale[id]!.sorted { ($0.date, $0.id) < ($1.date, $1.id) }
-                let baseline = points.first { $0.timepoint == .baseline }?.total
-                let latest = points.last { $0.timepoint != .baseline }?.total
-                let response = baseline.flatMap { b in latest.map { scale.isResponse(baseline: b, latest: $0) } } ?? false
-                return Encode.object([
-                    ("scale", Encode.scale(scale)), ("points", .array(points.map(Encode.outcome))),
-                    ("baseline", Encode.optional(baseline, JSON.int)), ("latest", Encode.optional(latest, JSON.int)),
-                    ("response", .bool(response)), ("remission", .bool(latest.map(scale.isRemission) ?? false)),
-                ])
-            })]
+            return ["trajectories": Encode.trajectories(try store.outcomes(courseId: try p.int("courseId")), config.clinical.scales)]
+
+        case "GetCourseSummary":
+            return try courseSummary(try p.int("id"), config)
 
         case "ListAlerts":
             var all = false
@@ -553,6 +571,60 @@ public struct ClinicService: VarlinkHandler {
         let (_, progress, sessions) = try store.courseDetail(id: course.id)
         return [
             "course": Encode.course(course), "progress": Encode.progress(progress), "sessions": .array(sessions.map(Encode.session)),
+        ]
+    }
+
+    /// Sessions booked past what the course's authorizations allow, after a
+    /// booking change; each warning is logged with the course's id.
+    private func authorizationWarnings(_ courseId: Int, _ audit: AuditContext, _ config: Configuration) throws -> JSON {
+        let (authorizations, bookings) = try store.authorizationStanding(courseId: courseId)
+        let use = AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)
+        if !use.warnings.isEmpty {
+            logger.notice("booked beyond the authorization", metadata: [
+                "tmsd_method": "\(audit.method)", "tmsd_course": "\(courseId)",
+                "tmsd_booked": "\(use.booked)", "tmsd_authorized": "\(use.authorized)",
+            ])
+        }
+        return .array(use.warnings.map(JSON.string))
+    }
+
+    private func authorizationReply(_ courseId: Int, _ config: Configuration, _ authorization: Authorization? = nil) throws -> [String: JSON] {
+        let (authorizations, bookings) = try store.authorizationStanding(courseId: courseId)
+        let use = AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)
+        var reply: [String: JSON] = ["use": Encode.authorizationUse(use), "warnings": .array(use.warnings.map(JSON.string))]
+        if let authorization {
+            reply["authorization"] = Encode.authorization(authorizations.first { $0.id == authorization.id } ?? authorization)
+        } else {
+            reply["authorizations"] = .array(authorizations.map(Encode.authorization))
+        }
+        return reply
+    }
+
+    /// Everything about one course a referring physician or a payer asks for.
+    private func courseSummary(_ id: Int, _ config: Configuration) throws -> [String: JSON] {
+        let (course, progress, sessions) = try store.courseDetail(id: id)
+        let patient = try store.patient(id: course.patientId)
+        let identifiers = config.courseSummaryIdentifiers ?? config.reportIdentifiers
+        // The patient's medications taken at any time from the course's start to its last session.
+        let last = sessions.last?.date ?? course.startDate
+        let medications = try store.medications(patientId: patient.id).filter { m in
+            m.startDate <= last && (m.stopDate.map { $0 >= course.startDate } ?? true)
+        }
+        let (authorizations, bookings) = try store.authorizationStanding(courseId: id)
+        return [
+            "clinic": .string(config.clinicName),
+            "patient": .string(DailyReport.label(patient, identifiers: identifiers)),
+            "birthDate": identifiers == "full" ? .string(patient.birthDate.description) : .null,
+            "mrn": identifiers == "initials" ? .null : .string(patient.mrn),
+            "course": Encode.course(course), "progress": Encode.progress(progress),
+            "thresholds": .array(try store.thresholds(courseId: id).map(Encode.threshold)),
+            "sessions": .array(sessions.map(Encode.session)),
+            "medications": .array(medications.map { Encode.medication($0, config.clinical.drugs) }),
+            "trajectories": Encode.trajectories(try store.outcomes(courseId: id), config.clinical.scales),
+            "events": .array(try store.adverseEvents(courseId: id).map(Encode.adverseEvent)),
+            "authorizations": .array(authorizations.map(Encode.authorization)),
+            "use": Encode.authorizationUse(
+                AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)),
         ]
     }
 

@@ -32,6 +32,11 @@ public struct Configuration: Sendable, Equatable {
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
     /// How reports name patients: initials, mrn or full (always with the internal id).
     public var reportIdentifiers = "initials"
+    /// How the course summary (for the referring physician and the payer)
+    /// names its patient; unset, as `reportIdentifiers`.
+    public var courseSummaryIdentifiers: String?
+    /// The share of an authorization's sessions used that earns a warning, in percent.
+    public var authorizationWarningPercent = 80
 
     /// The Unix groups that hold each role.
     public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator_: ["tmsd-staff"]]
@@ -64,7 +69,7 @@ public struct Configuration: Sendable, Equatable {
         "protocols.*": ["setup-minutes", "slot-minutes"],
         "clinical": ["data"],
         "roles": ["clinician", "operator"],
-        "reports": ["identifiers"],
+        "reports": ["identifiers", "course-identifiers", "authorization-warning"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -120,8 +125,9 @@ public struct Configuration: Sendable, Equatable {
                     problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
                 }
             case "reports":
-                for key in table[section]?.table?.keys ?? [] where key != "identifiers" {
-                    problem(section, key, "unknown key; [reports] takes identifiers")
+                let allowed = Self.keys[section]!
+                for key in table[section]?.table?.keys ?? [] where !allowed.contains(key) {
+                    problem(section, key, "unknown key; [reports] takes \(allowed.joined(separator: ", "))")
                 }
             case "roles":
                 for key in table[section]?.table?.keys ?? [] where Role(rawValue: key) == nil {
@@ -222,6 +228,16 @@ public struct Configuration: Sendable, Equatable {
         if let mode = string("reports", "identifiers") {
             if ["initials", "mrn", "full"].contains(mode) { c.reportIdentifiers = mode } else {
                 problem("reports", "identifiers", "'\(mode)' is not one of initials, mrn, full")
+            }
+        }
+        if let mode = string("reports", "course-identifiers") {
+            if ["initials", "mrn", "full"].contains(mode) { c.courseSummaryIdentifiers = mode } else {
+                problem("reports", "course-identifiers", "'\(mode)' is not one of initials, mrn, full")
+            }
+        }
+        if let value = table["reports"]?.table?["authorization-warning"] {
+            if let percent = value.int, (1...100).contains(percent) { c.authorizationWarningPercent = percent } else {
+                problem("reports", "authorization-warning", "must be a whole percentage, 1 to 100")
             }
         }
         for role in Role.allCases {
@@ -431,6 +447,8 @@ public struct Configuration: Sendable, Equatable {
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
             [reports]
             identifiers = \(quoted(reportIdentifiers))
+            \(courseSummaryIdentifiers.map { "course-identifiers = \(quoted($0))" } ?? "# course-identifiers: as identifiers")
+            authorization-warning = \(authorizationWarningPercent)
 
             [roles]
             clinician = [\((roleGroups[.clinician] ?? []).sorted().map(quoted).joined(separator: ", "))]

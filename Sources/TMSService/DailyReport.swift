@@ -10,8 +10,11 @@ struct DailyReport {
     let calendar: ClinicCalendar
 
     /// How the report names a patient: [reports] identifiers, with the internal id.
-    func label(_ patient: PatientRecord) -> String {
-        switch config.reportIdentifiers {
+    func label(_ patient: PatientRecord) -> String { Self.label(patient, identifiers: config.reportIdentifiers) }
+
+    /// A patient as `identifiers` (initials, mrn or full) says, always with the internal id.
+    static func label(_ patient: PatientRecord, identifiers: String) -> String {
+        switch identifiers {
         case "full": return "\(patient.familyName), \(patient.givenName) (#\(patient.id))"
         case "mrn": return "MRN \(patient.mrn) (#\(patient.id))"
         default:
@@ -104,7 +107,31 @@ struct DailyReport {
             }
             ending.append(try note(c.id, "last session \(last); " + (outcome.isEmpty ? "no outcome scores yet" : outcome.joined(separator: "; "))))
         }
+        // Every unfinished course against its authorizations.
+        let unfinished = try [CourseStatus.active, .paused, .onHold].flatMap { try store.courses(status: $0) }.sorted { $0.id < $1.id }
+        let standing = try store.authorizationStanding(courseIds: unfinished.map(\.id))
+        var authorizations: [JSON] = []
+        for c in unfinished {
+            let (granted, bookings) = standing[c.id] ?? ([], [])
+            let use = AuthorizationUse.assess(granted, bookings: bookings, warnPercent: config.authorizationWarningPercent)
+            var warnings = use.warnings
+            if granted.isEmpty {
+                warnings.append("no authorization on file")
+            } else if use.nearlyUsed {
+                warnings.insert(
+                    "\(use.used) of \(use.authorized) sessions used, at or past the \(config.authorizationWarningPercent)% warning", at: 0)
+            }
+            authorizations.append(Encode.object([
+                ("course", .int(c.id)), ("patient", .string(label(try patient(c.patientId)))),
+                ("payer", .string(Set(granted.map(\.payer)).sorted().joined(separator: ", "))),
+                ("reference", .string(granted.map(\.reference).joined(separator: ", "))),
+                ("used", .int(use.used)), ("authorized", .int(use.authorized)), ("booked", .int(use.booked)),
+                ("expires", Encode.optional(use.expires) { .string($0.description) }),
+                ("warnings", .array(warnings.map(JSON.string))),
+            ]))
+        }
         return [
+            "authorizations": .array(authorizations),
             "endingThisWeek": .array(ending),
             "clinic": .string(config.clinicName), "date": .string(date.description), "tomorrow": .string(tomorrowDate.description),
             "sessions": .array(try today.map { try row($0, cpt: try cpt($0)) }),

@@ -125,6 +125,27 @@ enum Encode {
         ])
     }
 
+    static func authorization(_ a: Authorization) -> JSON {
+        Encode.object([
+            ("id", .int(a.id)), ("courseId", .int(a.courseId)), ("payer", .string(a.payer)), ("reference", .string(a.reference)),
+            ("sessions", .int(a.sessions)), ("from", .string(a.from.description)), ("to", .string(a.to.description)),
+            ("recordedBy", .string(a.recordedBy)),
+            ("extensions", .array(a.extensions.map { e in
+                Encode.object([
+                    ("sessions", .int(e.sessions)), ("to", optional(e.to) { .string($0.description) }), ("reason", .string(e.reason)),
+                    ("recordedBy", .string(e.recordedBy)), ("at", .string(Timestamp.format(e.at))),
+                ])
+            })),
+        ])
+    }
+
+    static func authorizationUse(_ u: AuthorizationUse) -> JSON {
+        Encode.object([
+            ("authorized", .int(u.authorized)), ("used", .int(u.used)), ("booked", .int(u.booked)),
+            ("expires", optional(u.expires) { .string($0.description) }), ("nearlyUsed", .bool(u.nearlyUsed)),
+        ])
+    }
+
     static func trial(_ t: Trial) -> JSON {
         object([
             ("id", .int(t.id)), ("kind", .string(t.kind.rawValue)), ("drug", optional(t.drug, JSON.string)),
@@ -174,6 +195,24 @@ enum Encode {
             ("timepoint", .string(o.timepoint.rawValue)), ("date", .string(o.date.description)), ("total", .int(o.total)),
             ("items", optional(o.items) { .array($0.map(JSON.int)) }), ("recordedBy", .string(o.recordedBy)),
         ])
+    }
+
+    /// A course's scores by scale, in time order, with baseline, latest and
+    /// the scale's verdicts; scores of a scale no longer in the data are left out.
+    static func trajectories(_ outcomes: [OutcomeRecord], _ scales: [String: OutcomeScale]) -> JSON {
+        let byScale = Dictionary(grouping: outcomes, by: \.scale)
+        return .array(byScale.keys.sorted().compactMap { id -> JSON? in
+            guard let scale = scales[id] else { return nil }
+            let points = byScale[id]!.sorted { ($0.date, $0.id) < ($1.date, $1.id) }
+            let baseline = points.first { $0.timepoint == .baseline }?.total
+            let latest = points.last { $0.timepoint != .baseline }?.total
+            let response = baseline.flatMap { b in latest.map { scale.isResponse(baseline: b, latest: $0) } } ?? false
+            return object([
+                ("scale", Encode.scale(scale)), ("points", .array(points.map(Encode.outcome))),
+                ("baseline", optional(baseline, JSON.int)), ("latest", optional(latest, JSON.int)),
+                ("response", .bool(response)), ("remission", .bool(latest.map(scale.isRemission) ?? false)),
+            ])
+        })
     }
 
     static func alert(_ a: AlertRecord) -> JSON {

@@ -9,7 +9,7 @@ public import TMSCore
 /// records, and every change writes its audit row in the same transaction.
 /// A method that returns has committed with `synchronous = FULL`: on disk.
 public struct ClinicStore: Sendable {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -283,6 +283,33 @@ public struct ClinicStore: Sendable {
                   CHECK (kind = 'psychotherapy' OR (drug IS NOT NULL AND highest_dose > 0 AND unit IS NOT NULL AND unit != ''))
                 );
                 CREATE INDEX trial_by_patient ON trial(patient_id, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 payer authorizations") { db in
+            try db.execute(sql: """
+                CREATE TABLE payer_authorization (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  payer TEXT NOT NULL CHECK (payer != ''),
+                  reference TEXT NOT NULL CHECK (reference != ''),
+                  sessions INTEGER NOT NULL CHECK (sessions > 0),
+                  from_date TEXT NOT NULL,
+                  to_date TEXT NOT NULL CHECK (to_date >= from_date),
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX payer_authorization_by_course ON payer_authorization(course_id, id);
+                CREATE TABLE authorization_extension (
+                  id INTEGER PRIMARY KEY,
+                  authorization_id INTEGER NOT NULL REFERENCES payer_authorization(id),
+                  sessions INTEGER NOT NULL CHECK (sessions >= 0),
+                  to_date TEXT,
+                  reason TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  CHECK (sessions > 0 OR to_date IS NOT NULL)
+                );
+                CREATE INDEX authorization_extension_by_authorization ON authorization_extension(authorization_id, id);
                 """)
         }
         return migrator
@@ -1583,7 +1610,7 @@ public struct ClinicStore: Sendable {
         return result
     }
 
-    private static func writeAudit(
+    static func writeAudit(
         _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, summary: String
     ) throws {
         try db.cachedStatement(sql: """
@@ -1598,7 +1625,7 @@ public struct ClinicStore: Sendable {
         return patient
     }
 
-    private static func course(_ db: Database, _ id: Int) throws -> CourseRecord {
+    static func course(_ db: Database, _ id: Int) throws -> CourseRecord {
         let statement = try db.cachedStatement(sql: "SELECT * FROM course WHERE id = ?")
         guard let course = try fetch(statement, [id], courseRecord).first else { throw ClinicError.courseNotFound(id) }
         return course
@@ -1638,7 +1665,7 @@ public struct ClinicStore: Sendable {
 
     /// Decodes rows straight from SQLite as the cursor steps: GRDB's copied
     /// rows (`fetchAll`) build a case-insensitive column index per row.
-    private static func fetch<T>(_ statement: Statement, _ arguments: StatementArguments, _ decode: (Row) -> T) throws -> [T] {
+    static func fetch<T>(_ statement: Statement, _ arguments: StatementArguments, _ decode: (Row) -> T) throws -> [T] {
         var records: [T] = []
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         while let row = try rows.next() { records.append(decode(row)) }

@@ -115,6 +115,7 @@ struct Reply {
     init(_ values: [String: JSON]) { self.values = values }
 
     subscript(key: String) -> JSON? { values[key] }
+    func at(_ key: String) -> String { values[key]?.string ?? "" }
 }
 
 extension JSON {

@@ -168,6 +168,7 @@ struct CourseCommand: ParsableCommand {
             if daemon.printedJSON(reply) { return }
             let open = (reply["sessions"]?.array ?? []).filter { $0.at("status") == "scheduled" }
             print("Course \(id) resumed: \(open.count) sessions booked from \(open.first?.at("date") ?? on) to \(open.last?.at("date") ?? on).")
+            printWarnings(reply)
         }
     }
 
@@ -189,6 +190,7 @@ struct CourseCommand: ParsableCommand {
             let reply = try daemon.call("ChangePreferredTime", ["id": .int(id), "time": .string(time), "from": .string(from)])
             if daemon.printedJSON(reply) { return }
             print("Course \(id): preferred time \(time) from \(from); \((reply["moved"]?.array ?? []).count) sessions moved.")
+            printWarnings(reply)
         }
     }
 

@@ -24,6 +24,22 @@ enum Format {
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
+    /// `text` broken at spaces into lines of at most `width` columns, the
+    /// first starting with `first`, the rest indented to line up after it.
+    static func wrap(_ text: String, first: String, width: Int = 80) -> String {
+        let indent = String(repeating: " ", count: first.count)
+        var lines: [String] = []
+        var line = first
+        for word in text.split(separator: " ") {
+            if line.count > indent.count, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent
+            }
+            line += (line.count > indent.count ? " " : "") + word
+        }
+        return (lines + [line]).joined(separator: "\n") + "\n"
+    }
+
     /// `key: value` lines with the keys aligned.
     static func fields(_ pairs: [(String, String)]) -> String {
         let width = pairs.map(\.0.count).max() ?? 0
@@ -37,4 +53,9 @@ enum Format {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
         return String((d * 1000).rounded() / 1000)
     }
+}
+
+/// A reply's `warnings`, one line each, after what the command printed.
+func printWarnings(_ reply: Reply) {
+    for warning in reply["warnings"]?.array ?? [] { print("WARNING: \(warning.string)") }
 }

@@ -3,11 +3,13 @@ import Varlink
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report", abstract: "Reports: the clinic's day.", subcommands: [Daily.self])
+        commandName: "report", abstract: "Reports: the clinic's day, and a course's summary.",
+        subcommands: [Daily.self, Course.self])
 
     struct Daily: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The day's report: sessions per chair, pulses, tomorrow, re-checks, events, alerts, holds, medications, billing.",
+            abstract: "The day's report: sessions per chair, pulses, billing, tomorrow, re-checks, events, alerts, holds, medications, "
+                + "courses ending, authorizations.",
             discussion: "Patients are named as [reports] identifiers says: initials by default, always with the internal id.")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD")) var date: String?
@@ -86,6 +88,11 @@ struct ReportCommand: ParsableCommand {
                     "<li>" + escape(($0["course"].map { "course \($0.string), " } ?? "") + "\($0.at("patient")): \($0.at("detail"))") + "</li>\n"
                 }.joined() + "</ul>\n")
             }
+            let authorizations = r["authorizations"]?.array ?? []
+            out += "<h2>Authorizations</h2>\n" + (authorizations.isEmpty ? "<p>No unfinished course.</p>\n" : "<ul>\n" + authorizations.map { a in
+                "<li>" + escape(authorizationLine(a)) + (a["warnings"]?.array ?? []).map { "<br><strong>WARNING: \(escape($0.string))</strong>" }.joined()
+                    + "</li>\n"
+            }.joined() + "</ul>\n")
             return out + "</body></html>\n"
         }
 
@@ -105,6 +112,14 @@ struct ReportCommand: ParsableCommand {
                 out += values.map(field).joined(separator: ",") + "\r\n"
             }
             return out
+        }
+
+        /// One course's authorization use: payer, sessions used, booked and authorized, the last day covered.
+        static func authorizationLine(_ a: JSON) -> String {
+            let head = "course \(a.at("course")), \(a.at("patient")): "
+            guard a.at("authorized") != "0" else { return head + "\(a.at("used")) used, \(a.at("booked")) booked" }
+            return head + "\(a.at("payer")), \(a.at("used")) of \(a.at("authorized")) used, \(a.at("booked")) booked"
+                + (a["expires"].map { ", to \($0.string)" } ?? "")
         }
 
         static func text(_ r: Reply) -> String {
@@ -146,6 +161,12 @@ struct ReportCommand: ParsableCommand {
                 for n in notes {
                     out += "  " + (n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))\n"
                 }
+            }
+            let authorizations = r["authorizations"]?.array ?? []
+            out += "\nAuthorizations: \(authorizations.isEmpty ? "no unfinished course" : "")\n"
+            for a in authorizations {
+                out += Format.wrap(authorizationLine(a), first: "  ")
+                for warning in a["warnings"]?.array ?? [] { out += Format.wrap(warning.string, first: "    WARNING: ") }
             }
             return out
         }

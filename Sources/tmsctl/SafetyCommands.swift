@@ -224,10 +224,6 @@ struct MedicationCommand: ParsableCommand {
         commandName: "med", abstract: "Concomitant medications: start, change dose, stop, list; drugs to classify.",
         subcommands: [List.self, Start.self, Change.self, Stop.self, Unclassified.self], defaultSubcommand: List.self)
 
-    static func printWarnings(_ reply: Reply) {
-        for warning in reply["warnings"]?.array ?? [] { print("WARNING: \(warning.string)") }
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A patient's medications, current and past.")
         @OptionGroup var global: GlobalOptions
@@ -276,7 +272,7 @@ struct MedicationCommand: ParsableCommand {
             if daemon.printedJSON(reply) { return }
             let m = reply["medication"] ?? .null
             print("Medication \(m.at("id")): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
-            MedicationCommand.printWarnings(reply)
+            printWarnings(reply)
         }
     }
 
@@ -299,7 +295,7 @@ struct MedicationCommand: ParsableCommand {
             if daemon.printedJSON(reply) { return }
             let m = reply["medication"] ?? .null
             print("Medication \(m.at("id")) replaces \(id): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
-            MedicationCommand.printWarnings(reply)
+            printWarnings(reply)
         }
     }
 
@@ -317,7 +313,7 @@ struct MedicationCommand: ParsableCommand {
             let reply = try daemon.call("StopMedication", ["id": .int(id), "date": .string(day)])
             if daemon.printedJSON(reply) { return }
             print("Medication \(id) stopped on \(day).")
-            MedicationCommand.printWarnings(reply)
+            printWarnings(reply)
         }
     }
 

@@ -174,6 +174,7 @@ struct RescheduleCommand: ParsableCommand {
         let s = reply["session"] ?? .null
         print("Session \(s.at("id")) is now on \(s.at("date")) at \(s.at("time")) on \(s.at("chair")) "
             + "(course \(s.at("courseId")), session \(s.at("number")) of \(s.at("total"))).")
+        printWarnings(reply)
     }
 }
 

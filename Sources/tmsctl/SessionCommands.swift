@@ -189,6 +189,7 @@ extension SessionCommand {
             let moved = reply["moved"]?.array ?? []
             print("Session \(id) now on \(s.at("date")) at \(s.at("time")) on \(s.at("chair")); \(moved.count) sessions moved.")
             if !moved.isEmpty { print(movesTable(moved), terminator: "") }
+            printWarnings(reply)
         }
     }
 }
@@ -199,4 +200,5 @@ private func printRebooked(_ verb: String, _ reply: Reply) {
     let p = reply["progress"] ?? .null
     print("Session \(s.at("id")) \(verb). Replacement: session \(r.at("id")) on \(r.at("date")) at \(r.at("time")). "
         + "Course \(s.at("courseId")): \(p.at("done")) of \(p.at("total")) done, \(p.at("remaining")) remaining.")
+    printWarnings(reply)
 }

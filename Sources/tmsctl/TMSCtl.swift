@@ -43,7 +43,7 @@ struct TMSCtl: ParsableCommand {
         subcommands: [
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
             RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
-            TrialCommand.self, EligibilityCommand.self, ReportCommand.self,
+            TrialCommand.self, EligibilityCommand.self, AuthorizationCommand.self, ReportCommand.self,
             AuditCommand.self,
             WhoAmICommand.self,
         ])

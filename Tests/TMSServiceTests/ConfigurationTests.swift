@@ -38,6 +38,29 @@ import TMSCore
         }
     }
 
+    @Test func readsAndChecksTheReportKeys() throws {
+        let c = try Configuration().applying(toml: """
+            [reports]
+            identifiers = "mrn"
+            authorization-warning = 90
+            """, file: "r.conf")
+        #expect(c.reportIdentifiers == "mrn" && c.courseSummaryIdentifiers == nil && c.authorizationWarningPercent == 90)
+        #expect(Configuration().authorizationWarningPercent == 80)
+        do {
+            _ = try Configuration().applying(toml: """
+                [reports]
+                course-identifiers = "nicknames"
+                authorization-warning = 0
+                """, file: "r.conf")
+            Issue.record("accepted a bad file")
+        } catch {
+            let byKey = Dictionary(uniqueKeysWithValues: error.problems.map { ($0.key ?? "", $0.line) })
+            #expect(byKey["reports.course-identifiers"] == 2)
+            #expect(byKey["reports.authorization-warning"] == 3)
+            #expect(error.description.contains("reports.authorization-warning: must be a whole percentage, 1 to 100"))
+        }
+    }
+
     @Test func syntaxErrorsCarryTheParsersLine() {
         do {
             _ = try Configuration().applying(toml: "[daemon]\nsocket = \"/x\"\nlog-level = \n", file: "t.conf")

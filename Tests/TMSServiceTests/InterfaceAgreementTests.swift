@@ -24,7 +24,7 @@ import Glibc
             "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
             "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen", "StartMedication",
             "ChangeMedicationDose", "StopMedication", "ListMedications", "ListUnclassifiedDrugs", "RecordTrial", "GetEligibility",
-            "GetDailyReport",
+            "GetDailyReport", "AddAuthorization", "ExtendAuthorization", "ListAuthorizations", "GetCourseSummary",
         ])
     }
 
@@ -52,6 +52,7 @@ import Glibc
             .scoreOutOfRange(scale: "MADRS", item: nil, value: 61, minimum: 0, maximum: 60), .missingItem(scale: "PHQ-9", item: 9),
             .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"), .recheckDue(course: 1, reason: "x"),
             .eventKindNotFound("x"), .thresholdRequired(course: 1, since: day), .doseLimitExceeded("x"), .screenRequired(course: 1, state: "none", reason: "x"),
+            .authorizationNotFound(1),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

@@ -139,7 +139,7 @@ class Daemon:
         """Every stored row, to show a refusal changed nothing."""
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
             return {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-                    for table in ("patient", "course", "session", "audit")}
+                    for table in ("patient", "course", "session", "audit", "payer_authorization", "authorization_extension")}
 
 
 @pytest.fixture

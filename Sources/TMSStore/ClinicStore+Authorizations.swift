@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// MARK: - Payer authorizations
+
+extension ClinicStore {
+    /// The most sessions one authorization or extension may grant: far above
+    /// any TMS course, low enough to catch a typing slip.
+    public static let maximumAuthorizedSessions = 200
+
+    /// Records a payer's authorization for a course.
+    public func addAuthorization(
+        courseId: Int, payer: String, reference: String, sessions: Int, from: CivilDate, to: CivilDate, audit: AuditContext
+    ) throws -> Authorization {
+        try Self.checkSessions(sessions, minimum: 1)
+        guard to >= from else { throw ClinicError.invalidValue("to", "\(to) is before the start \(from)") }
+        return try pool.write { db in
+            let course = try Self.course(db, courseId)
+            try db.cachedStatement(sql: """
+                INSERT INTO payer_authorization (course_id, payer, reference, sessions, from_date, to_date, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    courseId, payer, reference, sessions, from.description, to.description, audit.user, Timestamp.format(audit.at),
+                ])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "authorization \(id): \(payer), \(sessions) sessions \(from) to \(to)")
+            return try Self.authorizations(db, courseId).first { $0.id == id }!
+        }
+    }
+
+    /// Adds sessions to an authorization, moves its end date, or both.
+    public func extendAuthorization(
+        id: Int, sessions: Int, to: CivilDate?, reason: String, audit: AuditContext
+    ) throws -> Authorization {
+        try Self.checkSessions(sessions, minimum: 0)
+        guard sessions > 0 || to != nil else {
+            throw ClinicError.invalidValue("sessions", "an extension adds sessions, a later end date, or both")
+        }
+        return try pool.write { db in
+            guard let courseId = try Int.fetchOne(
+                db, sql: "SELECT course_id FROM payer_authorization WHERE id = ?", arguments: [id])
+            else { throw ClinicError.authorizationNotFound(id) }
+            let current = try Self.authorizations(db, courseId).first { $0.id == id }!
+            if let to, to < current.to {
+                throw ClinicError.invalidValue("to", "\(to) is before the current end \(current.to); an extension cannot shorten it")
+            }
+            try db.cachedStatement(sql: """
+                INSERT INTO authorization_extension (authorization_id, sessions, to_date, reason, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [id, sessions, to?.description, reason, audit.user, Timestamp.format(audit.at)])
+            let course = try Self.course(db, courseId)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "authorization \(id) extended: +\(sessions) sessions" + (to.map { ", to \($0)" } ?? "") + ": \(reason)")
+            return try Self.authorizations(db, courseId).first { $0.id == id }!
+        }
+    }
+
+    /// A course's authorizations, oldest first, with their extensions.
+    public func authorizations(courseId: Int) throws -> [Authorization] {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.authorizations(db, courseId)
+        }
+    }
+
+    /// What the authorization check needs, read together: the course's
+    /// authorizations and every one of its sessions.
+    public func authorizationStanding(courseId: Int) throws -> ([Authorization], [AuthorizationUse.Booking]) {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return (try Self.authorizations(db, courseId), try Self.bookings(db, courseId))
+        }
+    }
+
+    /// The same for many courses, in one read transaction.
+    public func authorizationStanding(courseIds: [Int]) throws -> [Int: ([Authorization], [AuthorizationUse.Booking])] {
+        try pool.read { db in
+            var out: [Int: ([Authorization], [AuthorizationUse.Booking])] = [:]
+            for id in courseIds { out[id] = (try Self.authorizations(db, id), try Self.bookings(db, id)) }
+            return out
+        }
+    }
+
+    private static func checkSessions(_ sessions: Int, minimum: Int) throws {
+        guard sessions >= minimum, sessions <= maximumAuthorizedSessions else {
+            throw ClinicError.invalidValue("sessions", "must be \(minimum) to \(maximumAuthorizedSessions)")
+        }
+    }
+
+    private static func bookings(_ db: Database, _ courseId: Int) throws -> [AuthorizationUse.Booking] {
+        try fetch(
+            try db.cachedStatement(sql: "SELECT number, scheduled_date, status FROM session WHERE course_id = ? ORDER BY scheduled_at, id"),
+            [courseId]
+        ) { row in
+            AuthorizationUse.Booking(number: row[0], date: CivilDate(row[1] as String)!, status: SessionStatus(rawValue: row[2])!)
+        }
+    }
+
+    static func authorizations(_ db: Database, _ courseId: Int) throws -> [Authorization] {
+        var found = try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, course_id, payer, reference, sessions, from_date, to_date, recorded_by
+                FROM payer_authorization WHERE course_id = ? ORDER BY id
+                """),
+            [courseId]
+        ) { row in
+            Authorization(
+                id: row[0], courseId: row[1], payer: row[2], reference: row[3], sessions: row[4],
+                from: CivilDate(row[5] as String)!, to: CivilDate(row[6] as String)!, recordedBy: row[7], extensions: [])
+        }
+        guard !found.isEmpty else { return [] }
+        let extensions = try fetch(
+            try db.cachedStatement(sql: """
+                SELECT e.authorization_id, e.sessions, e.to_date, e.reason, e.recorded_by, e.created_at
+                FROM authorization_extension e JOIN payer_authorization a ON a.id = e.authorization_id
+                WHERE a.course_id = ? ORDER BY e.id
+                """),
+            [courseId]
+        ) { row -> (Int, Authorization.Extension) in
+            (row[0], Authorization.Extension(
+                sessions: row[1], to: (row[2] as String?).flatMap { CivilDate($0) }, reason: row[3], recordedBy: row[4],
+                at: Timestamp.parse(row[5]) ?? Date(timeIntervalSince1970: 0)))
+        }
+        for (authorizationId, e) in extensions {
+            guard let i = found.firstIndex(where: { $0.id == authorizationId }) else { continue }
+            found[i].extensions.append(e)
+            found[i].sessions += e.sessions
+            if let to = e.to, to > found[i].to { found[i].to = to }
+        }
+        return found
+    }
+}
