@@ -16,7 +16,9 @@ struct MailMessage {
     /// `local@domain` with no spaces, angle brackets or line breaks.
     static func isAddress(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+        // The domain may be a bare host (root@localhost is a local mailbox), never empty or with an empty label.
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty
+            && !parts[1].split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
             && !s.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\r" || $0 == "\n" || $0 == "\"" })
     }
 

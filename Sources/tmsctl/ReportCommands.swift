@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
             if format == "email" {
                 guard !to.isEmpty else { throw ValidationError("--format email needs --to ADDRESS.") }
                 for address in to + [from] where !MailMessage.isAddress(address) {
-                    throw ValidationError("'\(address)' is not an e-mail address.")
+                    throw ValidationError("\(String(reflecting: address)) is not an e-mail address.")
                 }
             }
         }

@@ -21,7 +21,7 @@ enum Main {
                 print(TMSCtl.fullMessage(for: error))
                 Glibc.exit(0)
             }
-            let message = TMSCtl.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let message = TMSCtl.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
             printError("\(message) (see --help)")
             Glibc.exit(code.rawValue)
         }
