@@ -23,6 +23,7 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DATADIR     ?= $(PREFIX)/share/tmsd
+LIBEXECDIR  ?= $(PREFIX)/libexec
 # release (statically linked, stripped) or debug (what `make build` made).
 CONFIGURATION ?= release
 VENV      := $(CURDIR)/.venv
@@ -97,7 +98,7 @@ ifeq ($(CONFIGURATION),release)
 endif
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/tmsd $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	  $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(DATADIR)
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)/tmsd
 	install -m 0755 $(STRIP) .build/$(CONFIGURATION)/tmsd .build/$(CONFIGURATION)/tmsctl $(DESTDIR)$(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf || install -m 0644 config/tmsd.conf $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf
 	for unit in tmsd.service tmsd.socket; do \
@@ -106,8 +107,10 @@ endif
 	done
 	install -m 0644 Sources/TMSService/clinical.toml $(DESTDIR)$(DATADIR)/clinical.toml
 	install -d $(DESTDIR)$(SYSCONFDIR)/cron.d
-	sed -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' config/tmsd.cron > $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
+	sed -e 's|/usr/libexec/tmsd/|$(LIBEXECDIR)/tmsd/|g' config/tmsd.cron > $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
+	sed -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' config/tmsd-mail-report > $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-report
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-report
 	install -m 0644 systemd/sysusers.d/tmsd.conf $(DESTDIR)$(SYSUSERSDIR)/tmsd.conf
 	install -m 0644 systemd/tmpfiles.d/tmsd.conf $(DESTDIR)$(TMPFILESDIR)/tmsd.conf
 	install -m 0644 .build/man/tmsd.8 $(DESTDIR)$(MANDIR)/man8/tmsd.8

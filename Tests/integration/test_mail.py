@@ -3,6 +3,7 @@
 written."""
 import email
 import email.policy
+import json
 import mailbox
 import os
 import socket
@@ -55,10 +56,16 @@ def smtp(tmp_dir):
         server.wait(10)
 
 
+SCRIPT = ROOT / "config/tmsd-mail-report"
+
+
 def run_cron(d, home, socket_path):
-    command = cron_command().replace("/usr/bin/tmsctl", TMSCTL)
-    env = dict(os.environ, HOME=str(home), TMSD_SOCKET=socket_path)
-    return subprocess.run(["/bin/bash", "-c", command], capture_output=True, text=True, env=env, timeout=60)
+    """The cron line's command as written, with the repository's script and the built tmsctl."""
+    command = cron_command()
+    assert command.startswith("/usr/libexec/tmsd/mail-report ")
+    command = command.replace("/usr/libexec/tmsd/mail-report", str(SCRIPT))
+    env = dict(os.environ, HOME=str(home), TMSD_SOCKET=socket_path, TMSCTL=TMSCTL)
+    return subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_the_cron_line_mails_the_days_report(daemon, smtp):
@@ -100,14 +107,46 @@ def test_a_day_without_sessions_is_still_sent(daemon, smtp):
 def test_an_unreachable_daemon_mails_nothing_half_made(tmp_dir, smtp):
     home, maildir = smtp
     result = run_cron(None, home, str(tmp_dir / "absent.sock"))
-    assert result.returncode != 0
-    assert result.stderr.startswith("tmsctl: cannot reach tmsd at") and result.stderr.count("\n") == 1
+    assert result.returncode == 69, "tmsctl's status: unreachable"
+    assert result.stderr.startswith("tmsd-mail-report: no report sent: tmsctl: cannot reach tmsd at")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
     assert not maildir.exists() or list(mailbox.Maildir(str(maildir), factory=None)) == []
+
+
+def test_the_failure_also_reaches_the_journal(tmp_dir):
+    """A real journald in a private mount namespace; the script run with tmsd unreachable."""
+    out = tmp_dir / "journal.json"
+    status = tmp_dir / "status"
+    inner = (f"TMSD_SOCKET={tmp_dir}/absent.sock TMSCTL={TMSCTL} {SCRIPT} clinic@example.org tmsd@example.org "
+             f"2>{tmp_dir}/stderr; echo $? > {status}")
+    result = subprocess.run(["unshare", "-m", str(ROOT / "Tests/integration/journal_namespace.sh"), str(out),
+                             "/bin/sh", "-c", inner], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert status.read_text().strip() == "69"
+    line = (tmp_dir / "stderr").read_text().strip()
+    entries = [json.loads(l) for l in out.read_text().splitlines()]
+    ours = [e for e in entries if e.get("SYSLOG_IDENTIFIER") == "tmsd-report"]
+    assert [(e["MESSAGE"], e["PRIORITY"]) for e in ours] == [(line, "3")], ours
+    assert "cannot reach tmsd at" in line
+
+
+def test_a_sendmail_that_fails_is_reported_too(daemon, tmp_dir):
+    failing = tmp_dir / "sendmail"
+    failing.write_text("#!/bin/sh\ncat >/dev/null\necho 'sendmail: cannot connect to mail.example.org' >&2\nexit 75\n")
+    failing.chmod(0o755)
+    result = subprocess.run([str(SCRIPT), "clinic@example.org"], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, TMSD_SOCKET=daemon.socket, TMSCTL=TMSCTL, SENDMAIL=str(failing)))
+    assert result.returncode == 75
+    assert result.stderr == ("tmsd-mail-report: sendmail -t failed (exit 75): "
+                             "sendmail: cannot connect to mail.example.org\n")
 
 
 @pytest.mark.parametrize("args,message", [
     (["--format", "email"], "needs --to"),
     (["--format", "email", "--to", "not an address"], "is not an e-mail address"),
+    (["--format", "email", "--to", "clinic@example..org"], "is not an e-mail address"),
+    (["--format", "email", "--to", "clinic@"], "is not an e-mail address"),
+    (["--format", "email", "--to", "a@b.org", "--from", "x@y.org\r\nBcc: all@evil.org"], "is not an e-mail address"),
     (["--format", "pdf"], "--format must be"),
     (["--date", "2026-02-30"], "is not a date"),
 ])

@@ -42,6 +42,10 @@ def test_installed_units_verify_without_a_word(tmp_dir):
         assert (prefix / installed).stat().st_size > 0, installed
     assert (tmp_dir / "etc/tmsd/tmsd.conf").read_text() == (ROOT / "config/tmsd.conf").read_text()
     assert f"ExecStart={prefix}/bin/tmsd --config {tmp_dir}/etc/tmsd/tmsd.conf" in (units / "tmsd.service").read_text()
+    # The cron job runs the installed script, which runs the installed tmsctl.
+    assert f" tmsd {prefix}/libexec/tmsd/mail-report " in (tmp_dir / "etc/cron.d/tmsd").read_text()
+    script = prefix / "libexec/tmsd/mail-report"
+    assert os.access(script, os.X_OK) and f"${{TMSCTL:-{prefix}/bin/tmsctl}}" in script.read_text()
 
 
 def test_sysusers_creates_the_user_and_the_staff_group(tmp_dir):
