@@ -20,14 +20,16 @@ struct Bench {
         var tmsctl = ".build/release/tmsctl"
         var samples = 500
         var calendarOnly = false
+        var reportOnly = false
         while let arg = args.popFirst() {
             switch arg {
             case "--calendar-only": calendarOnly = true
+            case "--report-only": reportOnly = true
             case "--tmsd": tmsd = args.popFirst() ?? tmsd
             case "--tmsctl": tmsctl = args.popFirst() ?? tmsctl
             case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
             default:
-                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only]\n".utf8))
+                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only | --report-only]\n".utf8))
                 exit(64)
             }
         }
@@ -37,6 +39,10 @@ struct Bench {
 
         if calendarOnly {
             try calendarBenchmark(directory.appendingPathComponent("calendar.sqlite").path)
+            return
+        }
+        if reportOnly {
+            try reportBenchmark(directory, tmsd: tmsd)
             return
         }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
@@ -91,6 +97,46 @@ struct Bench {
                      Double(idleRSS) / 1024, Double(loadedRSS) / 1024))
         print()
         try calendarBenchmark(directory.appendingPathComponent("calendar.sqlite").path)
+        print()
+        try reportBenchmark(directory, tmsd: tmsd)
+    }
+
+    /// Issue 6's figure: the daily report, as cron asks tmsd for it, over ten
+    /// years of a 20-chair clinic and over one month of the same clinic (the
+    /// same courses under way, the finished ones before that left out).
+    static func reportBenchmark(_ directory: URL, tmsd: String) throws {
+        let day = CivilDate("2026-12-02")!  // a Wednesday: today's sessions and tomorrow's
+        var medians: [Double] = []
+        let histories: [(name: String, keep: CivilDate?)] = [("ten years", nil), ("one month", day.adding(days: -30))]
+        for (name, keep) in histories {
+            let place = directory.appendingPathComponent("report-\(name.replacingOccurrences(of: " ", with: "-"))")
+            try FileManager.default.createDirectory(at: place, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            let began = now()
+            let counts = try History(firstDay: day.adding(days: -3652), today: day, keepFinishedSince: keep)
+                .seed(into: place.appendingPathComponent("tmsd.sqlite").path)
+            let seeded = now() - began
+            let daemon = try Daemon(tmsd: tmsd, directory: place)
+            defer { daemon.stop() }
+            let client = try VarlinkClient(path: daemon.socket)
+            let parameters: [String: JSON] = ["date": .string(day.description)]
+            let first = try client.call("io.tmsd.Clinic.GetDailyReport", parameters)
+            guard case .array(let sessions)? = first["sessions"], case .array(let authorizations)? = first["authorizations"] else {
+                throw BenchError("the report has no sessions")
+            }
+            var times: [Double] = []
+            for _ in 0..<30 {
+                let start = now()
+                _ = try client.call("io.tmsd.Clinic.GetDailyReport", parameters)
+                times.append(now() - start)
+            }
+            let t = Stats(times)
+            medians.append(t.p50)
+            print(String(format: "daily report, %@ of history: %d courses, %d sessions (seeded in %.1f s); on %@ %d sessions, %d courses under way",
+                         name, counts.courses, counts.sessions, seeded, day.description, sessions.count, authorizations.count))
+            print(String(format: "    GetDailyReport p50 %.1f ms  p99 %.1f ms%@", t.p50 * 1000, t.p99 * 1000,
+                         keep == nil ? "  (goal < 200 ms)" : ""))
+        }
+        print(String(format: "    ten years / one month: %.2fx (goal <= 1.5x)", medians[0] / medians[1]))
     }
 
     /// Issue 4's figures: a clinic of 20 chairs with two years of bookings.
