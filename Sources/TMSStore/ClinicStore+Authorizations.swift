@@ -76,15 +76,6 @@ extension ClinicStore {
         }
     }
 
-    /// The same for many courses, in one read transaction.
-    public func authorizationStanding(courseIds: [Int]) throws -> [Int: ([Authorization], [AuthorizationUse.Booking])] {
-        try pool.read { db in
-            var out: [Int: ([Authorization], [AuthorizationUse.Booking])] = [:]
-            for id in courseIds { out[id] = (try Self.authorizations(db, id), try Self.bookings(db, id)) }
-            return out
-        }
-    }
-
     private static func checkSessions(_ sessions: Int, minimum: Int) throws {
         guard sessions >= minimum, sessions <= maximumAuthorizedSessions else {
             throw ClinicError.invalidValue("sessions", "must be \(minimum) to \(maximumAuthorizedSessions)")
@@ -101,12 +92,17 @@ extension ClinicStore {
     }
 
     static func authorizations(_ db: Database, _ courseId: Int) throws -> [Authorization] {
+        try authorizations(db, where: "a.course_id = ?", [courseId])
+    }
+
+    /// Authorizations matching `condition` (on `a`, the authorization), with their extensions.
+    static func authorizations(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [Authorization] {
         var found = try fetch(
             try db.cachedStatement(sql: """
-                SELECT id, course_id, payer, reference, sessions, from_date, to_date, recorded_by
-                FROM payer_authorization WHERE course_id = ? ORDER BY id
+                SELECT a.id, a.course_id, a.payer, a.reference, a.sessions, a.from_date, a.to_date, a.recorded_by
+                FROM payer_authorization a WHERE \(condition) ORDER BY a.id
                 """),
-            [courseId]
+            arguments
         ) { row in
             Authorization(
                 id: row[0], courseId: row[1], payer: row[2], reference: row[3], sessions: row[4],
@@ -117,16 +113,17 @@ extension ClinicStore {
             try db.cachedStatement(sql: """
                 SELECT e.authorization_id, e.sessions, e.to_date, e.reason, e.recorded_by, e.created_at
                 FROM authorization_extension e JOIN payer_authorization a ON a.id = e.authorization_id
-                WHERE a.course_id = ? ORDER BY e.id
+                WHERE \(condition) ORDER BY e.id
                 """),
-            [courseId]
+            arguments
         ) { row -> (Int, Authorization.Extension) in
             (row[0], Authorization.Extension(
                 sessions: row[1], to: (row[2] as String?).flatMap { CivilDate($0) }, reason: row[3], recordedBy: row[4],
                 at: Timestamp.parse(row[5]) ?? Date(timeIntervalSince1970: 0)))
         }
+        let index = Dictionary(uniqueKeysWithValues: found.indices.map { (found[$0].id, $0) })
         for (authorizationId, e) in extensions {
-            guard let i = found.firstIndex(where: { $0.id == authorizationId }) else { continue }
+            guard let i = index[authorizationId] else { continue }
             found[i].extensions.append(e)
             found[i].sessions += e.sessions
             if let to = e.to, to > found[i].to { found[i].to = to }

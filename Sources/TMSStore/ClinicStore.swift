@@ -312,6 +312,15 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX authorization_extension_by_authorization ON authorization_extension(authorization_id, id);
                 """)
         }
+        migrator.registerMigration("2026-11-30 indexes for the daily report") { db in
+            // The report reads the courses under way, and the day's events and medication changes, over years of history.
+            try db.execute(sql: """
+                CREATE INDEX course_by_status ON course(status);
+                CREATE INDEX adverse_event_by_date ON adverse_event(date);
+                CREATE INDEX medication_by_start ON medication(start_date);
+                CREATE INDEX medication_by_stop ON medication(stop_date);
+                """)
+        }
         return migrator
     }
 
@@ -1012,7 +1021,7 @@ public struct ClinicStore: Sendable {
             [patient, date.description, date.description])
     }
 
-    private static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
+    static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
         try fetch(
             try db.makeStatement(sql: """
                 SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces FROM medication m
@@ -1248,21 +1257,6 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    /// Adverse events recorded for `date`, every course.
-    public func adverseEvents(on date: CivilDate) throws -> [AdverseEventRecord] {
-        try pool.read { db in
-            let ids = try Int.fetchAll(db, sql: "SELECT DISTINCT course_id FROM adverse_event WHERE date = ?", arguments: [date.description])
-            return try ids.flatMap { try Self.adverseEvents(db, $0).filter { $0.date == date } }
-        }
-    }
-
-    /// Medications started or stopped on `date`, every patient.
-    public func medicationChanges(on date: CivilDate) throws -> [MedicationRecord] {
-        try pool.read { db in
-            try Self.medications(db, "m.start_date = ? OR m.stop_date = ?", [date.description, date.description])
-        }
-    }
-
     public func adverseEvents(courseId: Int) throws -> [AdverseEventRecord] {
         try pool.read { db in
             _ = try Self.course(db, courseId)
@@ -1270,13 +1264,17 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    private static func adverseEvents(_ db: Database, _ courseId: Int) throws -> [AdverseEventRecord] {
+    static func adverseEvents(_ db: Database, _ courseId: Int) throws -> [AdverseEventRecord] {
+        try adverseEvents(db, where: "course_id = ?", [courseId])
+    }
+
+    static func adverseEvents(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AdverseEventRecord] {
         try fetch(
             try db.cachedStatement(sql: """
                 SELECT id, course_id, session_id, kind, severity, date, details, held, recorded_by FROM adverse_event
-                WHERE course_id = ? ORDER BY date, id
+                WHERE \(condition) ORDER BY date, id
                 """),
-            [courseId]
+            arguments
         ) { row in
             AdverseEventRecord(
                 id: row[0], courseId: row[1], sessionId: row[2], kind: row[3], severity: Severity(rawValue: row[4])!,
@@ -1368,7 +1366,7 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    private static func outcomes(_ db: Database, _ courseId: Int) throws -> [OutcomeRecord] {
+    static func outcomes(_ db: Database, _ courseId: Int) throws -> [OutcomeRecord] {
         try fetch(
             try db.cachedStatement(sql: """
                 SELECT id, course_id, scale, timepoint, date, total, items, recorded_by FROM outcome
@@ -1383,7 +1381,7 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    private static func alerts(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AlertRecord] {
+    static func alerts(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [AlertRecord] {
         try fetch(
             try db.makeStatement(sql: """
                 SELECT a.id, a.course_id, c.patient_id, a.kind, a.detail, a.created_at, a.acknowledged_at, a.acknowledged_by, a.note
@@ -1654,7 +1652,7 @@ public struct ClinicStore: Sendable {
           s.chair, s.slot_minutes, s.medications
         """
 
-    private static func sessions(
+    static func sessions(
         _ db: Database, where condition: String, _ arguments: StatementArguments, first: Bool = false
     ) throws -> [SessionRecord] {
         let statement = try db.cachedStatement(
@@ -1704,13 +1702,13 @@ public struct ClinicStore: Sendable {
 
     // MARK: - Rows
 
-    private static func patientRecord(_ row: Row) -> PatientRecord {
+    static func patientRecord(_ row: Row) -> PatientRecord {
         PatientRecord(
             id: row["id"], mrn: row["mrn"], familyName: row["family_name"], givenName: row["given_name"],
             birthDate: CivilDate(row["birth_date"] as String)!, createdAt: Timestamp.parse(row["created_at"])!)
     }
 
-    private static func courseRecord(_ row: Row) -> CourseRecord {
+    static func courseRecord(_ row: Row) -> CourseRecord {
         CourseRecord(
             id: row["id"], patientId: row["patient_id"], protocolId: row["protocol_id"], protocolName: row["protocol_name"],
             status: (row["held_since"] as String?) != nil ? .onHold

@@ -62,7 +62,7 @@ struct TemporaryStore {
             "2026-11-30 patients, courses, sessions, audit", "2026-11-30 chairs and slots", "2026-11-30 pauses and chair outages",
             "2026-11-30 outcomes and alerts", "2026-11-30 motor thresholds and adverse events",
             "2026-11-30 safety screens", "2026-11-30 medications",
-            "2026-11-30 treatment trials", "2026-11-30 payer authorizations",
+            "2026-11-30 treatment trials", "2026-11-30 payer authorizations", "2026-11-30 indexes for the daily report",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// MARK: - The daily report's reads
+
+/// Everything the daily report says about a day, read in one transaction so
+/// its parts agree with each other. A handful of set-wide queries rather
+/// than a few per course: over years of history the report reads what is
+/// under way, not what is finished.
+public struct DayFacts: Sendable {
+    public var date: CivilDate
+    public var sessions: [SessionRecord]
+    /// The next day's sessions still booked.
+    public var tomorrow: [SessionRecord]
+    /// Courses under way (active, paused, on hold), by id.
+    public var unfinished: [CourseRecord]
+    /// Every course and patient the report names, by id.
+    public var courses: [Int: CourseRecord]
+    public var patients: [Int: PatientRecord]
+    /// For courses with a session delivered on the day: the id of the course's first delivered session.
+    public var firstDelivered: [Int: Int]
+    /// Courses whose motor threshold was measured on the day.
+    public var measured: Set<Int>
+    /// Why each of tomorrow's courses needs its MT re-checked first.
+    public var recheckDue: [Int: String]
+    public var events: [AdverseEventRecord]
+    public var openAlerts: [AlertRecord]
+    public var medicationChanges: [MedicationRecord]
+    /// Each unfinished course's sessions, for its last booked day and its authorizations.
+    public var bookings: [Int: [AuthorizationUse.Booking]]
+    public var authorizations: [Int: [Authorization]]
+    /// The scores of courses whose last booked session falls between the day and `outcomesUntil`.
+    public var outcomes: [Int: [OutcomeRecord]]
+}
+
+extension ClinicStore {
+    /// Reads the day's facts; `tomorrow` is the next clinic day's date,
+    /// `outcomesUntil` the last day of "ending this week".
+    public func dayFacts(
+        on date: CivilDate, tomorrow: CivilDate, outcomesUntil: CivilDate, recheck: RecheckRules, holdKinds: Set<String>,
+        recheckDrugs: Set<String>
+    ) throws -> DayFacts {
+        try pool.read { db in
+            let sessions = try Self.sessions(db, where: "s.scheduled_date = ?", [date.description])
+            let next = try Self.sessions(db, where: "s.scheduled_date = ? AND s.status = 'scheduled'", [tomorrow.description])
+            let unfinished = try Self.fetch(
+                try db.cachedStatement(sql: "SELECT * FROM course WHERE status = 'active' ORDER BY id"), [], Self.courseRecord)
+            var courses = Dictionary(uniqueKeysWithValues: unfinished.map { ($0.id, $0) })
+
+            var firstDelivered: [Int: Int] = [:]
+            let firsts = try db.cachedStatement(sql: """
+                SELECT s.course_id, (SELECT f.id FROM session f WHERE f.course_id = s.course_id AND f.status = 'completed'
+                                     ORDER BY f.scheduled_at, f.id LIMIT 1)
+                FROM session s WHERE s.scheduled_date = ? AND s.status = 'completed' GROUP BY s.course_id
+                """)
+            for row in try Row.fetchAll(firsts, arguments: [date.description]) { firstDelivered[row[0]] = row[1] }
+            let measured = Set(try Int.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT course_id FROM motor_threshold WHERE date = ?"), arguments: [date.description]))
+
+            let events = try Self.adverseEvents(db, where: "date = ?", [date.description])
+            let alerts = try Self.alerts(db, where: "a.acknowledged_at IS NULL", [])
+            let changes = try Self.medications(db, "m.start_date = ? OR m.stop_date = ?", [date.description, date.description])
+
+            // The courses every part names, and their patients.
+            let named = Set(sessions.map(\.courseId) + next.map(\.courseId) + events.map(\.courseId) + alerts.map(\.courseId))
+            for course in try Self.courses(db, ids: named.filter { courses[$0] == nil }) { courses[course.id] = course }
+            let patients = try Self.patients(db, ids: Set(courses.values.map(\.patientId) + changes.map(\.patientId)))
+
+            var recheckDue: [Int: String] = [:]
+            for id in Set(next.map(\.courseId)) {
+                guard let course = courses[id] else { continue }
+                if let reason = try Self.recheckDue(db, course, on: tomorrow, recheck, holdKinds: holdKinds, recheckDrugs: recheckDrugs) {
+                    recheckDue[id] = reason
+                }
+            }
+
+            var bookings: [Int: [AuthorizationUse.Booking]] = [:]
+            let booked = try db.cachedStatement(sql: """
+                SELECT s.course_id, s.number, s.scheduled_date, s.status FROM session s JOIN course c ON c.id = s.course_id
+                WHERE c.status = 'active' ORDER BY s.course_id, s.scheduled_at, s.id
+                """)
+            let rows = try Row.fetchCursor(booked)
+            while let row = try rows.next() {
+                bookings[row[0], default: []].append(
+                    AuthorizationUse.Booking(number: row[1], date: CivilDate(row[2] as String)!, status: SessionStatus(rawValue: row[3])!))
+            }
+            let authorizations = Dictionary(
+                grouping: try Self.authorizations(db, where: "a.course_id IN (SELECT id FROM course WHERE status = 'active')", []),
+                by: \.courseId)
+
+            var outcomes: [Int: [OutcomeRecord]] = [:]
+            for course in unfinished where course.status == .active {
+                let last = bookings[course.id]?.last { $0.status.isOpen || $0.status == .completed }?.date
+                if let last, last >= date, last <= outcomesUntil { outcomes[course.id] = try Self.outcomes(db, course.id) }
+            }
+            return DayFacts(
+                date: date, sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
+                firstDelivered: firstDelivered, measured: measured, recheckDue: recheckDue, events: events, openAlerts: alerts,
+                medicationChanges: changes, bookings: bookings, authorizations: authorizations, outcomes: outcomes)
+        }
+    }
+
+    /// Rows by a set of ids, in one statement: the ids go in as a JSON array.
+    private static func courses(_ db: Database, ids: Set<Int>) throws -> [CourseRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try fetch(
+            try db.cachedStatement(sql: "SELECT * FROM course WHERE id IN (SELECT value FROM json_each(?))"),
+            [jsonArray(ids)], courseRecord)
+    }
+
+    private static func patients(_ db: Database, ids: Set<Int>) throws -> [Int: PatientRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let found = try fetch(
+            try db.cachedStatement(sql: "SELECT * FROM patient WHERE id IN (SELECT value FROM json_each(?))"),
+            [jsonArray(ids)], patientRecord)
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+    }
+
+    private static func jsonArray(_ ids: Set<Int>) -> String { "[" + ids.sorted().map(String.init).joined(separator: ",") + "]" }
+}
