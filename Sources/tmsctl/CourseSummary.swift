@@ -36,6 +36,8 @@ extension ReportCommand {
             var header: [String] = []
             var rows: [[String]] = []
             var empty = "None."
+            /// A fixed-width figure (the outcome charts): in text instead of the table, in HTML beside it.
+            var chart = ""
         }
 
         static func parts(_ r: Reply) -> (title: String, parts: [Part]) {
@@ -90,11 +92,8 @@ extension ReportCommand {
             var outcomes = Part(title: "Outcomes", header: ["SCALE", "DATE", "TIMEPOINT", "TOTAL"], empty: "No scores recorded.")
             for t in r["trajectories"]?.array ?? [] {
                 let name = t["scale"]?.at("name") ?? ""
-                let verdict = t["remission"] == .bool(true) ? "remission" : t["response"] == .bool(true) ? "response" : "no response yet"
-                if let baseline = t["baseline"], baseline != .null, let latest = t["latest"], latest != .null {
-                    outcomes.lines.append("\(name): baseline \(baseline.string), latest \(latest.string): \(verdict)")
-                }
                 outcomes.rows += (t["points"]?.array ?? []).map { [name, $0.at("date"), $0.at("timepoint"), $0.at("total")] }
+                outcomes.chart += Chart.render(t)
             }
 
             let events = Part(
@@ -120,7 +119,7 @@ extension ReportCommand {
             for part in parts {
                 out += "\n\(part.title)\n"
                 if part.rows.isEmpty, part.lines.isEmpty { out += "  \(part.empty)\n" }
-                out += Format.table(part.header, part.rows)
+                out += part.chart.isEmpty ? Format.table(part.header, part.rows) : part.chart
                 for line in part.lines { out += Format.wrap(line, first: "  ") }
             }
             return out
@@ -142,6 +141,7 @@ extension ReportCommand {
                     out += "</table>\n"
                 }
                 for line in part.lines { out += "<p>\(escape(line))</p>\n" }
+                if !part.chart.isEmpty { out += "<pre>\(escape(part.chart))</pre>\n" }
             }
             return out + "</body></html>\n"
         }

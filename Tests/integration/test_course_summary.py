@@ -45,10 +45,13 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
     assert re.search(r"\n1 +\d{4}-\d\d-\d\d +completed +55 +120 +\S+ +10 +75x40 +3000 +figure-8\n", text), text
     assert "missed: car broke down" in text and "sertraline" in text and "eased by rest" in text
     assert "Used 1 of 36 authorized; 36 booked." in text
-    assert "PHQ-9: baseline" not in text, "no verdict before a later score"
+    assert "baseline 18, latest -: response no, remission no" in text, "no verdict before a later score"
     daemon.tmsctl("outcomes", "record", str(cid), "--scale", "phq9", "--timepoint", "weekly", "--date", c["sessions"][0]["date"],
                   "--items", "1,1,1,1,1,1,1,0,0")
-    assert "PHQ-9: baseline 18, latest 7: response" in daemon.tmsctl("report", "course", str(cid)).stdout
+    text = daemon.tmsctl("report", "course", str(cid)).stdout
+    assert "baseline 18, latest 7: response yes, remission no" in text
+    assert re.search(r"\d{4}-\d\d-\d\d weekly +\|#+\.+\| 7\n", text), "the trajectory as a chart"
+    assert all(len(line) <= 80 for line in text.splitlines())
     for secret in ["Quill", "Ada", "S-77", "1971-05-06"]:
         assert secret not in text, secret
 
