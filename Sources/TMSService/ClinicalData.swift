@@ -14,6 +14,7 @@ public struct ClinicalData: Sendable, Equatable {
     /// Drug properties whose change during a course makes the MT re-check due.
     public var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
     public var eligibility = EligibilityRules()
+    public var billing = BillingRules()
 
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
@@ -40,6 +41,7 @@ public struct ClinicalData: Sendable, Equatable {
         var drugs: [String: DrugClass] = [:]
         var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
         var eligibility = EligibilityRules()
+        var billing = BillingRules()
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -50,9 +52,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses] and [payers.ID]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID] and [billing]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -145,6 +147,30 @@ public struct ClinicalData: Sendable, Equatable {
                     }
                 }
             }
+            if let rules = table["billing"]?.table {
+                for key in rules.keys {
+                    switch key {
+                    case "initial", "delivery", "redetermination":
+                        guard let code = rules[key]?.string, !code.isEmpty, code.count <= 16,
+                              code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+                            problem("billing", key, "must be a code of 1 to 16 letters, digits or '-'")
+                            continue
+                        }
+                        switch key {
+                        case "initial": billing.initial = code
+                        case "delivery": billing.delivery = code
+                        default: billing.redetermination = code
+                        }
+                    case "redetermination-days":
+                        guard let days = rules[key]?.int, (0...366).contains(days) else {
+                            problem("billing", key, "must be a whole number of days, 0 to 366 (0: no limit)")
+                            continue
+                        }
+                        billing.redeterminationDays = days
+                    default: problem("billing", key, "unknown key; takes initial, delivery, redetermination, redetermination-days")
+                    }
+                }
+            }
             if let doses = table["minimum-doses"]?.table {
                 for drug in doses.keys {
                     guard let mg = number(doses[drug]), mg > 0 else { problem("minimum-doses", drug, "must be a dose in mg above 0"); continue }
@@ -197,7 +223,7 @@ public struct ClinicalData: Sendable, Equatable {
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
             screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
-            recheckOnChange: recheckOnChange, eligibility: eligibility)
+            recheckOnChange: recheckOnChange, eligibility: eligibility, billing: billing)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

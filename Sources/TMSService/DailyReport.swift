@@ -53,11 +53,11 @@ struct DailyReport {
                 ("pulsesPrescribed", .int(c.dose.pulsesPerSession)), ("cpt", Encode.optional(cpt, JSON.string)),
             ])
         }
-        // CPT: the course's first delivered session 90867; with an MT re-determination that day 90869; else 90868.
+        // CPT codes by the clinical data's [billing]: the course's first delivered session, a re-determination, a delivery.
         func cpt(_ s: SessionRecord) -> String? {
             guard s.status == .completed else { return nil }
-            if facts.firstDelivered[s.courseId] == s.id { return "90867" }
-            return facts.measured.contains(s.courseId) ? "90869" : "90868"
+            return clinical.billing.code(
+                session: s.id, on: s.date, first: facts.firstDelivered[s.courseId], measured: facts.measured[s.courseId] ?? [])
         }
 
         let today = facts.sessions

@@ -18,10 +18,11 @@ public struct DayFacts: Sendable {
     /// Every course and patient the report names, by id.
     public var courses: [Int: CourseRecord]
     public var patients: [Int: PatientRecord]
-    /// For courses with a session delivered on the day: the id of the course's first delivered session.
-    public var firstDelivered: [Int: Int]
-    /// Courses whose motor threshold was measured on the day.
-    public var measured: Set<Int>
+    /// For courses with a session delivered on the day: the course's first delivered session.
+    public var firstDelivered: [Int: (id: Int, date: CivilDate)]
+    /// For courses with a session delivered on the day and their MT measured
+    /// that day: every day the MT was measured and a session delivered.
+    public var measured: [Int: [CivilDate]]
     /// Why each of tomorrow's courses needs its MT re-checked first.
     public var recheckDue: [Int: String]
     public var events: [AdverseEventRecord]
@@ -48,15 +49,28 @@ extension ClinicStore {
                 try db.cachedStatement(sql: "SELECT * FROM course WHERE status = 'active' ORDER BY id"), [], Self.courseRecord)
             var courses = Dictionary(uniqueKeysWithValues: unfinished.map { ($0.id, $0) })
 
-            var firstDelivered: [Int: Int] = [:]
+            var firstDelivered: [Int: (id: Int, date: CivilDate)] = [:]
             let firsts = try db.cachedStatement(sql: """
-                SELECT s.course_id, (SELECT f.id FROM session f WHERE f.course_id = s.course_id AND f.status = 'completed'
-                                     ORDER BY f.scheduled_at, f.id LIMIT 1)
-                FROM session s WHERE s.scheduled_date = ? AND s.status = 'completed' GROUP BY s.course_id
+                SELECT f.course_id, f.id, f.scheduled_date FROM session f
+                WHERE f.id IN (SELECT (SELECT g.id FROM session g WHERE g.course_id = s.course_id AND g.status = 'completed'
+                                       ORDER BY g.scheduled_at, g.id LIMIT 1)
+                               FROM session s WHERE s.scheduled_date = ? AND s.status = 'completed')
                 """)
-            for row in try Row.fetchAll(firsts, arguments: [date.description]) { firstDelivered[row[0]] = row[1] }
-            let measured = Set(try Int.fetchAll(
-                db.cachedStatement(sql: "SELECT DISTINCT course_id FROM motor_threshold WHERE date = ?"), arguments: [date.description]))
+            for row in try Row.fetchAll(firsts, arguments: [date.description]) {
+                firstDelivered[row[0]] = (row[1], CivilDate(row[2] as String)!)
+            }
+            var measured: [Int: [CivilDate]] = [:]
+            let measuredDays = try db.cachedStatement(sql: """
+                SELECT DISTINCT m.course_id, m.date FROM motor_threshold m
+                WHERE m.course_id IN (SELECT m2.course_id FROM motor_threshold m2 JOIN session s
+                                        ON s.course_id = m2.course_id AND s.scheduled_date = m2.date AND s.status = 'completed'
+                                      WHERE m2.date = ?)
+                  AND EXISTS (SELECT 1 FROM session s WHERE s.course_id = m.course_id AND s.scheduled_date = m.date AND s.status = 'completed')
+                ORDER BY m.course_id, m.date
+                """)
+            for row in try Row.fetchAll(measuredDays, arguments: [date.description]) {
+                measured[row[0], default: []].append(CivilDate(row[1] as String)!)
+            }
 
             let events = try Self.adverseEvents(db, where: "date = ?", [date.description])
             let alerts = try Self.alerts(db, where: "a.acknowledged_at IS NULL", [])

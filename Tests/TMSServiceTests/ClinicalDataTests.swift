@@ -83,4 +83,21 @@ import TMSCore
             #expect(error.problems.contains { $0.file == "clinic.toml" && $0.line == 2 })
         }
     }
+
+    @Test func billingCodesAreDataAClinicCorrects() throws {
+        #expect(ClinicalData.bundled.billing == BillingRules())
+        let clinic = "[billing]\nredetermination-days = 0\ndelivery = \"90868-GT\"\n"
+        let data = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (clinic, "clinic.toml")])
+        #expect(data.billing.redeterminationDays == 0 && data.billing.delivery == "90868-GT" && data.billing.initial == "90867")
+        do {
+            _ = try ClinicalData.parse([
+                (ClinicalData.bundledText, "bundled"), ("[billing]\ninitial = \"\"\nevery = 3\nredetermination-days = -1\n", "clinic.toml"),
+            ])
+            Issue.record("accepted an empty code, an unknown key and negative days")
+        } catch {
+            let keys = Set(error.problems.map { $0.key ?? "" })
+            #expect(keys == ["billing.initial", "billing.every", "billing.redetermination-days"])
+            #expect(error.problems.first { $0.key == "billing.every" }?.line == 3)
+        }
+    }
 }

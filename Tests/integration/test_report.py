@@ -1,5 +1,6 @@
 """The daily report: its figures against the day's records, its formats, and privacy."""
 import csv
+import datetime
 import io
 import json
 
@@ -96,3 +97,27 @@ def test_courses_ending_this_week_with_their_outcome(tmp_dir):
         assert "Courses ending this week:" in d.tmsctl("report", "daily").stdout
     finally:
         d.stop()
+
+
+def test_billing_codes_initial_redetermination_at_most_weekly_and_delivery(daemon):
+    # A course that began six days ago: its first sessions are in the past, so each can be given on its own day.
+    start = (datetime.date.fromisoformat(today_utc()) - datetime.timedelta(days=6)).isoformat()
+    c = add_course(daemon, add_patient(daemon)["id"], "10hz-ldlpfc", start, measure=False)
+    cid, s = str(c["course"]["id"]), c["sessions"]
+    assert s[2]["date"] <= today_utc()
+
+    def give(session, measure):
+        if measure:
+            daemon.tmsctl("mt", "record", cid, "--value", "55", "--method", "emg", "--date", session["date"])
+        daemon.tmsctl("session", "complete", str(session["id"]), "--mt", "55")
+
+    give(s[0], measure=True)   # the initial: mapping and MT determination
+    give(s[1], measure=True)   # a re-determination
+    give(s[2], measure=True)   # measured again within the week: billed as a delivery
+    codes = {}
+    for session in s[:3]:
+        report = daemon.tmsctl_json("report", "daily", "--date", session["date"])
+        codes.update({r["session"]: r["cpt"] for r in report["sessions"]})
+    assert [codes[x["id"]] for x in s[:3]] == ["90867", "90869", "90868"]
+    text = daemon.tmsctl("report", "daily", "--date", s[1]["date"]).stdout
+    assert "Billing: 90869 x 1" in text

@@ -1,0 +1,30 @@
+/// The CPT codes a delivered session bills, from the clinical data's
+/// `[billing]` (CLINICAL.md, Billing): one code a session.
+public struct BillingRules: Sendable, Hashable {
+    /// The course's first delivered session: cortical mapping, MT determination, delivery.
+    public var initial = "90867"
+    /// A later session.
+    public var delivery = "90868"
+    /// A later session on a day the MT was determined again.
+    public var redetermination = "90869"
+    /// At most one re-determination billed in this many days (0: no limit).
+    public var redeterminationDays = 7
+
+    public init() {}
+
+    /// The code of a session delivered on `date`. `first` is the course's
+    /// first delivered session; `measured` every day the course's MT was
+    /// measured and a session delivered, in any order.
+    public func code(session: Int, on date: CivilDate, first: (id: Int, date: CivilDate)?, measured: [CivilDate]) -> String {
+        if first?.id == session { return initial }
+        guard measured.contains(date) else { return delivery }
+        // Walk the re-determinations in time order, billing each that is far
+        // enough from the last one billed; the first session's day is the initial's.
+        var lastBilled: CivilDate?
+        for day in Set(measured).sorted() where day != first?.date && day <= date {
+            if let last = lastBilled, redeterminationDays > 0, day.dayNumber - last.dayNumber < redeterminationDays { continue }
+            lastBilled = day
+        }
+        return lastBilled == date ? redetermination : delivery
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+@testable import TMSCore
+
+@Suite struct BillingTests {
+    let rules = BillingRules()
+    func d(_ s: String) -> CivilDate { CivilDate(s)! }
+
+    @Test func theFirstSessionIsTheInitialEvenOnAMeasuredDay() {
+        let first = (id: 10, date: d("2026-12-07"))
+        #expect(rules.code(session: 10, on: d("2026-12-07"), first: first, measured: [d("2026-12-07")]) == "90867")
+        #expect(rules.code(session: 11, on: d("2026-12-08"), first: first, measured: [d("2026-12-07")]) == "90868")
+    }
+
+    @Test func aRedeterminationAtMostWeekly() {
+        let first = (id: 1, date: d("2026-12-07"))
+        let measured = [d("2026-12-07"), d("2026-12-14"), d("2026-12-17"), d("2026-12-21"), d("2026-12-24")]
+        // 14th: 7 days after the initial's day, which is not a re-determination: billed.
+        #expect(rules.code(session: 6, on: d("2026-12-14"), first: first, measured: measured) == "90869")
+        // 17th: 3 days after the 14th's: not billed again.
+        #expect(rules.code(session: 9, on: d("2026-12-17"), first: first, measured: measured) == "90868")
+        // 21st: 7 days after the 14th (the 17th was not billed): billed.
+        #expect(rules.code(session: 11, on: d("2026-12-21"), first: first, measured: measured) == "90869")
+        #expect(rules.code(session: 14, on: d("2026-12-24"), first: first, measured: measured) == "90868")
+        // A day without a measurement is a delivery.
+        #expect(rules.code(session: 12, on: d("2026-12-22"), first: first, measured: measured) == "90868")
+    }
+
+    @Test func theClinicalDataSetsTheCodesAndTheInterval() {
+        var mine = BillingRules()
+        mine.redetermination = "R"
+        mine.redeterminationDays = 0
+        let first = (id: 1, date: d("2026-12-07"))
+        let measured = [d("2026-12-07"), d("2026-12-08"), d("2026-12-09")]
+        #expect(mine.code(session: 2, on: d("2026-12-08"), first: first, measured: measured) == "R")
+        #expect(mine.code(session: 3, on: d("2026-12-09"), first: first, measured: measured) == "R")
+    }
+}
