@@ -313,10 +313,12 @@ public struct ClinicStore: Sendable {
                 """)
         }
         migrator.registerMigration("2026-11-30 indexes for the daily report") { db in
-            // The report reads the courses under way, and the day's events and medication changes, over years of history.
+            // The report reads the courses under way, and the day's events, measurements and medication changes,
+            // over years of history.
             try db.execute(sql: """
                 CREATE INDEX course_by_status ON course(status);
                 CREATE INDEX adverse_event_by_date ON adverse_event(date);
+                CREATE INDEX motor_threshold_by_date ON motor_threshold(date);
                 CREATE INDEX medication_by_start ON medication(start_date);
                 CREATE INDEX medication_by_stop ON medication(stop_date);
                 """)
