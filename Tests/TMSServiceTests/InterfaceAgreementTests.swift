@@ -28,6 +28,11 @@ import Glibc
         ])
     }
 
+    @Test func everyMethodThatWritesNeedsARole() {
+        #expect(ClinicService.writes.subtracting(Role.required.keys) == [])
+        #expect(Set(Role.required.keys).subtracting(interface.methods.keys) == [], "a role for a method the IDL lacks")
+    }
+
     @Test(arguments: ClinicError.Code.allCases)
     func everyDomainErrorIsDeclared(_ code: ClinicError.Code) throws {
         let fields = try #require(interface.errors[code.rawValue], "error \(code.rawValue) missing from the IDL")
