@@ -301,7 +301,12 @@ public struct ClinicService: VarlinkHandler {
                 chair, from: from, to: to, reason: try p.text("reason", max: 500),
                 clinic: BookingPolicy(calendar: calendar, resources: config.resources), today: calendar.date(at: audit.at), audit: audit)
             log("chair out of service", audit, ["tmsd_chair": "\(chair)", "tmsd_moved": "\(moves.count)"])
-            return ["moved": .array(moves.map(Encode.move))]
+            var warnings: [JSON] = []
+            for course in Set(moves.map(\.course)).sorted() {
+                warnings += try store.authorizationWarnings(course, warnPercent: config.authorizationWarningPercent, audit.method, logger)
+                    .map { .string("course \(course): \($0)") }
+            }
+            return ["moved": .array(moves.map(Encode.move)), "warnings": .array(warnings)]
 
         case "WhoAmI":
             let groups = users.groups(of: UInt32(audit.uid))
@@ -577,15 +582,8 @@ public struct ClinicService: VarlinkHandler {
     /// Sessions booked past what the course's authorizations allow, after a
     /// booking change; each warning is logged with the course's id.
     private func authorizationWarnings(_ courseId: Int, _ audit: AuditContext, _ config: Configuration) throws -> JSON {
-        let (authorizations, bookings) = try store.authorizationStanding(courseId: courseId)
-        let use = AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)
-        if !use.warnings.isEmpty {
-            logger.notice("booked beyond the authorization", metadata: [
-                "tmsd_method": "\(audit.method)", "tmsd_course": "\(courseId)",
-                "tmsd_booked": "\(use.booked)", "tmsd_authorized": "\(use.authorized)",
-            ])
-        }
-        return .array(use.warnings.map(JSON.string))
+        .array(try store.authorizationWarnings(courseId, warnPercent: config.authorizationWarningPercent, audit.method, logger)
+            .map(JSON.string))
     }
 
     private func authorizationReply(_ courseId: Int, _ config: Configuration, _ authorization: Authorization? = nil) throws -> [String: JSON] {

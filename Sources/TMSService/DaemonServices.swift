@@ -97,6 +97,9 @@ extension ReloadService {
                 ])
             }
             logger.notice("bookings checked against the new configuration", metadata: ["tmsd_moved": "\(moves.count)"])
+            for course in Set(moves.map(\.course)).sorted() {
+                _ = try store.authorizationWarnings(course, warnPercent: config.authorizationWarningPercent, "reload", logger)
+            }
         } catch {
             logger.error("could not re-book after the configuration changed; the bookings stay as they were", metadata: [
                 "tmsd_error": "\(error)",

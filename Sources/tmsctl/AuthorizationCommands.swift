@@ -7,7 +7,7 @@ struct AuthorizationCommand: ParsableCommand {
         discussion: """
             A course's sessions are weighed against all its authorizations: booking past the authorized count or \
             outside the authorized dates prints a WARNING here and in every command that books (session miss, abort, \
-            cancel; reschedule; course resume, time), and the nightly report shows each course's use.
+            cancel; reschedule; course resume, time; chair out-of-service), and the nightly report shows each course's use.
             """,
         subcommands: [List.self, Add.self, Extend.self], defaultSubcommand: List.self)
 

@@ -129,6 +129,7 @@ struct ChairCommand: ParsableCommand {
             let moved = reply["moved"]?.array ?? []
             print("Chair \(chair) is out of service \(from) to \(to); \(moved.count) sessions moved.")
             if !moved.isEmpty { print(movesTable(moved), terminator: "") }
+            printWarnings(reply)
         }
     }
 }

@@ -149,3 +149,18 @@ def test_the_warning_share_is_the_clinics(tmp_dir):
         assert report["authorizations"][0]["warnings"][0] == "1 of 5 sessions used, at or past the 20% warning"
     finally:
         d.stop()
+
+
+def test_a_chair_outage_that_moves_a_session_past_the_authorization_warns(daemon, course):
+    cid, sessions = course["course"]["id"], course["sessions"]
+    last = sessions[-1]
+    daemon.tmsctl("auth", "add", str(cid), "--payer", "P", "--reference", "R", "--sessions", "36",
+                  "--from", sessions[0]["date"], "--to", last["date"])
+    out = daemon.tmsctl_json("chair", "out-of-service", last["chair"], "--from", last["date"], "--to", last["date"],
+                             "--reason", "coil cable")
+    assert [m["session"] for m in out["moved"]] == [last["id"]] and out["moved"][0]["toDate"] > last["date"]
+    assert out["warnings"] == [
+        f"course {cid}: 1 session booked outside the authorized dates "
+        f"(first: #36 on {out['moved'][0]['toDate']}; authorized {sessions[0]['date']} to {last['date']})"]
+    log = (daemon.directory / "tmsd.log").read_text()
+    assert f"tmsd_course={cid}" in [l for l in log.splitlines() if "booked beyond the authorization" in l][0]

@@ -194,6 +194,10 @@ def test_a_holiday_added_on_reload_moves_that_days_sessions(tmp_dir):
         holiday = "2026-12-10"
         on_holiday = [s["id"] for c in made for s in c["sessions"] if s["date"] == holiday]
         assert len(on_holiday) == 3
+        # The first course's authorization ends on its last booked day: the move pushes a session past it.
+        first = made[0]
+        d.tmsctl("auth", "add", str(first["course"]["id"]), "--payer", "P", "--reference", "R", "--sessions", "36",
+                 "--from", first["sessions"][0]["date"], "--to", first["sessions"][-1]["date"])
         (tmp_dir / "tmsd.conf").write_text(CLINIC.replace('holidays = ["2026-12-25"]', f'holidays = ["2026-12-25", "{holiday}"]'))
         p.send_signal(signal.SIGHUP)
         notify.wait_for("RELOADING")
@@ -209,6 +213,8 @@ def test_a_holiday_added_on_reload_moves_that_days_sessions(tmp_dir):
         for session in on_holiday:
             assert re.search(rf"session moved: the clinic's calendar changed .*tmsd_from={holiday} \d\d:\d\d .*tmsd_session={session}\b", log), log
         assert "tmsd_moved=" in log
+        beyond = [line for line in log.splitlines() if "booked beyond the authorization" in line]
+        assert len(beyond) == 1 and f"tmsd_course={first['course']['id']} " in beyond[0] + " " and "tmsd_method=reload" in beyond[0]
         reload_audit = [e for e in d.tmsctl_json("audit", "--limit", "1000")["entries"] if e["method"] == "reload"]
         assert {e["sessionId"] for e in reload_audit} >= set(on_holiday)
         assert_no_overlap(live_bookings(d, ["2026-12-11", "2026-12-14", "2026-12-15"]))
