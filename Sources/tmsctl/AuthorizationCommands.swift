@@ -24,7 +24,8 @@ struct AuthorizationCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A course's authorizations, their extensions and their use.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "A course's authorizations, their extensions and their use.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
 
@@ -46,7 +47,8 @@ struct AuthorizationCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a payer's authorization for a course.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Record a payer's authorization for a course.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: "The payer (Medicare, the insurer's name, ...).") var payer: String
@@ -73,6 +75,7 @@ struct AuthorizationCommand: ParsableCommand {
 
     struct Extend: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "extend",
             abstract: "Extend an authorization: more sessions, a later end date, or both.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The authorization's id (tmsctl auth list COURSE).") var id: Int

@@ -9,6 +9,7 @@ struct CourseCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Prescribe a course and book its whole calendar.",
             discussion: """
                 The calendar takes clinic days only, skips holidays, keeps the protocol's taper weeks and, for \
@@ -77,7 +78,8 @@ struct CourseCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a course: prescription, progress and calendar.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a course: prescription, progress and calendar.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
 
@@ -111,7 +113,7 @@ struct CourseCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List courses.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List courses.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this patient's courses.") var patient: Int?
         @Option(help: "Only courses in this status: active, paused, on_hold, completed, cancelled.") var status: String?
@@ -137,6 +139,7 @@ struct CourseCommand: ParsableCommand {
 
     struct Pause: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pause",
             abstract: "Pause a course from a date: its sessions from that day are released until it resumes.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
@@ -155,6 +158,7 @@ struct CourseCommand: ParsableCommand {
 
     struct Resume: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "resume",
             abstract: "Resume a paused course on a date; the rest of its calendar is booked from there.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
@@ -195,7 +199,7 @@ struct CourseCommand: ParsableCommand {
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End a course early.")
+        static let configuration = CommandConfiguration(commandName: "cancel", abstract: "End a course early.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
         @Option(help: "Why the course ends.") var reason: String

@@ -4,6 +4,7 @@ import Varlink
 extension ReportCommand {
     struct Course: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "course",
             abstract: "A course's summary for the referring physician and the payer.",
             discussion: """
                 Protocol, target and dose; progress; the motor threshold history; every session with what it delivered \

@@ -9,6 +9,7 @@ struct OutcomesCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "A course's scores per scale, as bars, with response and remission against the baseline.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
@@ -28,6 +29,7 @@ struct OutcomesCommand: ParsableCommand {
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record a score: --items for item-by-item scales (PHQ-9: nine items 0-3), --total for the others.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
@@ -64,7 +66,7 @@ struct OutcomesCommand: ParsableCommand {
     }
 
     struct Scales: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The outcome scales and their cut-offs.")
+        static let configuration = CommandConfiguration(commandName: "scales", abstract: "The outcome scales and their cut-offs.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -88,7 +90,7 @@ struct AlertsCommand: ParsableCommand {
         subcommands: [List.self, Acknowledge.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Open alerts, newest first.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Open alerts, newest first.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Acknowledged ones too.") var all = false
 
@@ -111,7 +113,8 @@ struct AlertsCommand: ParsableCommand {
     }
 
     struct Acknowledge: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an alert, saying what was done.")
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge an alert, saying what was done.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The alert's id.") var id: Int
         @Option(help: "What was done.") var note: String

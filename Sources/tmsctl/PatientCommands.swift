@@ -8,7 +8,7 @@ struct PatientCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Show.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a patient.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a patient.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Medical record number; unique in the clinic.") var mrn: String
         @Option(help: "Family name.") var familyName: String
@@ -32,7 +32,7 @@ struct PatientCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every patient.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every patient.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -52,7 +52,7 @@ struct PatientCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a patient and their courses.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a patient and their courses.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The patient's id.") var id: Int
 
@@ -84,7 +84,8 @@ struct ProtocolCommand: ParsableCommand {
         commandName: "protocol", abstract: "The protocol library.", subcommands: [List.self, Show.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the protocols with their dose and course.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the protocols with their dose and course.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -101,7 +102,7 @@ struct ProtocolCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show every parameter of a protocol.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show every parameter of a protocol.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The protocol's id, e.g. 10hz-ldlpfc.") var id: String
 

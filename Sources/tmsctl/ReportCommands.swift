@@ -8,6 +8,7 @@ struct ReportCommand: ParsableCommand {
 
     struct Daily: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "daily",
             abstract: "The day's report: sessions per chair, pulses, billing, tomorrow, re-checks, events, alerts, holds, medications, "
                 + "courses ending, authorizations.",
             discussion: "Patients are named as [reports] identifiers says: initials by default, always with the internal id.")

@@ -8,7 +8,8 @@ struct ThresholdCommand: ParsableCommand {
         subcommands: [List.self, Record.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A course's measurements and whether a re-check is due.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "A course's measurements and whether a re-check is due.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
 
@@ -30,7 +31,7 @@ struct ThresholdCommand: ParsableCommand {
     }
 
     struct Record: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record a motor threshold measurement.")
+        static let configuration = CommandConfiguration(commandName: "record", abstract: "Record a motor threshold measurement.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: ArgumentHelp("% of machine output (1-100).", valueName: "percent")) var value: Double
@@ -63,7 +64,7 @@ struct EventsCommand: ParsableCommand {
         subcommands: [List.self, Record.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A course's adverse events.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "A course's adverse events.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
 
@@ -84,7 +85,7 @@ struct EventsCommand: ParsableCommand {
     }
 
     struct Record: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Record an adverse event.")
+        static let configuration = CommandConfiguration(commandName: "record", abstract: "Record an adverse event.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: "The kind: scalp-pain, headache, facial-pain, dizziness, hearing, syncope, mania, suicidality, seizure.")
@@ -141,7 +142,7 @@ struct ScreenCommand: ParsableCommand {
         subcommands: [Show.self, Record.self, SignOff.self, Questions.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A course's latest screen.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "A course's latest screen.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
 
@@ -162,6 +163,7 @@ struct ScreenCommand: ParsableCommand {
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record the screen: the questions answered yes; every other question is recorded as no.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
@@ -191,7 +193,8 @@ struct ScreenCommand: ParsableCommand {
     }
 
     struct SignOff: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "sign-off", abstract: "Sign off a relative contraindication (clinician).")
+        static let configuration = CommandConfiguration(
+            commandName: "sign-off", abstract: "Sign off a relative contraindication (clinician).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: "Why treatment may go ahead.") var reason: String
@@ -205,7 +208,7 @@ struct ScreenCommand: ParsableCommand {
     }
 
     struct Questions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The screen's questions.")
+        static let configuration = CommandConfiguration(commandName: "questions", abstract: "The screen's questions.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -225,7 +228,8 @@ struct MedicationCommand: ParsableCommand {
         subcommands: [List.self, Start.self, Change.self, Stop.self, Unclassified.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A patient's medications, current and past.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "A patient's medications, current and past.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The patient's id.") var patient: Int
 
@@ -253,7 +257,7 @@ struct MedicationCommand: ParsableCommand {
     }
 
     struct Start: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start a drug.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a drug.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The patient's id.") var patient: Int
         @Option(help: "The drug's generic name.") var drug: String
@@ -277,7 +281,8 @@ struct MedicationCommand: ParsableCommand {
     }
 
     struct Change: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a medication's dose from a date.")
+        static let configuration = CommandConfiguration(
+            commandName: "change", abstract: "Change a medication's dose from a date.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The medication's id.") var id: Int
         @Option(help: "The new dose.") var dose: Double
@@ -300,7 +305,7 @@ struct MedicationCommand: ParsableCommand {
     }
 
     struct Stop: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop a medication.")
+        static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a medication.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The medication's id.") var id: Int
         @Option(help: ArgumentHelp("The day it stops (default: today).", valueName: "YYYY-MM-DD")) var date: String?
@@ -318,7 +323,8 @@ struct MedicationCommand: ParsableCommand {
     }
 
     struct Unclassified: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Drugs in use that the drug table does not know.")
+        static let configuration = CommandConfiguration(
+            commandName: "unclassified", abstract: "Drugs in use that the drug table does not know.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {

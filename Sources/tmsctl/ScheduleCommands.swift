@@ -9,6 +9,7 @@ struct ScheduleCommand: ParsableCommand {
 
     struct Day: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "day",
             abstract: "The day as a chair x time board (fits 80 columns; four chairs per block).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"))
@@ -25,7 +26,8 @@ struct ScheduleCommand: ParsableCommand {
     }
 
     struct Week: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The week (Monday to Sunday) around a day: sessions per chair.")
+        static let configuration = CommandConfiguration(
+            commandName: "week", abstract: "The week (Monday to Sunday) around a day: sessions per chair.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("A day of the week (default: today).", valueName: "YYYY-MM-DD")) var date: String?
 
@@ -60,7 +62,8 @@ struct ScheduleCommand: ParsableCommand {
     }
 
     struct Course: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A course's calendar with chairs and times.")
+        static let configuration = CommandConfiguration(
+            commandName: "course", abstract: "A course's calendar with chairs and times.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
 
@@ -75,7 +78,7 @@ struct ScheduleCommand: ParsableCommand {
     }
 
     struct Free: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The open slots of each chair on a day.")
+        static let configuration = CommandConfiguration(commandName: "free", abstract: "The open slots of each chair on a day.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The day.", valueName: "YYYY-MM-DD")) var date: String
 

@@ -8,7 +8,7 @@ struct SessionCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Start.self, Complete.self, Abort.self, Miss.self, Cancel.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the sessions booked on a day.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sessions booked on a day.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"))
         var date: String?
@@ -38,7 +38,7 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one session and what it delivered.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one session and what it delivered.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
 
@@ -71,7 +71,7 @@ struct SessionCommand: ParsableCommand {
     }
 
     struct Start: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark a session as started.")
+        static let configuration = CommandConfiguration(commandName: "start", abstract: "Mark a session as started.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
 
@@ -86,6 +86,7 @@ struct SessionCommand: ParsableCommand {
 
     struct Complete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "complete",
             abstract: "Record what a session delivered.",
             discussion: """
                 Parameters not given default to the course's prescription (and the protocol's coil); \
@@ -143,6 +144,7 @@ struct SessionCommand: ParsableCommand {
 
     struct Abort: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "abort",
             abstract: "Record a session stopped early; a replacement is booked on the next free clinic day.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
@@ -159,6 +161,7 @@ struct SessionCommand: ParsableCommand {
 
     struct Miss: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "miss",
             abstract: "Record a session the patient missed; a replacement is booked on the next free clinic day.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
@@ -176,6 +179,7 @@ struct SessionCommand: ParsableCommand {
 extension SessionCommand {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "cancel",
             abstract: "Cancel an appointment ahead of time; it moves to the next clinic day with a free slot.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
