@@ -507,7 +507,7 @@ public struct ClinicStore: Sendable {
         recheckDrugs: Set<String> = [], doseWarning: String? = nil, override: String? = nil, audit: AuditContext
     ) throws -> (SessionRecord, CourseProgress) {
         try pool.write { db in
-            let (session, course) = try Self.openSession(db, id)
+            var (session, course) = try Self.openSession(db, id)
             if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
             try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
             var overridden = ""
@@ -521,31 +521,39 @@ public struct ClinicStore: Sendable {
                 overridden += "; MT re-check (\(reason)) overridden: \(override)"
             }
             let now = Timestamp.format(audit.at)
-            try db.execute(
-                sql: """
-                    UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
-                      motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
-                      train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
-                      coil = ?, target = ?, notes = ?, medications = ?
-                    WHERE id = ?
-                    """,
-                arguments: [
+            let medications = try Self.activeMedications(db, patient: course.patientId, on: session.date)
+                .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; ")
+            try db.cachedStatement(sql: """
+                UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
+                  motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
+                  train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
+                  coil = ?, target = ?, notes = ?, medications = ?
+                WHERE id = ?
+                """).execute(arguments: [
                     now, now, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
                     d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
-                    d.notes, try Self.activeMedications(db, patient: course.patientId, on: session.date)
-                        .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; "), id,
+                    d.notes, medications, id,
                 ])
             let open = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND status IN ('scheduled', 'in_progress')",
+                db.cachedStatement(sql: "SELECT count(*) FROM session WHERE course_id = ? AND status IN ('scheduled', 'in_progress')"),
                 arguments: [course.id]) ?? 0
             if open == 0 {
-                try db.execute(sql: "UPDATE course SET status = 'completed' WHERE id = ?", arguments: [course.id])
+                try db.cachedStatement(sql: "UPDATE course SET status = 'completed' WHERE id = ?").execute(arguments: [course.id])
+                course.status = .completed
             }
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
                     + (open == 0 ? "; course \(course.id) completed" : "") + overridden)
-            return (try Self.session(db, id), try Self.progress(db, try Self.course(db, course.id)))
+            // The session as the UPDATE left it, without reading it back.
+            let finished = Timestamp.parse(now)!
+            session.status = .completed
+            session.startedAt = session.startedAt ?? finished
+            session.finishedAt = finished
+            session.delivery = d
+            session.pulsesDelivered = d.pulsesDelivered
+            session.medications = medications
+            return (session, try Self.progress(db, course))
         }
     }
 
@@ -1025,7 +1033,7 @@ public struct ClinicStore: Sendable {
 
     static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
         try fetch(
-            try db.makeStatement(sql: """
+            try db.cachedStatement(sql: """
                 SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces FROM medication m
                 WHERE \(condition) ORDER BY m.start_date, m.id
                 """),
@@ -1139,15 +1147,16 @@ public struct ClinicStore: Sendable {
         _ db: Database, _ course: CourseRecord, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>,
         recheckDrugs: Set<String> = []
     ) throws -> String? {
-        let measured = try String.fetchOne(db, sql: "SELECT max(date) FROM motor_threshold WHERE course_id = ?", arguments: [course.id])
+        let measured = try String.fetchOne(
+            db.cachedStatement(sql: "SELECT max(date) FROM motor_threshold WHERE course_id = ?"), arguments: [course.id])
         let delivered = try String.fetchOne(
-            db, sql: "SELECT max(scheduled_date) FROM session WHERE course_id = ? AND status = 'completed' AND scheduled_date < ?",
+            db.cachedStatement(sql: "SELECT max(scheduled_date) FROM session WHERE course_id = ? AND status = 'completed' AND scheduled_date < ?"),
             arguments: [course.id, date.description])
         var seizure: String?
         if !holdKinds.isEmpty {
             seizure = try String.fetchOne(
-                db,
-                sql: "SELECT max(date) FROM adverse_event WHERE course_id = ? AND kind IN (\(holdKinds.map { _ in "?" }.joined(separator: ",")))",
+                db.cachedStatement(
+                    sql: "SELECT max(date) FROM adverse_event WHERE course_id = ? AND kind IN (\(holdKinds.map { _ in "?" }.joined(separator: ",")))"),
                 arguments: StatementArguments([course.id as any DatabaseValueConvertible] + holdKinds.sorted().map { $0 as any DatabaseValueConvertible }))
         }
         // The latest start or stop of a drug whose change calls for a re-check.
@@ -1155,14 +1164,13 @@ public struct ClinicStore: Sendable {
         if !recheckDrugs.isEmpty {
             let marks = recheckDrugs.map { _ in "?" }.joined(separator: ",")
             let row = try Row.fetchOne(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT d, drug FROM (
                       SELECT start_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks))
                       UNION ALL
                       SELECT stop_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks)) AND stop_date IS NOT NULL
                     ) WHERE d <= ? ORDER BY d DESC LIMIT 1
-                    """,
+                    """),
                 arguments: StatementArguments(
                     [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }
                         + [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }

@@ -105,6 +105,7 @@ struct TemporaryStore {
         #expect(try t.store.session(id: first.id).status == .scheduled)  // the refusal changed nothing
         let (done, progress) = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
         #expect(done.status == .completed && done.delivery?.pulsesDelivered == 3000 && progress.done == 1)
+        #expect(done == (try t.store.session(id: first.id)), "the reply is the session as stored")
         #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
             try t.store.completeSession(id: first.id, delivery: self.delivery(), audit: self.audit("CompleteSession"))
         }
@@ -175,11 +176,16 @@ struct TemporaryStore {
         delivery.intensityPercentMT = 90
         delivery.pulsesPerTrain = 30
         delivery.trains = 60
-        for session in try t.store.courseDetail(id: c.id).2 {
-            _ = try t.store.completeSession(id: session.id, delivery: delivery, audit: audit("CompleteSession"))
+        var last: CourseProgress?
+        for (i, session) in try t.store.courseDetail(id: c.id).2.enumerated() {
+            if i % 2 == 0 { _ = try t.store.startSession(id: session.id, audit: audit("StartSession")) }
+            let (done, progress) = try t.store.completeSession(id: session.id, delivery: delivery, audit: audit("CompleteSession"))
+            #expect(done == (try t.store.session(id: session.id)))
+            last = progress
         }
         let (stored, progress, _) = try t.store.courseDetail(id: c.id)
         #expect(stored.status == .completed && progress.done == 50 && progress.remaining == 0)
+        #expect(last == progress, "the last reply's progress is the completed course's")
     }
 
     @Test func recordsSurviveReopening() throws {
