@@ -14,10 +14,14 @@ public struct BillingRules: Sendable, Hashable {
 
     /// The code of a session delivered on `date`. `first` is the course's
     /// first delivered session; `measured` every day the course's MT was
-    /// measured and a session delivered, in any order.
-    public func code(session: Int, on date: CivilDate, first: (id: Int, date: CivilDate)?, measured: [CivilDate]) -> String {
+    /// measured and a session delivered, in any order; `firstOfDay` whether
+    /// this is the course's first session delivered that day (an accelerated
+    /// course gives several a day, and only the first bills the re-determination).
+    public func code(
+        session: Int, on date: CivilDate, first: (id: Int, date: CivilDate)?, measured: [CivilDate], firstOfDay: Bool = true
+    ) -> String {
         if first?.id == session { return initial }
-        guard measured.contains(date) else { return delivery }
+        guard firstOfDay, measured.contains(date) else { return delivery }
         // Walk the re-determinations in time order, billing each that is far
         // enough from the last one billed; the first session's day is the initial's.
         var lastBilled: CivilDate?

@@ -54,10 +54,13 @@ struct DailyReport {
             ])
         }
         // CPT codes by the clinical data's [billing]: the course's first delivered session, a re-determination, a delivery.
+        let firstOfDay = Dictionary(grouping: facts.sessions.filter { $0.status == .completed }, by: \.courseId)
+            .mapValues { $0.min { ($0.scheduledAt, $0.id) < ($1.scheduledAt, $1.id) }!.id }
         func cpt(_ s: SessionRecord) -> String? {
             guard s.status == .completed else { return nil }
             return clinical.billing.code(
-                session: s.id, on: s.date, first: facts.firstDelivered[s.courseId], measured: facts.measured[s.courseId] ?? [])
+                session: s.id, on: s.date, first: facts.firstDelivered[s.courseId], measured: facts.measured[s.courseId] ?? [],
+                firstOfDay: firstOfDay[s.courseId] == s.id)
         }
 
         let today = facts.sessions

@@ -25,6 +25,15 @@ import Testing
         #expect(rules.code(session: 12, on: d("2026-12-22"), first: first, measured: measured) == "90868")
     }
 
+    @Test func onlyTheDaysFirstSessionBillsTheRedetermination() {
+        // An accelerated course: several sessions a day; the MT measured again on the 14th.
+        let first = (id: 1, date: d("2026-12-07"))
+        let measured = [d("2026-12-07"), d("2026-12-14")]
+        #expect(rules.code(session: 2, on: d("2026-12-07"), first: first, measured: measured, firstOfDay: false) == "90868")
+        #expect(rules.code(session: 51, on: d("2026-12-14"), first: first, measured: measured, firstOfDay: true) == "90869")
+        #expect(rules.code(session: 52, on: d("2026-12-14"), first: first, measured: measured, firstOfDay: false) == "90868")
+    }
+
     @Test func theClinicalDataSetsTheCodesAndTheInterval() {
         var mine = BillingRules()
         mine.redetermination = "R"
