@@ -14,6 +14,8 @@ public struct Configuration: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Seconds a client may take to finish a message it has started.
     public var frameTimeoutSeconds = 10
+    /// Connections open at once; more are closed as they arrive.
+    public var maximumConnections = 512
     /// Seconds SIGTERM waits for running calls before tmsd stops anyway.
     public var shutdownTimeoutSeconds = 30
 
@@ -62,7 +64,7 @@ public struct Configuration: Sendable, Equatable {
     /// Every key the file may hold, by section, with what it means: the
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
-        "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout"],
+        "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections"],
         "clinic": ["name", "time-zone", "days", "holidays", "session-time", "setup-minutes"],
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
@@ -196,6 +198,11 @@ public struct Configuration: Sendable, Equatable {
         }
         seconds("frame-timeout") { c.frameTimeoutSeconds = $0 }
         seconds("shutdown-timeout") { c.shutdownTimeoutSeconds = $0 }
+        if let value = table["daemon"]?.table?["max-connections"] {
+            if let count = value.int, (1...65_536).contains(count) { c.maximumConnections = count } else {
+                problem("daemon", "max-connections", "must be a whole number of connections, 1 to 65536")
+            }
+        }
         if let s = string("clinic", "name") { c.clinicName = s }
         if let s = string("clinic", "time-zone") {
             if Self.timeZone(named: s) != nil {
@@ -435,6 +442,7 @@ public struct Configuration: Sendable, Equatable {
             database = \(quoted(databasePath))
             log-level = \(quoted(logLevel.rawValue))
             frame-timeout = \(frameTimeoutSeconds)
+            max-connections = \(maximumConnections)
             shutdown-timeout = \(shutdownTimeoutSeconds)
 
             [clinic]

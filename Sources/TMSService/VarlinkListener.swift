@@ -14,6 +14,8 @@ import Glibc
 public struct VarlinkListener: Service {
     public let endpoint: VarlinkServer.Endpoint
     public let frameTimeout: TimeAmount
+    /// Read at each new connection, so a reload changes it.
+    public let maximumConnections: @Sendable () -> Int
     public let dispatcher: VarlinkDispatcher
     public let group: any EventLoopGroup
     public let logger: Logger
@@ -21,10 +23,12 @@ public struct VarlinkListener: Service {
     public let onStopping: @Sendable () -> Void
 
     public init(endpoint: VarlinkServer.Endpoint, frameTimeout: TimeAmount = VarlinkServer.defaultFrameTimeout,
+                maximumConnections: @escaping @Sendable () -> Int = { VarlinkServer.defaultMaximumConnections },
                 dispatcher: VarlinkDispatcher, group: any EventLoopGroup, logger: Logger,
                 onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
         self.endpoint = endpoint
         self.frameTimeout = frameTimeout
+        self.maximumConnections = maximumConnections
         self.dispatcher = dispatcher
         self.group = group
         self.logger = logger
@@ -35,7 +39,9 @@ public struct VarlinkListener: Service {
     public func run() async throws {
         if case .path(let path) = endpoint { try Self.checkDirectory(of: path) }
         let logger = self.logger
-        let server = try await VarlinkServer.start(endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout) { event in
+        let server = try await VarlinkServer.start(
+            endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout, maximumConnections: maximumConnections
+        ) { event in
             switch event {
             case .protocolViolation(let peer, let reason):
                 logger.warning("closed a connection that broke the protocol", metadata: [
@@ -43,6 +49,8 @@ public struct VarlinkListener: Service {
                 ])
             case .connectionError(let description):
                 logger.notice("connection error", metadata: ["tmsd_error": "\(description)"])
+            case .connectionLimitReached(let limit):
+                logger.warning("refused a connection: the connection limit is reached", metadata: ["tmsd_max_connections": "\(limit)"])
             }
         }
         logger.info("listening", metadata: ["tmsd_socket": "\(Self.describe(endpoint))"])

@@ -8,12 +8,17 @@ public final class VarlinkClient {
     public enum Failure: Error, CustomStringConvertible {
         /// No daemon listens at the path (or the path is not a socket we may use).
         case unreachable(path: String, reason: String)
+        /// The peer closed the connection before any reply began: a daemon
+        /// stopping, or at its connection limit.
+        case closedBeforeReply(reason: String)
         /// The connection broke or the peer sent something that is not Varlink.
         case protocolError(String)
 
         public var description: String {
             switch self {
             case .unreachable(let path, let reason): "cannot reach tmsd at \(path): \(reason)"
+            case .closedBeforeReply(let reason):
+                "tmsd closed the connection without answering (\(reason)); it may be stopping or at its connection limit"
             case .protocolError(let reason): "bad reply from tmsd: \(reason)"
             }
         }
@@ -77,7 +82,8 @@ public final class VarlinkClient {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .protocolError("send failed: \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                throw errno == EPIPE || errno == ECONNRESET ? .closedBeforeReply(reason: reason) : .protocolError("send failed: \(reason)")
             }
             sent += n
         }
@@ -94,9 +100,14 @@ public final class VarlinkClient {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Failure.protocolError("receive failed: \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                if errno == ECONNRESET, buffer.isEmpty { throw Failure.closedBeforeReply(reason: reason) }
+                throw Failure.protocolError("receive failed: \(reason)")
             }
-            if n == 0 { throw Failure.protocolError("tmsd closed the connection") }
+            if n == 0 {
+                if buffer.isEmpty { throw Failure.closedBeforeReply(reason: "end of stream") }
+                throw Failure.protocolError("tmsd closed the connection in the middle of a reply")
+            }
             buffer.append(contentsOf: chunk[..<n])
         }
     }

@@ -12,7 +12,12 @@ public enum VarlinkServerEvent: Sendable {
     case protocolViolation(peer: PeerCredentials?, reason: String)
     /// A connection failed at the socket level.
     case connectionError(String)
+    /// A connection was refused at once: `limit` connections were already open.
+    case connectionLimitReached(limit: Int)
 }
+
+/// Why a new connection was closed as soon as it was accepted.
+struct ConnectionLimitReached: Error {}
 
 /// A Varlink server on a Unix socket, on SwiftNIO.
 ///
@@ -45,6 +50,9 @@ public final class VarlinkServer: Sendable {
     /// How long a message may stay half-received before the connection is closed.
     public static let defaultFrameTimeout = TimeAmount.seconds(10)
 
+    /// How many connections may be open at once; more are closed as they arrive.
+    public static let defaultMaximumConnections = 512
+
     /// Opens the listening socket. Returns once it accepts connections.
     public static func start(
         _ endpoint: Endpoint,
@@ -52,6 +60,7 @@ public final class VarlinkServer: Sendable {
         group: any EventLoopGroup,
         maximumFrameLength: Int = defaultMaximumFrameLength,
         frameTimeout: TimeAmount = defaultFrameTimeout,
+        maximumConnections: @escaping @Sendable () -> Int = { defaultMaximumConnections },
         events: @escaping @Sendable (VarlinkServerEvent) -> Void = { _ in }
     ) async throws -> VarlinkServer {
         // The registry must exist before the first connection is accepted.
@@ -62,13 +71,19 @@ public final class VarlinkServer: Sendable {
             // read would only return EAGAIN.
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // A peer that opens connections without end must not use up the
+                // daemon's descriptors: past the limit, new ones are closed at once.
+                let limit = maximumConnections()
+                guard registry.admit(channel, limit: limit) else {
+                    events(.connectionLimitReached(limit: limit))
+                    return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
+                }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         PartialFrameTimer(timeout: frameTimeout),
                         ByteToMessageHandler(NULFrameDecoder(maximumLength: maximumFrameLength)),
                         VarlinkConnectionHandler(dispatcher: dispatcher, maximumFrameLength: maximumFrameLength, events: events),
                     ])
-                    registry.add(channel)
                 }
             }
         let listener: any Channel
@@ -105,12 +120,20 @@ public final class VarlinkServer: Sendable {
 private final class ConnectionRegistry: Sendable {
     let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    func add(_ channel: any Channel) {
+    /// Adds the channel unless `limit` are open already.
+    func admit(_ channel: any Channel, limit: Int) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { _ in
-            _ = self.channels.withLock { $0.removeValue(forKey: id) }
+        let admitted = channels.withLock { open -> Bool in
+            guard open.count < limit else { return false }
+            open[id] = channel
+            return true
         }
+        if admitted {
+            channel.closeFuture.whenComplete { _ in
+                _ = self.channels.withLock { $0.removeValue(forKey: id) }
+            }
+        }
+        return admitted
     }
 }
 

@@ -65,6 +65,7 @@ struct Daemon {
         } catch let error as VarlinkError {
             throw fail(Self.explain(error), status: Status.refused)
         } catch let error as VarlinkClient.Failure {
+            if case .closedBeforeReply = error { throw fail("\(error)", status: Status.unavailable) }
             throw fail("\(error)", status: Status.software)
         } catch {
             throw fail("\(error)", status: Status.software)

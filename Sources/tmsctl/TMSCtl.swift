@@ -37,7 +37,7 @@ struct TMSCtl: ParsableCommand {
             (the daemon's reply as JSON, for scripts). Dates are YYYY-MM-DD in the clinic's time zone.
 
             Exit status: 0 done; 64 usage error; 65 refused by tmsd (the message says why); \
-            69 tmsd cannot be reached; 70 tmsd sent something unexpected.
+            69 tmsd cannot be reached or closed the connection unanswered; 70 tmsd sent something unexpected.
             """,
         version: "0.1.0",
         subcommands: [

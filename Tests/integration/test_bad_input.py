@@ -191,3 +191,41 @@ def test_many_clients_at_once(stocked):
         t.join(60)
     assert errors == []
     still_serves(stocked)
+
+
+def test_connections_past_the_limit_are_closed_and_the_daemon_serves_on(tmp_dir):
+    from conftest import TEST_CONFIG, Daemon
+    d = Daemon(tmp_dir, '[daemon]\nmax-connections = 4\n' + TEST_CONFIG).start()
+    held = []
+    try:
+        for _ in range(4):  # idle connections up to the limit, each answered
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(d.socket)
+            s.sendall(b'{"method":"org.varlink.service.GetInfo"}\0')
+            assert s.recv(65536).endswith(b"\0")
+            held.append(s)
+        extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        extra.settimeout(10)
+        extra.connect(d.socket)  # the kernel accepts; tmsd closes it at once
+        try:
+            extra.sendall(b'{"method":"org.varlink.service.GetInfo"}\0')
+            assert extra.recv(65536) == b""
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        extra.close()
+        refused = d.tmsctl("session", "list", check=False)
+        assert refused.returncode == 69 and refused.stderr.count("\n") == 1, refused
+        assert "tmsd closed the connection without answering" in refused.stderr
+        held.pop().close()
+        import time
+        deadline = time.monotonic() + 5
+        while d.tmsctl("session", "list", check=False).returncode != 0:
+            assert time.monotonic() < deadline, "a freed place was not given to the next client"
+            time.sleep(0.05)
+        assert "refused a connection: the connection limit is reached" in d.log.read_text()
+        assert "tmsd_max_connections=4" in d.log.read_text()
+    finally:
+        for s in held:
+            s.close()
+        d.stop()
