@@ -48,7 +48,7 @@ public struct ClinicService: VarlinkHandler {
     static let writes: Set<String> = [
         "AddPatient", "CreateCourse", "CancelCourse", "StartSession", "CompleteSession", "AbortSession", "MissSession",
         "RescheduleSession", "PostponeSession", "RecordOutcome", "AcknowledgeAlert", "RecordThreshold", "RecordAdverseEvent", "ResumeHeldCourse", "RecordScreen", "SignOffScreen", "StartMedication", "ChangeMedicationDose", "StopMedication", "RecordTrial", "PauseCourse", "ResumeCourse", "ChangePreferredTime", "SetChairOutOfService",
-        "AddAuthorization", "ExtendAuthorization",
+        "AddAuthorization", "ExtendAuthorization", "ReturnChairToService",
     ]
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Self.writes.contains(method.name) }
@@ -307,6 +307,14 @@ public struct ClinicService: VarlinkHandler {
                     .map { .string("course \(course): \($0)") }
             }
             return ["moved": .array(moves.map(Encode.move)), "warnings": .array(warnings)]
+
+        case "ReturnChairToService":
+            let chair = try p.text("chair", max: 100)
+            let ended = try store.returnChairToService(
+                chair, from: try p.date("from"), clinic: BookingPolicy(calendar: calendar, resources: config.resources),
+                today: calendar.date(at: audit.at), audit: audit)
+            log("chair back in service", audit, ["tmsd_chair": "\(chair)"])
+            return ["outages": .int(ended)]
 
         case "WhoAmI":
             let groups = users.groups(of: UInt32(audit.uid))

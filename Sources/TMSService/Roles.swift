@@ -22,7 +22,7 @@ public enum Role: String, Sendable, CaseIterable, Comparable {
         "AcknowledgeAlert": .clinician, "RecordThreshold": .operator_, "RecordAdverseEvent": .operator_,
         "ResumeHeldCourse": .clinician, "RecordScreen": .operator_, "SignOffScreen": .clinician,
         "StartMedication": .operator_, "RecordTrial": .operator_, "ChangeMedicationDose": .operator_, "StopMedication": .operator_,
-        "AddAuthorization": .operator_, "ExtendAuthorization": .operator_,
+        "AddAuthorization": .operator_, "ExtendAuthorization": .operator_, "ReturnChairToService": .operator_,
     ]
 }
 

@@ -786,6 +786,30 @@ public struct ClinicStore: Sendable {
         }
     }
 
+    /// Lifts a chair's outages from `from` (today or later) on: those that
+    /// begin then or later go, one that began earlier ends the day before.
+    /// Sessions already moved off the chair stay where they are. Returns how
+    /// many outages changed.
+    public func returnChairToService(
+        _ chair: String, from: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> Int {
+        try pool.write { db in
+            guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
+            if from < today { throw ClinicError.dateInPast(from, today: today) }
+            try db.cachedStatement(sql: "DELETE FROM chair_outage WHERE chair = ? AND from_date >= ?")
+                .execute(arguments: [chair, from.description])
+            var changed = db.changesCount
+            try db.cachedStatement(sql: "UPDATE chair_outage SET to_date = ? WHERE chair = ? AND from_date < ? AND to_date >= ?")
+                .execute(arguments: [from.adding(days: -1).description, chair, from.description, from.description])
+            changed += db.changesCount
+            guard changed > 0 else {
+                throw ClinicError.invalidValue("from", "chair \(chair) is not out of service on \(from) or later")
+            }
+            try Self.writeAudit(db, audit, summary: "chair \(chair) back in service from \(from)")
+            return changed
+        }
+    }
+
     /// Pauses a course from `from`: its open sessions from that day are
     /// released (they were plans, nothing happened); `resumeCourse` books
     /// what remains.

@@ -107,7 +107,8 @@ struct ScheduleCommand: ParsableCommand {
 
 struct ChairCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "chair", abstract: "The clinic's chairs.", subcommands: [OutOfService.self])
+        commandName: "chair", abstract: "The clinic's chairs: out of service, back in service.",
+        subcommands: [OutOfService.self, InService.self])
 
     struct OutOfService: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -133,6 +134,24 @@ struct ChairCommand: ParsableCommand {
             print("Chair \(chair) is out of service \(from) to \(to); \(moved.count) sessions moved.")
             if !moved.isEmpty { print(movesTable(moved), terminator: "") }
             printWarnings(reply)
+        }
+    }
+
+    struct InService: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "in-service",
+            abstract: "Put a chair back in service from a date; sessions already moved off it stay where they are.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The chair's name.") var chair: String
+        @Option(help: ArgumentHelp("The first day back in service (today or later).", valueName: "YYYY-MM-DD")) var from: String
+
+        func validate() throws { try checkDate(from) }
+
+        func run() throws {
+            let daemon = try Daemon(global)
+            let reply = try daemon.call("ReturnChairToService", ["chair": .string(chair), "from": .string(from)])
+            if daemon.printedJSON(reply) { return }
+            print("Chair \(chair) is back in service from \(from) (\(reply.at("outages")) outage(s) lifted or shortened).")
         }
     }
 }

@@ -24,7 +24,7 @@ import Glibc
             "AcknowledgeAlert", "WhoAmI", "RecordThreshold", "ListThresholds", "RecordAdverseEvent", "ListAdverseEvents",
             "ResumeHeldCourse", "ListScreenQuestions", "RecordScreen", "SignOffScreen", "GetScreen", "StartMedication",
             "ChangeMedicationDose", "StopMedication", "ListMedications", "ListUnclassifiedDrugs", "RecordTrial", "GetEligibility",
-            "GetDailyReport", "AddAuthorization", "ExtendAuthorization", "ListAuthorizations", "GetCourseSummary",
+            "GetDailyReport", "AddAuthorization", "ExtendAuthorization", "ListAuthorizations", "GetCourseSummary", "ReturnChairToService",
         ])
     }
 

@@ -253,6 +253,17 @@ def test_pause_resume_time_change_and_chair_outage(clinic):
                             "--reason", "x", check=False)
     assert missing.returncode == 65 and "No chair is named 'chair-9'" in missing.stderr
 
+    # Back in service from the 6th: the 5th stays blocked, the 6th is free again; what moved stays moved.
+    back = clinic.tmsctl("chair", "in-service", chair, "--from", "2027-01-06")
+    assert back.returncode == 0 and "1 outage(s) lifted or shortened" in back.stdout, back
+    assert re.search(rf"^{chair} +figure-8 +out of service: coil cable", clinic.tmsctl("schedule", "free", "2027-01-05").stdout, re.M)
+    assert not re.search(rf"^{chair} .*out of service", clinic.tmsctl("schedule", "free", "2027-01-06").stdout, re.M)
+    assert all(m["toDate"] in {"2027-01-05", "2027-01-06"} for m in out["moved"])
+    again = clinic.tmsctl("chair", "in-service", chair, "--from", "2027-01-06", check=False)
+    assert again.returncode == 65 and f"chair {chair} is not out of service on 2027-01-06 or later" in again.stderr
+    past = clinic.tmsctl("chair", "in-service", chair, "--from", "2026-01-06", check=False)
+    assert past.returncode == 65 and "in the past" in past.stderr
+
 
 def test_a_cancelled_appointment_moves_to_the_next_free_day(clinic):
     c = course(clinic, add_patient(clinic)["id"])
