@@ -1,7 +1,9 @@
 #!/bin/sh
 # A clinic day, from a fresh state directory: start tmsd, register a patient,
 # prescribe a 10 Hz course, print its calendar, start and complete today's
-# session, show the course's progress and the audit trail, stop tmsd.
+# session, show the course's progress, record the payer's authorization,
+# print tonight's report and the course summary, show the audit trail, stop
+# tmsd.
 # Used by `make demo`, and run by the integration tests.
 set -eu
 : "${TMSD:?path to tmsd}" "${TMSCTL:?path to tmsctl}" "${STATE:?state directory}"
@@ -60,6 +62,15 @@ tmsctl session complete "$session" --mt 52 --notes "tolerated well"
 
 step "the course's progress"
 "$TMSCTL" course show 1 | sed -n '1,11p'
+
+step "the payer authorized 30 sessions for eight weeks: booking past that warns"
+tmsctl auth add 1 --payer Medicare --reference PA-DEMO-1 --sessions 30 --from "$today" --to "$(date -u -d '+56 days' +%F)"
+
+step "tonight's report, as cron mails it (text part)"
+tmsctl report daily
+
+step "the course summary for the referring physician (first lines)"
+"$TMSCTL" report course 1 | sed -n '1,24p'
 
 step "the audit trail"
 tmsctl audit

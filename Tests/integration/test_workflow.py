@@ -127,4 +127,8 @@ def test_demo_script_runs(tmp_dir):
                             env=env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 of 36 done" in result.stdout
+    assert "WARNING: 36 sessions booked, 30 authorized: 6 beyond the authorization" in result.stdout
+    assert "Billing: 90867 x 1" in result.stdout and "Medicare, 1 of 30 used, 36 booked" in result.stdout
+    reports = result.stdout.split("tonight's report")[1].split("the audit trail")[0]
+    assert "Motor threshold" in reports and "A.R. (#1)" in reports and "Rivera" not in reports
     assert "tmsd stopped (exit 0)" in result.stdout
