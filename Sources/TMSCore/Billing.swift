@@ -31,4 +31,18 @@ public struct BillingRules: Sendable, Hashable {
         }
         return lastBilled == date ? redetermination : delivery
     }
+
+    /// The code of every session a course delivered: `delivered` in time
+    /// order, `measured` the days its MT was measured.
+    public func codes(delivered: [(id: Int, date: CivilDate)], measured: Set<CivilDate>) -> [Int: String] {
+        guard let first = delivered.first else { return [:] }
+        let days = Array(measured.intersection(delivered.map(\.date)))
+        var seen: Set<CivilDate> = []
+        var out: [Int: String] = [:]
+        for session in delivered {
+            let firstOfDay = seen.insert(session.date).inserted
+            out[session.id] = code(session: session.id, on: session.date, first: first, measured: days, firstOfDay: firstOfDay)
+        }
+        return out
+    }
 }

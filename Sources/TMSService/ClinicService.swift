@@ -617,13 +617,20 @@ public struct ClinicService: VarlinkHandler {
             m.startDate <= last && (m.stopDate.map { $0 >= course.startDate } ?? true)
         }
         let (authorizations, bookings) = try store.authorizationStanding(courseId: id)
+        let thresholds = try store.thresholds(courseId: id)
+        let delivered = sessions.filter { $0.status == .completed }.sorted { ($0.scheduledAt, $0.id) < ($1.scheduledAt, $1.id) }
+        let codes = config.clinical.billing.codes(
+            delivered: delivered.map { ($0.id, $0.date) }, measured: Set(thresholds.map(\.date)))
         return [
             "clinic": .string(config.clinicName),
+            "billing": .array(delivered.map { s in
+                ["session": .int(s.id), "date": .string(s.date.description), "cpt": .string(codes[s.id] ?? "")]
+            }),
             "patient": .string(DailyReport.label(patient, identifiers: identifiers)),
             "birthDate": identifiers == "full" ? .string(patient.birthDate.description) : .null,
             "mrn": identifiers == "initials" ? .null : .string(patient.mrn),
             "course": Encode.course(course), "progress": Encode.progress(progress),
-            "thresholds": .array(try store.thresholds(courseId: id).map(Encode.threshold)),
+            "thresholds": .array(thresholds.map(Encode.threshold)),
             "sessions": .array(sessions.map(Encode.session)),
             "medications": .array(medications.map { Encode.medication($0, config.clinical.drugs) }),
             "trajectories": Encode.trajectories(try store.outcomes(courseId: id), config.clinical.scales),

@@ -8,7 +8,7 @@ extension ReportCommand {
             abstract: "A course's summary for the referring physician and the payer.",
             discussion: """
                 Protocol, target and dose; progress; the motor threshold history; every session with what it delivered \
-                (MT, intensity, machine output, frequency, trains, pulses, coil); the medications taken during the course; \
+                (MT, intensity, frequency, trains, pulses, coil) and its CPT code; the medications taken during the course; \
                 outcome scores with their trajectory, response and remission; adverse events; authorizations. The patient \
                 is named as [reports] course-identifiers says (initials by default; full adds the birth date and MRN).
                 """)
@@ -66,19 +66,23 @@ extension ReportCommand {
 
             let sessions = r["sessions"]?.array ?? []
             var delivered = Part(
-                title: "Sessions", header: ["#", "DATE", "STATUS", "MT", "%MT", "OUT%", "HZ", "TRAINS", "PULSES", "COIL"])
+                title: "Sessions", header: ["#", "DATE", "STATUS", "MT", "%MT", "HZ", "TRAINS", "PULSES", "COIL", "CPT"])
+            var cpt: [String: String] = [:]
+            for b in r["billing"]?.array ?? [] { cpt[b.at("session")] = b.at("cpt") }
             for s in sessions where s.at("status") != "scheduled" {
                 let d = s["delivery"] ?? .null
                 let number = s.at("status") == "completed" || s.at("status") == "in_progress" ? s.at("number") : "-"
                 delivered.rows.append(
-                    d == .null ? [number, s.at("date"), s.at("status"), "", "", "", "", "", s.at("pulsesDelivered"), ""]
-                        : [number, s.at("date"), s.at("status"), d.at("motorThreshold"), d.at("intensityPercentMT"), d.at("outputPercent"),
-                           d.at("frequencyHz"), "\(d.at("trains"))x\(d.at("pulsesPerTrain"))", d.at("pulsesDelivered"), d.at("coil")])
+                    d == .null ? [number, s.at("date"), s.at("status"), "", "", "", "", s.at("pulsesDelivered"), "", ""]
+                        : [number, s.at("date"), s.at("status"), d.at("motorThreshold"), d.at("intensityPercentMT"), d.at("frequencyHz"),
+                           "\(d.at("trains"))x\(d.at("pulsesPerTrain"))", d.at("pulsesDelivered"), d.at("coil"), cpt[s.at("id")] ?? ""])
                 if let reason = s["reason"], reason != .null { delivered.lines.append("\(s.at("date")) \(s.at("status")): \(reason.string)") }
                 if d != .null, d.at("target") != target.at("label") {
                     delivered.lines.append("\(s.at("date")): delivered to \(d.at("target"))")
                 }
             }
+            let billed = Dictionary(grouping: cpt.values, by: { $0 }).sorted { $0.key < $1.key }
+            if !billed.isEmpty { delivered.lines.append("Billing: " + billed.map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ")) }
             let booked = sessions.filter { $0.at("status") == "scheduled" }
             if let next = booked.first { delivered.lines.append("\(booked.count) still booked, from \(next.at("date")) to \(booked.last!.at("date")).") }
             delivered.empty = "No session given yet."

@@ -34,6 +34,17 @@ import Testing
         #expect(rules.code(session: 52, on: d("2026-12-14"), first: first, measured: measured, firstOfDay: false) == "90868")
     }
 
+    @Test func aWholeCourseIsCodedAsTheDailyReportCodesEachDay() {
+        // Two sessions a day from the 7th; the MT measured on the 7th, 9th and 15th.
+        let days = ["2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15"]
+        let delivered = days.enumerated().flatMap { i, day in [(id: 2 * i + 1, date: d(day)), (id: 2 * i + 2, date: d(day))] }
+        let codes = rules.codes(delivered: delivered, measured: [d("2026-12-07"), d("2026-12-09"), d("2026-12-15"), d("2026-12-20")])
+        #expect(codes[1] == "90867" && codes[2] == "90868")
+        #expect(codes[5] == "90869" && codes[6] == "90868")  // the 9th: its first session only
+        #expect(codes[13] == "90868")  // the 15th: six days after the 9th
+        #expect(codes.values.count { $0 == "90869" } == 1 && codes.count == 14)
+    }
+
     @Test func theClinicalDataSetsTheCodesAndTheInterval() {
         var mine = BillingRules()
         mine.redetermination = "R"

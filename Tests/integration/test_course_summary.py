@@ -36,13 +36,15 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
     assert s["trajectories"][0]["baseline"] == 18
     assert [(e["kind"], e["severity"]) for e in s["events"]] == [("headache", "mild")]
     assert s["authorizations"][0]["reference"] == "PA-55" and s["use"]["used"] == 1
+    assert s["billing"] == [{"session": given[0]["id"], "date": given[0]["date"], "cpt": "90867"}]
 
     text = daemon.tmsctl("report", "course", str(cid)).stdout
     assert all(len(line) <= 80 for line in text.splitlines()), max(text.splitlines(), key=len)
     for part in ["Course", "Motor threshold", "Sessions", "Medications during the course", "Outcomes", "Adverse events",
                  "Authorizations"]:
         assert f"\n{part}\n" in text, part
-    assert re.search(r"\n1 +\d{4}-\d\d-\d\d +completed +55 +120 +\S+ +10 +75x40 +3000 +figure-8\n", text), text
+    assert re.search(r"\n1 +\d{4}-\d\d-\d\d +completed +55 +120 +10 +75x40 +3000 +figure-8 +90867\n", text), text
+    assert "Billing: 90867 x 1" in text
     assert "missed: car broke down" in text and "sertraline" in text and "eased by rest" in text
     assert "Used 1 of 36 authorized; 36 booked." in text
     assert "baseline 18, latest -: response no, remission no" in text, "no verdict before a later score"
