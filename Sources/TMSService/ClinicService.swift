@@ -608,19 +608,12 @@ public struct ClinicService: VarlinkHandler {
 
     /// Everything about one course a referring physician or a payer asks for.
     private func courseSummary(_ id: Int, _ config: Configuration) throws -> [String: JSON] {
-        let (course, progress, sessions) = try store.courseDetail(id: id)
-        let patient = try store.patient(id: course.patientId)
+        let facts = try store.courseFacts(id: id)
+        let (course, patient) = (facts.course, facts.patient)
         let identifiers = config.courseSummaryIdentifiers ?? config.reportIdentifiers
-        // The patient's medications taken at any time from the course's start to its last session.
-        let last = sessions.last?.date ?? course.startDate
-        let medications = try store.medications(patientId: patient.id).filter { m in
-            m.startDate <= last && (m.stopDate.map { $0 >= course.startDate } ?? true)
-        }
-        let (authorizations, bookings) = try store.authorizationStanding(courseId: id)
-        let thresholds = try store.thresholds(courseId: id)
-        let delivered = sessions.filter { $0.status == .completed }.sorted { ($0.scheduledAt, $0.id) < ($1.scheduledAt, $1.id) }
+        let delivered = facts.sessions.filter { $0.status == .completed }.sorted { ($0.scheduledAt, $0.id) < ($1.scheduledAt, $1.id) }
         let codes = config.clinical.billing.codes(
-            delivered: delivered.map { ($0.id, $0.date) }, measured: Set(thresholds.map(\.date)))
+            delivered: delivered.map { ($0.id, $0.date) }, measured: Set(facts.thresholds.map(\.date)))
         return [
             "clinic": .string(config.clinicName),
             "billing": .array(delivered.map { s in
@@ -629,15 +622,15 @@ public struct ClinicService: VarlinkHandler {
             "patient": .string(DailyReport.label(patient, identifiers: identifiers)),
             "birthDate": identifiers == "full" ? .string(patient.birthDate.description) : .null,
             "mrn": identifiers == "initials" ? .null : .string(patient.mrn),
-            "course": Encode.course(course), "progress": Encode.progress(progress),
-            "thresholds": .array(thresholds.map(Encode.threshold)),
-            "sessions": .array(sessions.map(Encode.session)),
-            "medications": .array(medications.map { Encode.medication($0, config.clinical.drugs) }),
-            "trajectories": Encode.trajectories(try store.outcomes(courseId: id), config.clinical.scales),
-            "events": .array(try store.adverseEvents(courseId: id).map(Encode.adverseEvent)),
-            "authorizations": .array(authorizations.map(Encode.authorization)),
+            "course": Encode.course(course), "progress": Encode.progress(facts.progress),
+            "thresholds": .array(facts.thresholds.map(Encode.threshold)),
+            "sessions": .array(facts.sessions.map(Encode.session)),
+            "medications": .array(facts.medications.map { Encode.medication($0, config.clinical.drugs) }),
+            "trajectories": Encode.trajectories(facts.outcomes, config.clinical.scales),
+            "events": .array(facts.events.map(Encode.adverseEvent)),
+            "authorizations": .array(facts.authorizations.map(Encode.authorization)),
             "use": Encode.authorizationUse(
-                AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)),
+                AuthorizationUse.assess(facts.authorizations, bookings: facts.bookings, warnPercent: config.authorizationWarningPercent)),
         ]
     }
 

@@ -82,7 +82,7 @@ extension ClinicStore {
         }
     }
 
-    private static func bookings(_ db: Database, _ courseId: Int) throws -> [AuthorizationUse.Booking] {
+    static func bookings(_ db: Database, _ courseId: Int) throws -> [AuthorizationUse.Booking] {
         try fetch(
             try db.cachedStatement(sql: "SELECT number, scheduled_date, status FROM session WHERE course_id = ? ORDER BY scheduled_at, id"),
             [courseId]

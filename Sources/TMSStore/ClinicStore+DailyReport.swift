@@ -133,3 +133,38 @@ extension ClinicStore {
 
     private static func jsonArray(_ ids: Set<Int>) -> String { "[" + ids.sorted().map(String.init).joined(separator: ",") + "]" }
 }
+
+// MARK: - The course summary's reads
+
+/// Everything the course summary says, read in one transaction.
+public struct CourseFacts: Sendable {
+    public var course: CourseRecord
+    public var progress: CourseProgress
+    public var sessions: [SessionRecord]
+    public var patient: PatientRecord
+    /// The patient's medications taken at any time from the course's start to its last session.
+    public var medications: [MedicationRecord]
+    public var thresholds: [ThresholdRecord]
+    public var outcomes: [OutcomeRecord]
+    public var events: [AdverseEventRecord]
+    public var authorizations: [Authorization]
+    public var bookings: [AuthorizationUse.Booking]
+}
+
+extension ClinicStore {
+    public func courseFacts(id: Int) throws -> CourseFacts {
+        try pool.read { db in
+            let course = try Self.course(db, id)
+            let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
+            let last = sessions.last?.date ?? course.startDate
+            let medications = try Self.medications(
+                db, "m.patient_id = ? AND m.start_date <= ? AND (m.stop_date IS NULL OR m.stop_date >= ?)",
+                [course.patientId, last.description, course.startDate.description])
+            return CourseFacts(
+                course: course, progress: try Self.progress(db, course), sessions: sessions,
+                patient: try Self.patient(db, course.patientId), medications: medications,
+                thresholds: try Self.thresholds(db, id), outcomes: try Self.outcomes(db, id), events: try Self.adverseEvents(db, id),
+                authorizations: try Self.authorizations(db, id), bookings: try Self.bookings(db, id))
+        }
+    }
+}

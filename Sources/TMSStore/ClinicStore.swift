@@ -1243,7 +1243,7 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    private static func thresholds(_ db: Database, _ courseId: Int) throws -> [ThresholdRecord] {
+    static func thresholds(_ db: Database, _ courseId: Int) throws -> [ThresholdRecord] {
         try fetch(
             try db.cachedStatement(sql: """
                 SELECT id, course_id, date, method, muscle, value, operator FROM motor_threshold WHERE course_id = ? ORDER BY date, id
@@ -1651,7 +1651,7 @@ public struct ClinicStore: Sendable {
             """).execute(arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary])
     }
 
-    private static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
+    static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
         let statement = try db.cachedStatement(sql: "SELECT * FROM patient WHERE id = ?")
         guard let patient = try fetch(statement, [id], patientRecord).first else { throw ClinicError.patientNotFound(id) }
         return patient
@@ -1715,7 +1715,7 @@ public struct ClinicStore: Sendable {
     }
 
     /// Where a course stands, counted by SQLite rather than read row by row.
-    private static func progress(_ db: Database, _ course: CourseRecord) throws -> CourseProgress {
+    static func progress(_ db: Database, _ course: CourseRecord) throws -> CourseProgress {
         let counts = try Row.fetchOne(
             try db.cachedStatement(sql: """
                 SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'missed'),
