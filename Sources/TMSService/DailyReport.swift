@@ -26,9 +26,8 @@ struct DailyReport {
     func build(on date: CivilDate) throws -> [String: JSON] {
         let clinical = config.clinical
         let tomorrowDate = date.adding(days: 1)
-        let sunday = date.startOfWeek.adding(days: 6)
         let facts = try store.dayFacts(
-            on: date, tomorrow: tomorrowDate, outcomesUntil: sunday, recheck: clinical.recheck,
+            on: date, tomorrow: tomorrowDate, recheck: clinical.recheck,
             holdKinds: Set(clinical.eventKinds.values.filter(\.hold).map(\.id)),
             recheckDrugs: Set(clinical.drugs.values.filter { $0.triggersRecheck(clinical.recheckOnChange) }.map(\.name)))
         func patient(_ id: Int) throws -> PatientRecord {
@@ -77,11 +76,11 @@ struct DailyReport {
                 : "\(m.drug) \(m.replaces != nil ? "dose changed to" : "started at") \(m.dose.clinical) \(m.unit)"
             return ["patient": .string(label(try patient(m.patientId))), "detail": .string(detail)]
         }
-        // Courses whose last booked session falls between today and Sunday, with their outcomes.
+        // Courses ending this week (completed since Monday, or last booked by Sunday), with their outcomes.
         var ending: [JSON] = []
-        for c in facts.unfinished where c.status == .active {
-            guard let points = facts.outcomes[c.id],
-                  let last = facts.bookings[c.id]?.last(where: { $0.status.isOpen || $0.status == .completed })?.date else { continue }
+        for (id, last) in facts.ending {
+            let points = facts.outcomes[id] ?? []
+            let done = try course(id).status == .completed
             var outcome: [String] = []
             for (scaleId, points) in Dictionary(grouping: points, by: \.scale).sorted(by: { $0.key < $1.key }) {
                 guard let scale = clinical.scales[scaleId], let baseline = points.first(where: { $0.timepoint == .baseline })?.total,
@@ -89,7 +88,8 @@ struct DailyReport {
                 let verdict = scale.isRemission(latest) ? "remission" : scale.isResponse(baseline: baseline, latest: latest) ? "response" : "no response"
                 outcome.append("\(scale.name) \(baseline) -> \(latest): \(verdict)")
             }
-            ending.append(try note(c.id, "last session \(last); " + (outcome.isEmpty ? "no outcome scores yet" : outcome.joined(separator: "; "))))
+            ending.append(try note(id, (done ? "ended \(last); " : "last session \(last); ")
+                + (outcome.isEmpty ? "no outcome scores yet" : outcome.joined(separator: "; "))))
         }
         // Every unfinished course against its authorizations.
         var authorizations: [JSON] = []

@@ -31,18 +31,21 @@ public struct DayFacts: Sendable {
     /// Each unfinished course's sessions, for its last booked day and its authorizations.
     public var bookings: [Int: [AuthorizationUse.Booking]]
     public var authorizations: [Int: [Authorization]]
-    /// The scores of courses whose last booked session falls between the day and `outcomesUntil`.
+    /// Courses ending in the day's week, by id, with their last session's
+    /// day: those under way whose last booked session falls between the day
+    /// and Sunday, and those completed on the Monday or since.
+    public var ending: [(course: Int, last: CivilDate)]
+    /// The scores of the courses ending this week.
     public var outcomes: [Int: [OutcomeRecord]]
 }
 
 extension ClinicStore {
-    /// Reads the day's facts; `tomorrow` is the next clinic day's date,
-    /// `outcomesUntil` the last day of "ending this week".
+    /// Reads the day's facts; `tomorrow` is the date after it.
     public func dayFacts(
-        on date: CivilDate, tomorrow: CivilDate, outcomesUntil: CivilDate, recheck: RecheckRules, holdKinds: Set<String>,
-        recheckDrugs: Set<String>
+        on date: CivilDate, tomorrow: CivilDate, recheck: RecheckRules, holdKinds: Set<String>, recheckDrugs: Set<String>
     ) throws -> DayFacts {
-        try pool.read { db in
+        let monday = date.startOfWeek, sunday = date.startOfWeek.adding(days: 6)
+        return try pool.read { db in
             let sessions = try Self.sessions(db, where: "s.scheduled_date = ?", [date.description])
             let next = try Self.sessions(db, where: "s.scheduled_date = ? AND s.status = 'scheduled'", [tomorrow.description])
             let unfinished = try Self.fetch(
@@ -76,8 +79,22 @@ extension ClinicStore {
             let alerts = try Self.alerts(db, where: "a.acknowledged_at IS NULL", [])
             let changes = try Self.medications(db, "m.start_date = ? OR m.stop_date = ?", [date.description, date.description])
 
+            // Courses completed this week, with the day of their last session.
+            var ending: [(course: Int, last: CivilDate)] = []
+            let completed = try db.cachedStatement(sql: """
+                SELECT s.course_id, max(s.scheduled_date) FROM session s JOIN course c ON c.id = s.course_id
+                WHERE c.status = 'completed' AND s.status = 'completed' AND s.course_id IN (
+                  SELECT course_id FROM session WHERE scheduled_date BETWEEN ? AND ? AND status = 'completed')
+                GROUP BY s.course_id
+                """)
+            for row in try Row.fetchAll(completed, arguments: [monday.description, sunday.description]) {
+                let last = CivilDate(row[1] as String)!
+                if last >= monday, last <= sunday { ending.append((row[0], last)) }
+            }
+
             // The courses every part names, and their patients.
-            let named = Set(sessions.map(\.courseId) + next.map(\.courseId) + events.map(\.courseId) + alerts.map(\.courseId))
+            let named = Set(sessions.map(\.courseId) + next.map(\.courseId) + events.map(\.courseId) + alerts.map(\.courseId)
+                + ending.map(\.course))
             for course in try Self.courses(db, ids: named.filter { courses[$0] == nil }) { courses[course.id] = course }
             let patients = try Self.patients(db, ids: Set(courses.values.map(\.patientId) + changes.map(\.patientId)))
 
@@ -103,15 +120,17 @@ extension ClinicStore {
                 grouping: try Self.authorizations(db, where: "a.course_id IN (SELECT id FROM course WHERE status = 'active')", []),
                 by: \.courseId)
 
-            var outcomes: [Int: [OutcomeRecord]] = [:]
             for course in unfinished where course.status == .active {
                 let last = bookings[course.id]?.last { $0.status.isOpen || $0.status == .completed }?.date
-                if let last, last >= date, last <= outcomesUntil { outcomes[course.id] = try Self.outcomes(db, course.id) }
+                if let last, last >= date, last <= sunday { ending.append((course.id, last)) }
             }
+            ending.sort { $0.course < $1.course }
+            var outcomes: [Int: [OutcomeRecord]] = [:]
+            for (course, _) in ending { outcomes[course] = try Self.outcomes(db, course) }
             return DayFacts(
                 date: date, sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
                 firstDelivered: firstDelivered, measured: measured, recheckDue: recheckDue, events: events, openAlerts: alerts,
-                medicationChanges: changes, bookings: bookings, authorizations: authorizations, outcomes: outcomes)
+                medicationChanges: changes, bookings: bookings, authorizations: authorizations, ending: ending, outcomes: outcomes)
         }
     }
 

@@ -99,6 +99,35 @@ def test_courses_ending_this_week_with_their_outcome(tmp_dir):
         d.stop()
 
 
+def test_a_course_completed_this_week_is_among_those_ending(tmp_dir):
+    # An accelerated course (ten sessions a day for five days) begun six days ago, given in full: completed two days ago.
+    config = TEST_CONFIG.replace('days = ["mon", "tue", "wed", "thu", "fri"]', 'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]')
+    d = Daemon(tmp_dir, config_text=config).start()
+    try:
+        today = datetime.date.fromisoformat(today_utc())
+        start = (today - datetime.timedelta(days=6)).isoformat()
+        c = add_course(d, add_patient(d)["id"], "accelerated-itbs", start, "--time", "08:00", measure=False)
+        cid = c["course"]["id"]
+        d.tmsctl("mt", "record", str(cid), "--value", "55", "--method", "emg", "--date", start)
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "baseline", "--total", "30", "--date", start)
+        for session in c["sessions"]:
+            d.tmsctl("session", "complete", str(session["id"]), "--mt", "55")
+        assert d.tmsctl_json("course", "show", str(cid))["course"]["status"] == "completed"
+        last = max(s["date"] for s in c["sessions"])
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "end", "--total", "12", "--date", last)
+        ending = [n for n in d.tmsctl_json("report", "daily")["endingThisWeek"] if n["course"] == cid]
+        monday = today - datetime.timedelta(days=today.weekday())
+        if datetime.date.fromisoformat(last) >= monday:
+            assert ending and ending[0]["detail"] == f"ended {last}; MADRS 30 -> 12: response", ending
+        else:
+            assert ending == [], "it ended last week"
+        # On the day it ended, whatever today's weekday.
+        on_last = [n for n in d.tmsctl_json("report", "daily", "--date", last)["endingThisWeek"] if n["course"] == cid]
+        assert on_last and on_last[0]["detail"] == f"ended {last}; MADRS 30 -> 12: response"
+    finally:
+        d.stop()
+
+
 def test_billing_codes_initial_redetermination_at_most_weekly_and_delivery(daemon):
     # A course that began six days ago: its first sessions are in the past, so each can be given on its own day.
     start = (datetime.date.fromisoformat(today_utc()) - datetime.timedelta(days=6)).isoformat()
