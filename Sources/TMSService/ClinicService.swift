@@ -463,7 +463,7 @@ public struct ClinicService: VarlinkHandler {
         case "GetDailyReport":
             let date: CivilDate
             if try p.optionalString("date") != nil { date = try p.date("date") } else { date = calendar.date(at: audit.at) }
-            return try DailyReport(store: store, config: config, calendar: calendar).build(on: date)
+            return try DailyReport(store: store, config: config).build(on: date)
 
         case "ListScreenQuestions":
             return ["questions": .array(config.clinical.screen.map { q in

@@ -7,7 +7,6 @@ import Varlink
 struct DailyReport {
     let store: ClinicStore
     let config: Configuration
-    let calendar: ClinicCalendar
 
     /// How the report names a patient: [reports] identifiers, with the internal id.
     func label(_ patient: PatientRecord) -> String { Self.label(patient, identifiers: config.reportIdentifiers) }
