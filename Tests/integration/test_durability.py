@@ -60,3 +60,21 @@ def test_a_completed_session_survives_kill_9(tmp_dir):
     with sqlite3.connect(daemon.database) as db:
         row = db.execute("SELECT status, motor_threshold, pulses_delivered FROM session WHERE id = ?", (session,)).fetchone()
     assert row == ("completed", 57.5, 3000)
+
+
+def test_an_authorization_and_its_extension_survive_kill_9(tmp_dir):
+    daemon = Daemon(tmp_dir).start()
+    course = add_course(daemon, add_patient(daemon)["id"], "10hz-ldlpfc", today_utc())
+    dates = [s["date"] for s in course["sessions"]]
+    added = call_raw(daemon.socket, "io.tmsd.Clinic.AddAuthorization", {
+        "courseId": course["course"]["id"], "payer": "Medicare", "reference": "K-1", "sessions": 30,
+        "from": dates[0], "to": dates[29]})
+    extended = call_raw(daemon.socket, "io.tmsd.Clinic.ExtendAuthorization", {
+        "id": added["parameters"]["authorization"]["id"], "sessions": 6, "reason": "payer letter"})
+    daemon.process.send_signal(signal.SIGKILL)
+    daemon.process.wait()
+    assert extended["parameters"]["authorization"]["sessions"] == 36
+    with sqlite3.connect(daemon.database) as db:
+        assert db.execute("SELECT sessions, reference FROM payer_authorization").fetchall() == [(30, "K-1")]
+        assert db.execute("SELECT sessions, reason FROM authorization_extension").fetchall() == [(6, "payer letter")]
+        assert db.execute("SELECT count(*) FROM audit WHERE method LIKE '%Authorization'").fetchone()[0] == 2
