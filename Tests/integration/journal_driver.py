@@ -30,6 +30,13 @@ def main(directory):
                  check=False)  # duplicate MRN, refused
         d.tmsctl("patient", "show", str(patient["id"]))
         d.tmsctl("session", "list")
+        # The report's paths: an authorization booked short (a warning is logged), the day, the course summary.
+        cid = str(course["course"]["id"])
+        d.tmsctl("auth", "add", cid, "--payer", "Medicare", "--reference", "J-1", "--sessions", "30",
+                 "--from", sessions[0]["date"], "--to", sessions[-1]["date"])
+        d.tmsctl("session", "miss", str(sessions[4]["id"]), "--reason", "snow")
+        d.tmsctl("report", "daily")
+        d.tmsctl("report", "course", cid, "--format", "html")
     finally:
         assert d.stop() == 0
 

@@ -299,7 +299,9 @@ def test_the_journal_gets_structured_entries_and_no_patient_data(tmp_dir):
     assert completed["CODE_FUNC"].startswith("respond")
     assert by_message["refused"]["PRIORITY"] == "5" and by_message["refused"]["TMSD_ERROR"] in (
         "IntensityAboveMachineOutput", "DuplicateMRN")
-    assert {"session missed", "session aborted", "course prescribed", "patient registered"} <= by_message.keys()
+    assert {"session missed", "session aborted", "course prescribed", "patient registered", "authorization recorded",
+            "booked beyond the authorization"} <= by_message.keys()
+    assert by_message["booked beyond the authorization"]["TMSD_COURSE"] == "1"
     # No name, birth date or MRN anywhere in what the journal received.
     from journal_driver import BORN, MRN, NAME
     for secret in [*NAME, MRN, BORN, "Quixot", "Zebul"]:
