@@ -101,11 +101,12 @@ extension ReportCommand {
                 outcomes.chart += Chart.render(t)
             }
 
+            let eventList = r["events"]?.array ?? []
             let events = Part(
-                title: "Adverse events", header: ["DATE", "KIND", "SEVERITY", "DETAILS"],
-                rows: (r["events"]?.array ?? []).map {
-                    [$0.at("date"), $0.at("kind"), $0.at("severity"), $0.at("details") + ($0["held"] == .bool(true) ? " (course held)" : "")]
-                })
+                title: "Adverse events",
+                lines: eventList.map { "\($0.at("date")) \($0.at("kind")): \($0.at("details"))" },
+                header: ["DATE", "KIND", "SEVERITY", "COURSE HELD"],
+                rows: eventList.map { [$0.at("date"), $0.at("kind"), $0.at("severity"), $0["held"] == .bool(true) ? "yes" : "no"] })
 
             let use = r["use"] ?? .null
             var authorizations = Part(
@@ -124,7 +125,8 @@ extension ReportCommand {
             for part in parts {
                 out += "\n\(part.title)\n"
                 if part.rows.isEmpty, part.lines.isEmpty { out += "  \(part.empty)\n" }
-                out += part.chart.isEmpty ? Format.table(part.header, part.rows) : part.chart
+                // Cells are cut to keep the lines within 80 columns; the HTML and JSON have them whole.
+                out += part.chart.isEmpty ? Format.table(part.header, part.rows.map { $0.map { Format.fit($0, 22) } }) : part.chart
                 for line in part.lines { out += Format.wrap(line, first: "  ") }
             }
             return out

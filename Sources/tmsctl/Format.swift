@@ -26,18 +26,34 @@ enum Format {
 
     /// `text` broken at spaces into lines of at most `width` columns, the
     /// first starting with `first`, the rest indented to line up after it.
+    /// A word too long for a line of its own is cut across lines.
     static func wrap(_ text: String, first: String, width: Int = 80) -> String {
         let indent = String(repeating: " ", count: first.count)
+        let room = max(1, width - indent.count)
         var lines: [String] = []
         var line = first
-        for word in text.split(separator: " ") {
+        for whole in text.split(whereSeparator: { $0 == " " || $0.isNewline }) {
+            var word = Substring(whole)
+            while indent.count + word.count > width {
+                if line.count > indent.count { lines.append(line) }
+                lines.append(indent + word.prefix(room))
+                line = indent
+                word = word.dropFirst(room)
+            }
+            if word.isEmpty { continue }
             if line.count > indent.count, line.count + 1 + word.count > width {
                 lines.append(line)
                 line = indent
             }
             line += (line.count > indent.count ? " " : "") + word
         }
-        return (lines + [line]).joined(separator: "\n") + "\n"
+        if line.count > indent.count || lines.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` cut to `width` columns, the cut marked with an ellipsis.
+    static func fit(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(max(0, width - 1))) + "…"
     }
 
     /// `key: value` lines with the keys aligned.

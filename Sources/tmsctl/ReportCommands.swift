@@ -131,15 +131,21 @@ struct ReportCommand: ParsableCommand {
             out += "Pulses: \(r.values["pulsesDelivered"]?.string ?? "0") delivered of \(r.values["pulsesPrescribed"]?.string ?? "0") prescribed\n"
             let sessions = r["sessions"]?.array ?? []
             let chairs = Array(Set(sessions.map { $0["chair"]?.string ?? "-" })).sorted()
+            // Every line fits 80 columns: long names are cut in the tables, reasons and notes are wrapped.
             for chair in chairs {
-                out += "\nChair \(chair)\n"
+                let mine = sessions.filter { ($0["chair"]?.string ?? "-") == chair }
+                out += "\nChair \(Format.fit(chair, 72))\n"
                 out += Format.table(
                     ["TIME", "PATIENT", "COURSE", "#", "STATUS", "PULSES", "CPT"],
-                    sessions.filter { ($0["chair"]?.string ?? "-") == chair }.map { s in
-                        [s.at("time"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
-                         s.at("status") + (s["reason"].map { ": \($0.string)" } ?? ""),
-                         s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
+                    mine.map { s in
+                        [s.at("time"), Format.fit(s.at("patient"), 26), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
+                         s.at("status"), s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
                     })
+                for s in mine {
+                    if let reason = s["reason"], reason != .null {
+                        out += Format.wrap(reason.string, first: "  \(s.at("time")) \(s.at("status")): ")
+                    }
+                }
             }
             if sessions.isEmpty { out += "\nNo sessions were booked on \(date).\n" }
             let billed = sessions.compactMap { $0["cpt"]?.string }
@@ -151,20 +157,21 @@ struct ReportCommand: ParsableCommand {
             out += "\nTomorrow (\(r.values["tomorrow"]?.string ?? "")): \(tomorrow.count) session\(tomorrow.count == 1 ? "" : "s") booked\n"
             if !tomorrow.isEmpty {
                 out += Format.table(["TIME", "CHAIR", "PATIENT", "COURSE", "#"], tomorrow.map {
-                    [$0.at("time"), $0.at("chair"), $0.at("patient"), $0.at("course"), "\($0.at("number"))/\($0.at("total"))"]
+                    [$0.at("time"), Format.fit($0.at("chair"), 16), Format.fit($0.at("patient"), 30), $0.at("course"),
+                     "\($0.at("number"))/\($0.at("total"))"]
                 })
             }
             for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
                                  ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
                                  ("endingThisWeek", "Courses ending this week")] {
                 let notes = r[key]?.array ?? []
-                out += "\n\(title): \(notes.isEmpty ? "none" : "")\n"
+                out += "\n\(title):\(notes.isEmpty ? " none" : "")\n"
                 for n in notes {
-                    out += "  " + (n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))\n"
+                    out += Format.wrap((n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))", first: "  ")
                 }
             }
             let authorizations = r["authorizations"]?.array ?? []
-            out += "\nAuthorizations: \(authorizations.isEmpty ? "no unfinished course" : "")\n"
+            out += "\nAuthorizations:\(authorizations.isEmpty ? " no unfinished course" : "")\n"
             for a in authorizations {
                 out += Format.wrap(authorizationLine(a), first: "  ")
                 for warning in a["warnings"]?.array ?? [] { out += Format.wrap(warning.string, first: "    WARNING: ") }

@@ -46,6 +46,7 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
     assert re.search(r"\n1 +\d{4}-\d\d-\d\d +completed +55 +120 +10 +75x40 +3000 +figure-8 +90867\n", text), text
     assert "Billing: 90867 x 1" in text
     assert "missed: car broke down" in text and "sertraline" in text and "eased by rest" in text
+    assert re.search(r"\d{4}-\d\d-\d\d +headache +mild +no\n", text), "the event's row"
     assert "Used 1 of 36 authorized; 36 booked." in text
     assert "baseline 18, latest -: response no, remission no" in text, "no verdict before a later score"
     daemon.tmsctl("outcomes", "record", str(cid), "--scale", "phq9", "--timepoint", "weekly", "--date", c["sessions"][0]["date"],
@@ -81,3 +82,18 @@ def test_bad_input(daemon):
     assert result.returncode == 65 and "No course has id 99" in result.stderr and result.stderr.count("\n") == 1
     result = daemon.tmsctl("report", "course", "1", "--format", "pdf", check=False)
     assert result.returncode == 64 and "--format must be text, html or json" in result.stderr
+
+
+def test_long_details_fit_80_columns(daemon):
+    patient, c = a_course(daemon)
+    cid = str(c["course"]["id"])
+    daemon.tmsctl("events", "record", cid, "--kind", "headache", "--severity", "moderate", "--details",
+                  "throbbing behind the left eye " * 12 + "y" * 120, "--date", c["sessions"][0]["date"])
+    daemon.tmsctl("med", "start", str(patient["id"]), "--drug", "a-remarkably-long-compound-drug-name-for-testing",
+                  "--dose", "5", "--unit", "mg", "--date", c["sessions"][0]["date"])
+    text = daemon.tmsctl("report", "course", cid).stdout
+    assert all(len(line) <= 80 for line in text.splitlines()), max(text.splitlines(), key=len)
+    flat = " ".join(line.strip() for line in text.splitlines())
+    assert "left eye throbbing behind" in flat, "the details are wrapped, whole"
+    html = daemon.tmsctl("report", "course", cid, "--format", "html").stdout
+    assert "a-remarkably-long-compound-drug-name-for-testing" in html

@@ -150,3 +150,25 @@ def test_billing_codes_initial_redetermination_at_most_weekly_and_delivery(daemo
     assert [codes[x["id"]] for x in s[:3]] == ["90867", "90869", "90868"]
     text = daemon.tmsctl("report", "daily", "--date", s[1]["date"]).stdout
     assert "Billing: 90869 x 1" in text
+
+
+def test_long_names_reasons_and_details_still_fit_80_columns(tmp_dir):
+    d = Daemon(tmp_dir, config_text=TEST_CONFIG + '\n[reports]\nidentifiers = "full"\n').start()
+    try:
+        family = "Featherstonehaugh-Cholmondeley-Marjoribanks"
+        p = add_patient(d, mrn="L-1", family=family, given="Maximiliana-Wilhelmina")["id"]
+        c = add_course(d, p)
+        first, second = c["sessions"][0], c["sessions"][1]
+        reason = "arrived late because the bus broke down on the ring road and " * 6
+        d.tmsctl("session", "miss", str(first["id"]), "--reason", reason.strip())
+        d.tmsctl("events", "record", str(c["course"]["id"]), "--kind", "headache", "--severity", "mild", "--details",
+                 "x" * 150 + " then eased by rest and water")
+        text = d.tmsctl("report", "daily", "--date", first["date"]).stdout
+        assert all(len(line) <= 80 for line in text.splitlines()), max(text.splitlines(), key=len)
+        assert "Featherstonehaugh-Cholmon…" in text, "the name is cut in the table"
+        assert "missed: arrived late because the bus" in text and "x" * 70 in text
+        flat = " ".join(line.strip() for line in text.splitlines())
+        assert "ring road and arrived late" in flat, "the reason is wrapped, not cut"
+        assert f"{family}, Maximiliana-Wilhelmina (#{p}): headache, mild:" in flat
+    finally:
+        d.stop()
