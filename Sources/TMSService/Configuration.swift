@@ -16,6 +16,8 @@ public struct Configuration: Sendable, Equatable {
     public var frameTimeoutSeconds = 10
     /// Connections open at once; more are closed as they arrive.
     public var maximumConnections = 512
+    /// Seconds a connection may sit with no call before it is closed (0: never).
+    public var idleTimeoutSeconds = 600
     /// Seconds SIGTERM waits for running calls before tmsd stops anyway.
     public var shutdownTimeoutSeconds = 30
 
@@ -64,7 +66,7 @@ public struct Configuration: Sendable, Equatable {
     /// Every key the file may hold, by section, with what it means: the
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
-        "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections"],
+        "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections", "idle-timeout"],
         "clinic": ["name", "time-zone", "days", "holidays", "session-time", "setup-minutes"],
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
@@ -198,6 +200,11 @@ public struct Configuration: Sendable, Equatable {
         }
         seconds("frame-timeout") { c.frameTimeoutSeconds = $0 }
         seconds("shutdown-timeout") { c.shutdownTimeoutSeconds = $0 }
+        if let value = table["daemon"]?.table?["idle-timeout"] {
+            if let seconds = value.int, (0...86_400).contains(seconds) { c.idleTimeoutSeconds = seconds } else {
+                problem("daemon", "idle-timeout", "must be a whole number of seconds, 0 (never) to 86400")
+            }
+        }
         if let value = table["daemon"]?.table?["max-connections"] {
             if let count = value.int, (1...65_536).contains(count) { c.maximumConnections = count } else {
                 problem("daemon", "max-connections", "must be a whole number of connections, 1 to 65536")
@@ -443,6 +450,7 @@ public struct Configuration: Sendable, Equatable {
             log-level = \(quoted(logLevel.rawValue))
             frame-timeout = \(frameTimeoutSeconds)
             max-connections = \(maximumConnections)
+            idle-timeout = \(idleTimeoutSeconds)
             shutdown-timeout = \(shutdownTimeoutSeconds)
 
             [clinic]

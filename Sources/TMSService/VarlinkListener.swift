@@ -16,6 +16,8 @@ public struct VarlinkListener: Service {
     public let frameTimeout: TimeAmount
     /// Read at each new connection, so a reload changes it.
     public let maximumConnections: @Sendable () -> Int
+    /// Read at each new connection; nil: never.
+    public let idleTimeout: @Sendable () -> TimeAmount?
     public let dispatcher: VarlinkDispatcher
     public let group: any EventLoopGroup
     public let logger: Logger
@@ -24,11 +26,13 @@ public struct VarlinkListener: Service {
 
     public init(endpoint: VarlinkServer.Endpoint, frameTimeout: TimeAmount = VarlinkServer.defaultFrameTimeout,
                 maximumConnections: @escaping @Sendable () -> Int = { VarlinkServer.defaultMaximumConnections },
+                idleTimeout: @escaping @Sendable () -> TimeAmount? = { VarlinkServer.defaultIdleTimeout },
                 dispatcher: VarlinkDispatcher, group: any EventLoopGroup, logger: Logger,
                 onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
         self.endpoint = endpoint
         self.frameTimeout = frameTimeout
         self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
         self.dispatcher = dispatcher
         self.group = group
         self.logger = logger
@@ -40,7 +44,8 @@ public struct VarlinkListener: Service {
         if case .path(let path) = endpoint { try Self.checkDirectory(of: path) }
         let logger = self.logger
         let server = try await VarlinkServer.start(
-            endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout, maximumConnections: maximumConnections
+            endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout, maximumConnections: maximumConnections,
+            idleTimeout: idleTimeout
         ) { event in
             switch event {
             case .protocolViolation(let peer, let reason):
@@ -49,6 +54,8 @@ public struct VarlinkListener: Service {
                 ])
             case .connectionError(let description):
                 logger.notice("connection error", metadata: ["tmsd_error": "\(description)"])
+            case .idleConnectionClosed(let peer):
+                logger.debug("closed an idle connection", metadata: ["tmsd_peer_uid": "\(peer.map { String($0.uid) } ?? "?")"])
             case .connectionLimitReached(let limit):
                 logger.warning("refused a connection: the connection limit is reached", metadata: ["tmsd_max_connections": "\(limit)"])
             }

@@ -14,6 +14,8 @@ public enum VarlinkServerEvent: Sendable {
     case connectionError(String)
     /// A connection was refused at once: `limit` connections were already open.
     case connectionLimitReached(limit: Int)
+    /// A connection that sent nothing and waited for nothing for the idle timeout was closed.
+    case idleConnectionClosed(peer: PeerCredentials?)
 }
 
 /// Why a new connection was closed as soon as it was accepted.
@@ -53,6 +55,9 @@ public final class VarlinkServer: Sendable {
     /// How many connections may be open at once; more are closed as they arrive.
     public static let defaultMaximumConnections = 512
 
+    /// How long a connection may sit with no call and no reply before it is closed.
+    public static let defaultIdleTimeout = TimeAmount.seconds(600)
+
     /// Opens the listening socket. Returns once it accepts connections.
     public static func start(
         _ endpoint: Endpoint,
@@ -61,6 +66,7 @@ public final class VarlinkServer: Sendable {
         maximumFrameLength: Int = defaultMaximumFrameLength,
         frameTimeout: TimeAmount = defaultFrameTimeout,
         maximumConnections: @escaping @Sendable () -> Int = { defaultMaximumConnections },
+        idleTimeout: @escaping @Sendable () -> TimeAmount? = { defaultIdleTimeout },
         events: @escaping @Sendable (VarlinkServerEvent) -> Void = { _ in }
     ) async throws -> VarlinkServer {
         // The registry must exist before the first connection is accepted.
@@ -78,7 +84,10 @@ public final class VarlinkServer: Sendable {
                     events(.connectionLimitReached(limit: limit))
                     return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
                 }
+                // Held places are given back: a connection idle this long is closed (nil: never).
+                let idle = idleTimeout()
                 return channel.eventLoop.makeCompletedFuture {
+                    if let idle { try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idle)) }
                     try channel.pipeline.syncOperations.addHandlers([
                         PartialFrameTimer(timeout: frameTimeout),
                         ByteToMessageHandler(NULFrameDecoder(maximumLength: maximumFrameLength)),
@@ -260,6 +269,15 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         if event is Drain {
             draining = true
             if !busy { context.close(promise: nil) }
+            return
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
+            // Nothing read or written for the idle timeout; a call still running is let be.
+            if !busy, queue.isEmpty {
+                events(.idleConnectionClosed(peer: peer))
+                draining = true
+                context.close(promise: nil)
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -116,7 +116,9 @@ struct TMSD: AsyncParsableCommand {
             umask(0o007)
             let listener = VarlinkListener(
                 endpoint: endpoint, frameTimeout: .seconds(Int64(settings.frameTimeoutSeconds)),
-                maximumConnections: { shared.configuration.maximumConnections }, dispatcher: dispatcher, group: group, logger: logger,
+                maximumConnections: { shared.configuration.maximumConnections },
+                idleTimeout: { shared.configuration.idleTimeoutSeconds == 0 ? nil : .seconds(Int64(shared.configuration.idleTimeoutSeconds)) },
+                dispatcher: dispatcher, group: group, logger: logger,
                 onReady: { notifier.ready(status: status.line()) }, onStopping: { notifier.stopping() })
             let reload = ReloadService(
                 signals: hangups, settings: shared, level: level, load: { try self.resolve() }, notifier: notifier,

@@ -229,3 +229,39 @@ def test_connections_past_the_limit_are_closed_and_the_daemon_serves_on(tmp_dir)
         for s in held:
             s.close()
         d.stop()
+
+
+def test_an_idle_connection_is_closed_and_a_busy_one_is_not(tmp_dir):
+    from conftest import TEST_CONFIG, Daemon
+    import time
+    d = Daemon(tmp_dir, '[daemon]\nidle-timeout = 1\n' + TEST_CONFIG).start()
+    try:
+        def connect():
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(d.socket)
+            return s
+
+        def get_info(s):
+            s.sendall(b'{"method":"org.varlink.service.GetInfo"}\0')
+            data = b""
+            while not data.endswith(b"\0"):
+                chunk = s.recv(65536)
+                assert chunk, "closed while in use"
+                data += chunk
+            return data
+
+        idle, busy = connect(), connect()
+        get_info(idle)
+        started = time.monotonic()
+        while time.monotonic() - started < 3:  # the busy one calls every 0.3 s
+            get_info(busy)
+            time.sleep(0.3)
+        idle.settimeout(5)
+        assert idle.recv(65536) == b"", "the idle connection was closed"
+        assert get_info(busy).endswith(b"\0"), "the busy one still answers"
+        idle.close()
+        busy.close()
+        still_serves(d)
+    finally:
+        d.stop()
