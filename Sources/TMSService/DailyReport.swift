@@ -24,7 +24,8 @@ struct DailyReport {
 
     func build(on date: CivilDate) throws -> [String: JSON] {
         let clinical = config.clinical
-        let tomorrowDate = date.adding(days: 1)
+        // The next clinic day: on a Friday, Monday's bookings (or Tuesday's after a Monday holiday).
+        let tomorrowDate = config.calendar.clinicDay(onOrAfter: date.adding(days: 1)) ?? date.adding(days: 1)
         let facts = try store.dayFacts(
             on: date, tomorrow: tomorrowDate, recheck: clinical.recheck,
             holdKinds: Set(clinical.eventKinds.values.filter(\.hold).map(\.id)),

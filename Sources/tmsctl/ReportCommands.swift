@@ -1,4 +1,5 @@
 import ArgumentParser
+import TMSCore
 import Varlink
 
 struct ReportCommand: ParsableCommand {
@@ -81,6 +82,12 @@ struct ReportCommand: ParsableCommand {
                 out += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
             }
             out += "</table>\n"
+            let tomorrow = r["tomorrowSessions"]?.array ?? []
+            out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (tomorrow.isEmpty ? "<p>No session booked.</p>\n" : "<table><tr>"
+                + ["Time", "Chair", "Patient", "Course", "#"].map { "<th>\($0)</th>" }.joined() + "</tr>\n" + tomorrow.map { s in
+                    "<tr>" + [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))"]
+                        .map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+                }.joined() + "</table>\n")
             for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
                                  ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
                                  ("endingThisWeek", "Courses ending this week")] {
@@ -113,6 +120,13 @@ struct ReportCommand: ParsableCommand {
                 out += values.map(field).joined(separator: ",") + "\r\n"
             }
             return out
+        }
+
+        /// "Tomorrow (D)", or "Next clinic day (D)" when the clinic is closed tomorrow.
+        static func nextDayTitle(_ r: Reply) -> String {
+            let day = r.at("tomorrow")
+            let isTomorrow = CivilDate(r.at("date")).map { $0.adding(days: 1).description == day } ?? true
+            return "\(isTomorrow ? "Tomorrow" : "Next clinic day") (\(day))"
         }
 
         /// One course's authorization use: payer, sessions used, booked and authorized, the last day covered.
@@ -154,7 +168,7 @@ struct ReportCommand: ParsableCommand {
                     .map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ") + "\n"
             }
             let tomorrow = r["tomorrowSessions"]?.array ?? []
-            out += "\nTomorrow (\(r.values["tomorrow"]?.string ?? "")): \(tomorrow.count) session\(tomorrow.count == 1 ? "" : "s") booked\n"
+            out += "\n\(nextDayTitle(r)): \(tomorrow.count) session\(tomorrow.count == 1 ? "" : "s") booked\n"
             if !tomorrow.isEmpty {
                 out += Format.table(["TIME", "CHAIR", "PATIENT", "COURSE", "#"], tomorrow.map {
                     [$0.at("time"), Format.fit($0.at("chair"), 16), Format.fit($0.at("patient"), 30), $0.at("course"),

@@ -172,3 +172,22 @@ def test_long_names_reasons_and_details_still_fit_80_columns(tmp_dir):
         assert f"{family}, Maximiliana-Wilhelmina (#{p}): headache, mild:" in flat
     finally:
         d.stop()
+
+
+def test_on_a_friday_the_next_clinic_day_is_monday(daemon):
+    c = add_course(daemon, add_patient(daemon)["id"])
+    days = [datetime.date.fromisoformat(s["date"]) for s in c["sessions"]]
+    friday = next(d for d in days if d.weekday() == 4)
+    monday = friday + datetime.timedelta(days=3)
+    report = daemon.tmsctl_json("report", "daily", "--date", friday.isoformat())
+    assert report["tomorrow"] == monday.isoformat()
+    assert [s["session"] for s in report["tomorrowSessions"]] == [
+        s["id"] for s in c["sessions"] if s["date"] == monday.isoformat()]
+    text = daemon.tmsctl("report", "daily", "--date", friday.isoformat()).stdout
+    assert f"Next clinic day ({monday}): 1 session booked" in text
+    html = daemon.tmsctl("report", "daily", "--date", friday.isoformat(), "--format", "html").stdout
+    number = next(s["number"] for s in c["sessions"] if s["date"] == monday.isoformat())
+    assert f"<h2>Next clinic day ({monday})</h2>" in html
+    assert f"<td>{number}/36</td>" in html.split("<h2>Next clinic day")[1].split("<h2>")[0]
+    thursday = friday - datetime.timedelta(days=1)
+    assert f"Tomorrow ({friday}): 1 session booked" in daemon.tmsctl("report", "daily", "--date", thursday.isoformat()).stdout
