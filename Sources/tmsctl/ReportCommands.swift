@@ -82,6 +82,8 @@ struct ReportCommand: ParsableCommand {
                 out += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
             }
             out += "</table>\n"
+            if (r["sessions"]?.array ?? []).isEmpty { out += "<p>No sessions were booked on \(date).</p>\n" }
+            if let billing = billingSummary(r) { out += "<p>\(escape(billing))</p>\n" }
             let tomorrow = r["tomorrowSessions"]?.array ?? []
             out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (tomorrow.isEmpty ? "<p>No session booked.</p>\n" : "<table><tr>"
                 + ["Time", "Chair", "Patient", "Course", "#"].map { "<th>\($0)</th>" }.joined() + "</tr>\n" + tomorrow.map { s in
@@ -120,6 +122,14 @@ struct ReportCommand: ParsableCommand {
                 out += values.map(field).joined(separator: ",") + "\r\n"
             }
             return out
+        }
+
+        /// "Billing: 90867 x 1, 90868 x 12": the day's codes and how many of each; nil when none was billed.
+        static func billingSummary(_ r: Reply) -> String? {
+            let billed = (r["sessions"]?.array ?? []).compactMap { $0["cpt"].flatMap { $0 == .null ? nil : $0.string } }
+            guard !billed.isEmpty else { return nil }
+            return "Billing: " + Dictionary(grouping: billed, by: { $0 }).sorted { $0.key < $1.key }
+                .map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ")
         }
 
         /// "Tomorrow (D)", or "Next clinic day (D)" when the clinic is closed tomorrow.
@@ -162,11 +172,7 @@ struct ReportCommand: ParsableCommand {
                 }
             }
             if sessions.isEmpty { out += "\nNo sessions were booked on \(date).\n" }
-            let billed = sessions.compactMap { $0["cpt"]?.string }
-            if !billed.isEmpty {
-                out += "\nBilling: " + Dictionary(grouping: billed, by: { $0 }).sorted { $0.key < $1.key }
-                    .map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ") + "\n"
-            }
+            if let billing = billingSummary(r) { out += "\n\(billing)\n" }
             let tomorrow = r["tomorrowSessions"]?.array ?? []
             out += "\n\(nextDayTitle(r)): \(tomorrow.count) session\(tomorrow.count == 1 ? "" : "s") booked\n"
             if !tomorrow.isEmpty {

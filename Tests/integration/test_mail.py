@@ -89,7 +89,7 @@ def test_the_cron_line_mails_the_days_report(daemon, smtp):
     body = text.get_content()
     assert "Sessions: 1 done, 0 missed, 0 aborted" in body and "Pulses: 3000 delivered of 3000 prescribed" in body
     assert "Billing: 90867 x 1" in body and "Quill" not in body
-    assert "<h1>Test clinic: " in html.get_content()
+    assert "<h1>Test clinic: " in html.get_content() and "<p>Billing: 90867 x 1</p>" in html.get_content()
     assert attachment.get_filename() == f"tmsd-{today_utc()}.csv"
     rows = attachment.get_content().strip().splitlines()
     assert rows[0].startswith("date,time,chair,patient") and len(rows) == 2 and ",completed," in rows[1]
