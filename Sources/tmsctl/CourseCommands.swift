@@ -79,7 +79,7 @@ struct CourseCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "show", abstract: "Show a course: prescription, progress and calendar.")
+            commandName: "show", abstract: "Show a course: prescription, progress, authorizations and calendar.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
 
@@ -96,6 +96,12 @@ struct CourseCommand: ParsableCommand {
             var status = c.at("status")
             if let reason = c["statusReason"] { status += ": " + reason.string }
             let next = p["nextDate"].map { "session \(p.at("nextSessionId")) on \($0.string) at \(p.at("nextTime"))" } ?? "none"
+            let standing = try daemon.call("ListAuthorizations", ["courseId": .int(id)])
+            let granted = standing["authorizations"]?.array ?? []
+            let use = standing["use"] ?? .null
+            let authorized = granted.isEmpty ? "none on file"
+                : granted.map { "\($0.at("payer")) \($0.at("reference"))" }.joined(separator: ", ")
+                    + ": \(use.at("used")) of \(use.at("authorized")) used, \(use.at("booked")) booked, to \(use.at("expires"))"
             print(Format.fields([
                 ("Course", c.at("id")), ("Patient", c.at("patientId")), ("Protocol", "\(c.at("protocolName")) (\(c.at("protocolId")))"),
                 ("Status", status), ("Prescriber", c.at("prescriber")), ("Target", target),
@@ -106,7 +112,9 @@ struct CourseCommand: ParsableCommand {
                 ("Progress", "\(p.at("done")) of \(p.at("total")) done, \(p.at("missed")) missed, \(p.at("aborted")) aborted, "
                     + "\(p.at("remaining")) remaining"),
                 ("Next", next),
+                ("Authorized", authorized),
             ]), terminator: "")
+            printWarnings(standing)
             print()
             print(calendarTable(reply["sessions"]?.array ?? []), terminator: "")
         }

@@ -1,5 +1,6 @@
 """Payers' authorizations: recorded, extended, weighed against the booked sessions, and on the nightly report."""
 import datetime
+import re
 
 import pytest
 import varlink
@@ -37,6 +38,9 @@ def test_booking_past_the_count_and_the_dates_warns_until_extended(daemon, cours
     listed = daemon.tmsctl("auth", "list", str(cid)).stdout
     assert "Medicare" in listed and "PA-1" in listed and "Used 0 of 30 authorized; 36 booked" in listed
     assert listed.count("WARNING: ") == 2
+    shown = daemon.tmsctl("course", "show", str(cid)).stdout
+    assert re.search(rf"^Authorized: +Medicare PA-1: 0 of 30 used, 36 booked, to {dates[29]}$", shown, re.M), shown
+    assert shown.count("WARNING: ") == 2
 
     # An extension of 6 sessions to the last booked day: nothing left to warn about.
     extended = daemon.tmsctl_json("auth", "extend", str(auth_id), "--sessions", "6", "--to", dates[35],
@@ -68,6 +72,7 @@ def expect_error(daemon, method, name, **parameters):
 
 def test_bad_authorizations_are_refused_and_change_nothing(daemon, course):
     cid = course["course"]["id"]
+    assert re.search(r"^Authorized: +none on file$", daemon.tmsctl("course", "show", str(cid)).stdout, re.M)
     start = course["sessions"][0]["date"]
     good = dict(courseId=cid, payer="Aetna", reference="X-9", sessions=30, **{"from": start, "to": day(start, 60)})
     for change, name, parameter in [
