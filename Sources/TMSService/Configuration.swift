@@ -119,7 +119,7 @@ public struct Configuration: Sendable, Equatable {
         var c = self
         for section in table.keys {
             switch section {
-            case "daemon", "clinic":
+            case "daemon", "clinic", "reports":
                 guard let body = table[section]?.table else {
                     problem(nil, section, "must be a [\(section)] section")
                     continue
@@ -127,11 +127,6 @@ public struct Configuration: Sendable, Equatable {
                 let allowed = Self.keys[section]!
                 for key in body.keys where !allowed.contains(key) {
                     problem(section, key, "unknown key; [\(section)] takes \(allowed.joined(separator: ", "))")
-                }
-            case "reports":
-                let allowed = Self.keys[section]!
-                for key in table[section]?.table?.keys ?? [] where !allowed.contains(key) {
-                    problem(section, key, "unknown key; [reports] takes \(allowed.joined(separator: ", "))")
                 }
             case "roles":
                 for key in table[section]?.table?.keys ?? [] where Role(rawValue: key) == nil {

@@ -59,6 +59,7 @@ import TMSCore
             #expect(byKey["reports.authorization-warning"] == 3)
             #expect(error.description.contains("reports.authorization-warning: must be a whole percentage, 1 to 100"))
         }
+        #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "reports = 5\n", file: "r.conf") }
     }
 
     @Test func syntaxErrorsCarryTheParsersLine() {
