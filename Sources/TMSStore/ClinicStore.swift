@@ -534,9 +534,8 @@ public struct ClinicStore: Sendable {
                     d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
                     d.notes, medications, id,
                 ])
-            let open = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM session WHERE course_id = ? AND status IN ('scheduled', 'in_progress')"),
-                arguments: [course.id]) ?? 0
+            let counts = try Self.sessionCounts(db, course.id)
+            let open = counts.open
             if open == 0 {
                 try db.cachedStatement(sql: "UPDATE course SET status = 'completed' WHERE id = ?").execute(arguments: [course.id])
                 course.status = .completed
@@ -553,7 +552,7 @@ public struct ClinicStore: Sendable {
             session.delivery = d
             session.pulsesDelivered = d.pulsesDelivered
             session.medications = medications
-            return (session, try Self.progress(db, course))
+            return (session, try Self.progress(db, course, counts: counts))
         }
     }
 
@@ -1715,14 +1714,23 @@ public struct ClinicStore: Sendable {
     }
 
     /// Where a course stands, counted by SQLite rather than read row by row.
-    static func progress(_ db: Database, _ course: CourseRecord) throws -> CourseProgress {
-        let counts = try Row.fetchOne(
+    /// How many of a course's sessions are done, missed, aborted and still open.
+    static func sessionCounts(_ db: Database, _ courseId: Int) throws -> (done: Int, missed: Int, aborted: Int, open: Int) {
+        let row = try Row.fetchOne(
             try db.cachedStatement(sql: """
                 SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'missed'),
                   count(*) FILTER (WHERE status = 'aborted'), count(*) FILTER (WHERE status IN ('scheduled', 'in_progress'))
                 FROM session WHERE course_id = ?
                 """),
-            arguments: [course.id])!
+            arguments: [courseId])!
+        return (row[0], row[1], row[2], row[3])
+    }
+
+    /// `counts`, when the caller has just read them, saves reading them again.
+    static func progress(
+        _ db: Database, _ course: CourseRecord, counts known: (done: Int, missed: Int, aborted: Int, open: Int)? = nil
+    ) throws -> CourseProgress {
+        let counts = try known ?? sessionCounts(db, course.id)
         let active = course.status == .active
         let next = active
             ? try sessions(db, where: "s.course_id = ? AND s.status IN ('scheduled', 'in_progress')", [course.id], first: true).first
@@ -1730,8 +1738,8 @@ public struct ClinicStore: Sendable {
         // A paused course still owes what it has not done.
         let owing = active || course.status == .paused || course.status == .onHold
         return CourseProgress(
-            total: course.totalSessions, done: counts[0], missed: counts[1], aborted: counts[2],
-            remaining: owing ? course.totalSessions - counts[0] : 0, next: next)
+            total: course.totalSessions, done: counts.done, missed: counts.missed, aborted: counts.aborted,
+            remaining: owing ? course.totalSessions - counts.done : 0, next: next)
     }
 
     // MARK: - Rows
