@@ -595,8 +595,7 @@ public struct ClinicService: VarlinkHandler {
     }
 
     private func authorizationReply(_ courseId: Int, _ config: Configuration, _ authorization: Authorization? = nil) throws -> [String: JSON] {
-        let (authorizations, bookings) = try store.authorizationStanding(courseId: courseId)
-        let use = AuthorizationUse.assess(authorizations, bookings: bookings, warnPercent: config.authorizationWarningPercent)
+        let (authorizations, use) = try store.authorizationUse(courseId, warnPercent: config.authorizationWarningPercent)
         var reply: [String: JSON] = ["use": Encode.authorizationUse(use), "warnings": .array(use.warnings.map(JSON.string))]
         if let authorization {
             reply["authorization"] = Encode.authorization(authorizations.first { $0.id == authorization.id } ?? authorization)

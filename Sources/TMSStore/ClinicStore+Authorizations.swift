@@ -59,14 +59,6 @@ extension ClinicStore {
         }
     }
 
-    /// A course's authorizations, oldest first, with their extensions.
-    public func authorizations(courseId: Int) throws -> [Authorization] {
-        try pool.read { db in
-            _ = try Self.course(db, courseId)
-            return try Self.authorizations(db, courseId)
-        }
-    }
-
     /// What the authorization check needs, read together: the course's
     /// authorizations and every one of its sessions.
     public func authorizationStanding(courseId: Int) throws -> ([Authorization], [AuthorizationUse.Booking]) {
