@@ -9,7 +9,6 @@ public import TMSCore
 /// than a few per course: over years of history the report reads what is
 /// under way, not what is finished.
 public struct DayFacts: Sendable {
-    public var date: CivilDate
     public var sessions: [SessionRecord]
     /// The next day's sessions still booked.
     public var tomorrow: [SessionRecord]
@@ -128,7 +127,7 @@ extension ClinicStore {
             var outcomes: [Int: [OutcomeRecord]] = [:]
             for (course, _) in ending { outcomes[course] = try Self.outcomes(db, course) }
             return DayFacts(
-                date: date, sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
+                sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
                 firstDelivered: firstDelivered, measured: measured, recheckDue: recheckDue, events: events, openAlerts: alerts,
                 medicationChanges: changes, bookings: bookings, authorizations: authorizations, ending: ending, outcomes: outcomes)
         }
