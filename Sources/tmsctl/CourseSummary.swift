@@ -134,23 +134,16 @@ extension ReportCommand {
 
         static func html(_ r: Reply) -> String {
             let (title, parts) = parts(r)
-            let escape = Daily.escape
-            var out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(escape(title))</title>"
-                + "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-                + "@media print{h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}</style>"
-                + "</head><body>\n<h1>\(escape(title))</h1>\n"
+            let escape = HTML.escape
+            var out = HTML.start(title: title, heading: title)
             for part in parts {
                 out += "<h2>\(escape(part.title))</h2>\n"
                 if part.rows.isEmpty, part.lines.isEmpty { out += "<p>\(escape(part.empty))</p>\n" }
-                if !part.rows.isEmpty {
-                    out += "<table><tr>" + part.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-                    for row in part.rows { out += "<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n" }
-                    out += "</table>\n"
-                }
+                if !part.rows.isEmpty { out += HTML.table(part.header, part.rows) }
                 for line in part.lines { out += "<p>\(escape(line))</p>\n" }
                 if !part.chart.isEmpty { out += "<pre>\(escape(part.chart))</pre>\n" }
             }
-            return out + "</body></html>\n"
+            return out + HTML.end
         }
     }
 }

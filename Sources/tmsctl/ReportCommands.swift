@@ -51,45 +51,26 @@ struct ReportCommand: ParsableCommand {
             }
         }
 
-        static func escape(_ s: String) -> String {
-            var out = ""
-            for c in s {
-                switch c {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                default: out.append(c)
-                }
-            }
-            return out
-        }
-
         /// The same report as a small, printable HTML page.
         static func html(_ r: Reply) -> String {
-            let date = escape(r.values["date"]?.string ?? "")
-            var out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(escape(r.values["clinic"]?.string ?? "")) \(date)</title>"
-                + "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}</style>"
-                + "</head><body>\n<h1>\(escape(r.values["clinic"]?.string ?? "")): \(date)</h1>\n"
+            let escape = HTML.escape
+            let clinic = r.at("clinic"), date = r.at("date")
+            var out = HTML.start(title: "\(clinic) \(date)", heading: "\(clinic): \(date)")
             out += "<p>Sessions: \(r.values["done"]?.string ?? "0") done, \(r.values["missed"]?.string ?? "0") missed, "
                 + "\(r.values["aborted"]?.string ?? "0") aborted. Pulses: \(r.values["pulsesDelivered"]?.string ?? "0") delivered of "
                 + "\(r.values["pulsesPrescribed"]?.string ?? "0") prescribed.</p>\n"
-            out += "<table><tr>" + ["Time", "Chair", "Patient", "Course", "#", "Status", "Pulses", "CPT"].map { "<th>\($0)</th>" }.joined() + "</tr>\n"
-            for s in r["sessions"]?.array ?? [] {
-                let cells = [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
-                             s.at("status") + (s["reason"].map { ": \($0.string)" } ?? ""),
-                             s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
-                out += "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
-            }
-            out += "</table>\n"
-            if (r["sessions"]?.array ?? []).isEmpty { out += "<p>No sessions were booked on \(date).</p>\n" }
+            out += HTML.table(["Time", "Chair", "Patient", "Course", "#", "Status", "Pulses", "CPT"], (r["sessions"]?.array ?? []).map { s in
+                [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
+                 s.at("status") + (s["reason"].map { ": \($0.string)" } ?? ""),
+                 s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
+            })
+            if (r["sessions"]?.array ?? []).isEmpty { out += "<p>No sessions were booked on \(escape(date)).</p>\n" }
             if let billing = billingSummary(r) { out += "<p>\(escape(billing))</p>\n" }
             let tomorrow = r["tomorrowSessions"]?.array ?? []
-            out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (tomorrow.isEmpty ? "<p>No session booked.</p>\n" : "<table><tr>"
-                + ["Time", "Chair", "Patient", "Course", "#"].map { "<th>\($0)</th>" }.joined() + "</tr>\n" + tomorrow.map { s in
-                    "<tr>" + [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))"]
-                        .map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
-                }.joined() + "</table>\n")
+            out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (tomorrow.isEmpty ? "<p>No session booked.</p>\n"
+                : HTML.table(["Time", "Chair", "Patient", "Course", "#"], tomorrow.map { s in
+                    [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))"]
+                }))
             for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
                                  ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
                                  ("endingThisWeek", "Courses ending this week")] {
@@ -103,7 +84,7 @@ struct ReportCommand: ParsableCommand {
                 "<li>" + escape(authorizationLine(a)) + (a["warnings"]?.array ?? []).map { "<br><strong>WARNING: \(escape($0.string))</strong>" }.joined()
                     + "</li>\n"
             }.joined() + "</ul>\n")
-            return out + "</body></html>\n"
+            return out + HTML.end
         }
 
         static let columns = ["date", "time", "chair", "patient", "course", "session", "number", "protocol", "status",
