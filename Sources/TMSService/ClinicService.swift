@@ -185,13 +185,12 @@ public struct ClinicService: VarlinkHandler {
                     throw ClinicError.invalidValue("override", "must give the reason")
                 }
             }
-            let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
             let doseWarning = TrainLimit.check(
                 config.clinical.trainLimits, coil: delivery.coil, frequencyHz: delivery.frequencyHz,
                 percentMT: delivery.intensityPercentMT, trainSeconds: delivery.trainDurationSeconds)
             let (session, progress) = try store.completeSession(
-                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: holdKinds,
-                recheckDrugs: recheckDrugs(config), doseWarning: doseWarning, override: override, audit: audit)
+                id: id, delivery: delivery, recheck: config.clinical.recheck, holdKinds: config.clinical.holdKinds,
+                recheckDrugs: config.clinical.recheckDrugs, doseWarning: doseWarning, override: override, audit: audit)
             log("session completed", audit, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(id)", "tmsd_pulses": "\(delivery.pulsesDelivered)"])
             return ["session": Encode.session(session), "progress": Encode.progress(progress)]
 
@@ -339,10 +338,9 @@ public struct ClinicService: VarlinkHandler {
         case "ListThresholds":
             let courseId = try p.int("courseId")
             let thresholds = try store.thresholds(courseId: courseId)
-            let holdKinds = Set(config.clinical.eventKinds.values.filter(\.hold).map(\.id))
             let due = try store.recheckDue(
-                courseId: courseId, on: calendar.date(at: audit.at), config.clinical.recheck, holdKinds: holdKinds,
-                recheckDrugs: recheckDrugs(config))
+                courseId: courseId, on: calendar.date(at: audit.at), config.clinical.recheck, holdKinds: config.clinical.holdKinds,
+                recheckDrugs: config.clinical.recheckDrugs)
             return ["thresholds": .array(thresholds.map(Encode.threshold)), "recheckDue": Encode.optional(due, JSON.string)]
 
         case "RecordAdverseEvent":
@@ -631,11 +629,6 @@ public struct ClinicService: VarlinkHandler {
             "use": Encode.authorizationUse(
                 AuthorizationUse.assess(facts.authorizations, bookings: facts.bookings, warnPercent: config.authorizationWarningPercent)),
         ]
-    }
-
-    /// The drugs whose start, change or stop makes the MT re-check due.
-    private func recheckDrugs(_ config: Configuration) -> Set<String> {
-        Set(config.clinical.drugs.values.filter { $0.triggersRecheck(config.clinical.recheckOnChange) }.map(\.name))
     }
 
     /// One line per change: ids and the operator, never patient data. The

@@ -16,6 +16,11 @@ public struct ClinicalData: Sendable, Equatable {
     public var eligibility = EligibilityRules()
     public var billing = BillingRules()
 
+    /// The adverse event kinds that put a course on hold (a seizure).
+    public var holdKinds: Set<String> { Set(eventKinds.values.filter(\.hold).map(\.id)) }
+    /// The drugs whose start, change or stop makes the MT re-check due.
+    public var recheckDrugs: Set<String> { Set(drugs.values.filter { $0.triggersRecheck(recheckOnChange) }.map(\.name)) }
+
     /// The bundled file, as shipped.
     public static let bundledText = String(decoding: PackageResources.clinical_toml, as: UTF8.self)
 

@@ -28,8 +28,7 @@ struct DailyReport {
         let tomorrowDate = config.calendar.clinicDay(onOrAfter: date.adding(days: 1)) ?? date.adding(days: 1)
         let facts = try store.dayFacts(
             on: date, tomorrow: tomorrowDate, recheck: clinical.recheck,
-            holdKinds: Set(clinical.eventKinds.values.filter(\.hold).map(\.id)),
-            recheckDrugs: Set(clinical.drugs.values.filter { $0.triggersRecheck(clinical.recheckOnChange) }.map(\.name)))
+            holdKinds: clinical.holdKinds, recheckDrugs: clinical.recheckDrugs)
         func patient(_ id: Int) throws -> PatientRecord {
             if let known = facts.patients[id] { return known }
             return try store.patient(id: id)  // only if a row came after the report's read began
