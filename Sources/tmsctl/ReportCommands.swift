@@ -71,12 +71,10 @@ struct ReportCommand: ParsableCommand {
                 : HTML.table(["Time", "Chair", "Patient", "Course", "#"], tomorrow.map { s in
                     [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))"]
                 }))
-            for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
-                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
-                                 ("endingThisWeek", "Courses ending this week")] {
+            for (key, title) in noteSections {
                 let notes = r[key]?.array ?? []
                 out += "<h2>\(title)</h2>\n" + (notes.isEmpty ? "<p>None.</p>\n" : "<ul>\n" + notes.map {
-                    "<li>" + escape(($0["course"].map { "course \($0.string), " } ?? "") + "\($0.at("patient")): \($0.at("detail"))") + "</li>\n"
+                    "<li>" + escape(noteLine($0)) + "</li>\n"
                 }.joined() + "</ul>\n")
             }
             let authorizations = r["authorizations"]?.array ?? []
@@ -103,6 +101,17 @@ struct ReportCommand: ParsableCommand {
                 out += values.map(field).joined(separator: ",") + "\r\n"
             }
             return out
+        }
+
+        /// The report's lists of notes, by reply key, with their titles.
+        static let noteSections = [
+            ("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
+            ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"), ("endingThisWeek", "Courses ending this week"),
+        ]
+
+        /// "course 3, A.R. (#1): detail" (a medication change names no course).
+        static func noteLine(_ n: JSON) -> String {
+            (n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))"
         }
 
         /// "Billing: 90867 x 1, 90868 x 12": the day's codes and how many of each; nil when none was billed.
@@ -162,13 +171,11 @@ struct ReportCommand: ParsableCommand {
                      "\($0.at("number"))/\($0.at("total"))"]
                 })
             }
-            for (key, title) in [("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
-                                 ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"),
-                                 ("endingThisWeek", "Courses ending this week")] {
+            for (key, title) in noteSections {
                 let notes = r[key]?.array ?? []
                 out += "\n\(title):\(notes.isEmpty ? " none" : "")\n"
                 for n in notes {
-                    out += Format.wrap((n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))", first: "  ")
+                    out += Format.wrap(noteLine(n), first: "  ")
                 }
             }
             let authorizations = r["authorizations"]?.array ?? []
