@@ -75,12 +75,25 @@ extension ClinicStore {
     }
 
     static func bookings(_ db: Database, _ courseId: Int) throws -> [AuthorizationUse.Booking] {
-        try fetch(
-            try db.cachedStatement(sql: "SELECT number, scheduled_date, status FROM session WHERE course_id = ? ORDER BY scheduled_at, id"),
-            [courseId]
-        ) { row in
-            AuthorizationUse.Booking(number: row[0], date: CivilDate(row[1] as String)!, status: SessionStatus(rawValue: row[2])!)
+        try bookings(db, where: "s.course_id = ?", [courseId])[courseId] ?? []
+    }
+
+    /// The sessions of the courses matching `condition` (on `s` and `c`), by course, in time order.
+    static func bookings(
+        _ db: Database, where condition: String, _ arguments: StatementArguments
+    ) throws -> [Int: [AuthorizationUse.Booking]] {
+        var out: [Int: [AuthorizationUse.Booking]] = [:]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: """
+                SELECT s.course_id, s.number, s.scheduled_date, s.status FROM session s JOIN course c ON c.id = s.course_id
+                WHERE \(condition) ORDER BY s.course_id, s.scheduled_at, s.id
+                """),
+            arguments: arguments)
+        while let row = try rows.next() {
+            out[row[0], default: []].append(
+                AuthorizationUse.Booking(number: row[1], date: CivilDate(row[2] as String)!, status: SessionStatus(rawValue: row[3])!))
         }
+        return out
     }
 
     static func authorizations(_ db: Database, _ courseId: Int) throws -> [Authorization] {

@@ -105,16 +105,7 @@ extension ClinicStore {
                 }
             }
 
-            var bookings: [Int: [AuthorizationUse.Booking]] = [:]
-            let booked = try db.cachedStatement(sql: """
-                SELECT s.course_id, s.number, s.scheduled_date, s.status FROM session s JOIN course c ON c.id = s.course_id
-                WHERE c.status = 'active' ORDER BY s.course_id, s.scheduled_at, s.id
-                """)
-            let rows = try Row.fetchCursor(booked)
-            while let row = try rows.next() {
-                bookings[row[0], default: []].append(
-                    AuthorizationUse.Booking(number: row[1], date: CivilDate(row[2] as String)!, status: SessionStatus(rawValue: row[3])!))
-            }
+            let bookings = try Self.bookings(db, where: "c.status = 'active'", [])
             let authorizations = Dictionary(
                 grouping: try Self.authorizations(db, where: "a.course_id IN (SELECT id FROM course WHERE status = 'active')", []),
                 by: \.courseId)
