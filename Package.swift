@@ -2,7 +2,8 @@
 //
 // tmsd: the treatment-course service of a TMS clinic, and tmsctl, its CLI.
 // Dependencies point one way (see ../shared/design/ARCHITECTURE.md):
-//   executables -> TMSService -> (TMSStore, Varlink, Systemd) -> TMSCore
+//   executables -> TMSService -> (TMSStore, Varlink, Systemd, TMSInterface) -> TMSCore
+//   tmsctl -> TMSInterface -> (Varlink, TMSCore)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -40,6 +41,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The one definition of io.tmsd.Clinic: the IDL, and per method its typed
+        // input and output, role and whether it writes. tmsd and tmsctl both import it.
+        .target(
+            name: "TMSInterface",
+            dependencies: ["TMSCore", "Varlink"],
+            resources: [.embedInCode("io.tmsd.Clinic.varlink")],
+            swiftSettings: strict
+        ),
+
         // libsystemd (Debian: libsystemd-dev): sd-daemon and sd-journal.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
@@ -61,7 +71,7 @@ let package = Package(
         .target(
             name: "TMSService",
             dependencies: [
-                "TMSCore", "TMSStore", "Varlink", "Systemd",
+                "TMSCore", "TMSStore", "Varlink", "Systemd", "TMSInterface",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,14 +80,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            resources: [.embedInCode("io.tmsd.Clinic.varlink"), .embedInCode("clinical.toml")],
+            resources: [.embedInCode("clinical.toml")],
             swiftSettings: strict
         ),
 
         .executableTarget(
             name: "tmsd",
             dependencies: [
-                "TMSService",
+                "TMSService", "TMSInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "tmsctl",
             dependencies: [
-                "TMSCore", "Varlink",
+                "TMSCore", "Varlink", "TMSInterface",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -101,7 +111,8 @@ let package = Package(
 
         .testTarget(name: "TMSCoreTests", dependencies: ["TMSCore"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
+        .testTarget(name: "TMSInterfaceTests", dependencies: ["TMSInterface", "TMSCore", "Varlink"]),
         .testTarget(name: "TMSStoreTests", dependencies: ["TMSStore", "TMSCore"]),
-        .testTarget(name: "TMSServiceTests", dependencies: ["TMSService", "TMSCore", "Varlink"]),
+        .testTarget(name: "TMSServiceTests", dependencies: ["TMSService", "TMSCore", "Varlink", "TMSInterface"]),
     ]
 )

@@ -24,6 +24,9 @@ public enum SessionStatus: String, Sendable, CaseIterable {
     case completed, missed, aborted
 
     public var isOpen: Bool { self == .scheduled || self == .inProgress }
+
+    /// Whether the session holds its chair and its time: booked, under way or given.
+    public var holdsChair: Bool { self != .missed && self != .aborted }
 }
 
 /// Re-booking after a missed or aborted session.

@@ -1,6 +1,6 @@
 /// A past treatment trial: an antidepressant, or psychotherapy.
-public struct Trial: Sendable, Hashable {
-    public enum Kind: String, Sendable { case medication, psychotherapy }
+public struct Trial: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, CaseIterable { case medication, psychotherapy }
     public enum Adherence: String, Sendable, CaseIterable { case good, partial, poor }
     public enum Outcome: String, Sendable, CaseIterable { case none, partial, response, remission, intolerance }
 

@@ -96,7 +96,7 @@ public struct TrainLimit: Sendable, Hashable {
 
 /// A safety screen question (clinical data).
 public struct ScreenQuestion: Sendable, Hashable {
-    public enum Weight: String, Sendable { case absolute, relative }
+    public enum Weight: String, Sendable, CaseIterable { case absolute, relative }
     public var id: String
     public var question: String
     public var weight: Weight
@@ -109,7 +109,7 @@ public struct ScreenQuestion: Sendable, Hashable {
 }
 
 /// What a completed screen says.
-public enum ScreenResult: String, Sendable {
+public enum ScreenResult: String, Sendable, CaseIterable {
     /// No contraindication.
     case clear
     /// A relative contraindication: treatment after a clinician's sign-off.

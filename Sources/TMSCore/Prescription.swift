@@ -1,5 +1,5 @@
 /// How the stimulation target was found, and where it is.
-public struct TargetSite: Sendable, Hashable {
+public struct TargetSite: Sendable, Hashable, Codable {
     public enum Method: String, Sendable, CaseIterable {
         /// 5 (or 5.5) cm anterior to the motor hot spot.
         case fiveCM = "five_cm_rule"

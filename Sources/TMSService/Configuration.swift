@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import TMSCore
+public import TMSInterface
 import TOMLKit
 
 /// tmsd's settings: built-in defaults, then the config file, then flags.
@@ -43,12 +44,12 @@ public struct Configuration: Sendable, Equatable {
     public var authorizationWarningPercent = 80
 
     /// The Unix groups that hold each role.
-    public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator_: ["tmsd-staff"]]
+    public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator: ["tmsd-staff"]]
 
     /// The roles a member of `groups` holds; a clinician is also an operator.
     public func roles(of groups: Set<String>) -> Set<Role> {
         var roles = Set(roleGroups.filter { !$0.value.isDisjoint(with: groups) }.keys)
-        if roles.contains(.clinician) { roles.insert(.operator_) }
+        if roles.contains(.clinician) { roles.insert(.operator) }
         return roles
     }
 
@@ -463,7 +464,7 @@ public struct Configuration: Sendable, Equatable {
 
             [roles]
             clinician = [\((roleGroups[.clinician] ?? []).sorted().map(quoted).joined(separator: ", "))]
-            operator = [\((roleGroups[.operator_] ?? []).sorted().map(quoted).joined(separator: ", "))]
+            operator = [\((roleGroups[.operator] ?? []).sorted().map(quoted).joined(separator: ", "))]
 
 
             [hours]

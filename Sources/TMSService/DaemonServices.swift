@@ -18,7 +18,7 @@ import Glibc
 /// stays; the daemon serves throughout.
 public struct ReloadService: Service {
     public let signals: UnixSignalsSequence
-    public let settings: ClinicService.Settings
+    public let settings: LiveConfiguration
     public let level: LogLevelBox
     /// Reads the file again and applies the command line's flags over it.
     public let load: @Sendable () throws -> Configuration
@@ -28,7 +28,7 @@ public struct ReloadService: Service {
     /// Where bookings the new configuration no longer allows are moved.
     public let store: ClinicStore?
 
-    public init(signals: UnixSignalsSequence, settings: ClinicService.Settings, level: LogLevelBox,
+    public init(signals: UnixSignalsSequence, settings: LiveConfiguration, level: LogLevelBox,
                 load: @escaping @Sendable () throws -> Configuration, notifier: Notifier, status: DaemonStatus, logger: Logger,
                 store: ClinicStore? = nil) {
         self.store = store
@@ -111,9 +111,9 @@ extension ReloadService {
 /// The daemon's one-line STATUS: "serving; 14 sessions today, 5 done".
 public struct DaemonStatus: Sendable {
     public let store: ClinicStore
-    public let settings: ClinicService.Settings
+    public let settings: LiveConfiguration
 
-    public init(store: ClinicStore, settings: ClinicService.Settings) {
+    public init(store: ClinicStore, settings: LiveConfiguration) {
         self.store = store
         self.settings = settings
     }

@@ -1,7 +1,7 @@
 import Foundation
 import TMSCore
+import TMSInterface
 import TMSStore
-import Varlink
 
 /// The clinic's day, as the nightly report gives it.
 struct DailyReport {
@@ -22,7 +22,7 @@ struct DailyReport {
         }
     }
 
-    func build(on date: CivilDate) throws -> [String: JSON] {
+    func build(on date: CivilDate) throws -> Clinic.GetDailyReport.Output {
         let clinical = config.clinical
         // The next clinic day: on a Friday, Monday's bookings (or Tuesday's after a Monday holiday).
         let tomorrowDate = config.calendar.clinicDay(onOrAfter: date.adding(days: 1)) ?? date.adding(days: 1)
@@ -37,19 +37,15 @@ struct DailyReport {
             if let known = facts.courses[id] { return known }
             return try store.course(id: id)
         }
-        func note(_ courseId: Int, _ detail: String) throws -> JSON {
-            ["course": .int(courseId), "patient": .string(label(try patient(try course(courseId).patientId))), "detail": .string(detail)]
+        func note(_ courseId: Int, _ detail: String) throws -> Clinic.ReportNote {
+            Clinic.ReportNote(course: courseId, patient: label(try patient(try course(courseId).patientId)), detail: detail)
         }
-        func row(_ s: SessionRecord, cpt: String?) throws -> JSON {
+        func row(_ s: SessionRecord, cpt: String?) throws -> Clinic.ReportSession {
             let c = try course(s.courseId)
-            return Encode.object([
-                ("session", .int(s.id)), ("course", .int(s.courseId)), ("patient", .string(label(try patient(s.patientId)))),
-                ("protocol", .string(c.protocolId)), ("number", .int(s.number)), ("total", .int(s.total)),
-                ("time", .string(s.time.description)), ("chair", Encode.optional(s.chair, JSON.string)),
-                ("status", .string(s.status.rawValue)), ("reason", Encode.optional(s.reason, JSON.string)),
-                ("pulsesDelivered", Encode.optional(s.pulsesDelivered, JSON.int)),
-                ("pulsesPrescribed", .int(c.dose.pulsesPerSession)), ("cpt", Encode.optional(cpt, JSON.string)),
-            ])
+            return Clinic.ReportSession(
+                session: s.id, course: s.courseId, patient: label(try patient(s.patientId)), protocol: c.protocolId,
+                number: s.number, total: s.total, time: s.time, chair: s.chair, status: s.status, reason: s.reason,
+                pulsesDelivered: s.pulsesDelivered, pulsesPrescribed: c.dose.pulsesPerSession, cpt: cpt)
         }
         // CPT codes by the clinical data's [billing]: the course's first delivered session, a re-determination, a delivery.
         let firstOfDay = Dictionary(grouping: facts.sessions.filter { $0.status == .completed }, by: \.courseId)
@@ -70,13 +66,13 @@ struct DailyReport {
         }
         let alerts = try facts.openAlerts.map { try note($0.courseId, "alert \($0.id): \($0.detail)") }
         let held = try facts.unfinished.filter { $0.status == .onHold }.map { try note($0.id, $0.statusReason ?? "on hold") }
-        let changes = try facts.medicationChanges.map { m -> JSON in
+        let changes = try facts.medicationChanges.map { m -> Clinic.ReportNote in
             let detail = m.stopDate == date ? "\(m.drug) stopped"
                 : "\(m.drug) \(m.replaces != nil ? "dose changed to" : "started at") \(m.dose.clinical) \(m.unit)"
-            return ["patient": .string(label(try patient(m.patientId))), "detail": .string(detail)]
+            return Clinic.ReportNote(course: nil, patient: label(try patient(m.patientId)), detail: detail)
         }
         // Courses ending this week (completed since Monday, or last booked by Sunday), with their outcomes.
-        var ending: [JSON] = []
+        var ending: [Clinic.ReportNote] = []
         for (id, last) in facts.ending {
             let points = facts.outcomes[id] ?? []
             let done = try course(id).status == .completed
@@ -91,7 +87,7 @@ struct DailyReport {
                 + (outcome.isEmpty ? "no outcome scores yet" : outcome.joined(separator: "; "))))
         }
         // Every unfinished course against its authorizations.
-        var authorizations: [JSON] = []
+        var authorizations: [Clinic.ReportAuthorization] = []
         for c in facts.unfinished {
             let granted = facts.authorizations[c.id] ?? []
             let use = AuthorizationUse.assess(granted, bookings: facts.bookings[c.id] ?? [], warnPercent: config.authorizationWarningPercent)
@@ -102,29 +98,20 @@ struct DailyReport {
                 warnings.insert(
                     "\(use.used) of \(use.authorized) sessions used, at or past the \(config.authorizationWarningPercent)% warning", at: 0)
             }
-            authorizations.append(Encode.object([
-                ("course", .int(c.id)), ("patient", .string(label(try patient(c.patientId)))),
-                ("payer", .string(Set(granted.map(\.payer)).sorted().joined(separator: ", "))),
-                ("reference", .string(granted.map(\.reference).joined(separator: ", "))),
-                ("used", .int(use.used)), ("authorized", .int(use.authorized)), ("booked", .int(use.booked)),
-                ("expires", Encode.optional(use.expires) { .string($0.description) }),
-                ("warnings", .array(warnings.map(JSON.string))),
-            ]))
+            authorizations.append(Clinic.ReportAuthorization(
+                course: c.id, patient: label(try patient(c.patientId)), payer: Set(granted.map(\.payer)).sorted().joined(separator: ", "),
+                reference: granted.map(\.reference).joined(separator: ", "), used: use.used, authorized: use.authorized,
+                booked: use.booked, expires: use.expires, warnings: warnings))
         }
-        return [
-            "authorizations": .array(authorizations),
-            "endingThisWeek": .array(ending),
-            "clinic": .string(config.clinicName), "date": .string(date.description), "tomorrow": .string(tomorrowDate.description),
-            "sessions": .array(try today.map { try row($0, cpt: cpt($0)) }),
-            "done": .int(today.count { $0.status == .completed }), "missed": .int(today.count { $0.status == .missed }),
-            "aborted": .int(today.count { $0.status == .aborted }), "open": .int(today.count { $0.status.isOpen }),
-            "pulsesDelivered": .int(today.compactMap(\.pulsesDelivered).reduce(0, +)),
+        return .init(
+            clinic: config.clinicName, date: date, tomorrow: tomorrowDate, sessions: try today.map { try row($0, cpt: cpt($0)) },
+            done: today.count { $0.status == .completed }, missed: today.count { $0.status == .missed },
+            aborted: today.count { $0.status == .aborted }, open: today.count { $0.status.isOpen },
+            pulsesDelivered: today.compactMap(\.pulsesDelivered).reduce(0, +),
             // Against what was prescribed for the sessions given, in full or in part.
-            "pulsesPrescribed": .int(try today.filter { $0.status == .completed || $0.status == .aborted }
-                .map { try course($0.courseId).dose.pulsesPerSession }.reduce(0, +)),
-            "tomorrowSessions": .array(try facts.tomorrow.map { try row($0, cpt: nil) }),
-            "recheckDue": .array(recheck), "adverseEvents": .array(events), "openAlerts": .array(alerts),
-            "onHold": .array(held), "medicationChanges": .array(changes),
-        ]
+            pulsesPrescribed: try today.filter { $0.status == .completed || $0.status == .aborted }
+                .map { try course($0.courseId).dose.pulsesPerSession }.reduce(0, +),
+            tomorrowSessions: try facts.tomorrow.map { try row($0, cpt: nil) }, recheckDue: recheck, adverseEvents: events,
+            openAlerts: alerts, onHold: held, medicationChanges: changes, endingThisWeek: ending, authorizations: authorizations)
     }
 }

@@ -3,29 +3,6 @@ import Glibc
 #endif
 import Synchronization
 
-/// What a caller may do. Reading needs no role (reaching the socket is
-/// already limited to the staff group); recording the day's work needs the
-/// operator role; prescribing, changing a course and acknowledging alerts
-/// need the clinician role, which includes the operator's.
-public enum Role: String, Sendable, CaseIterable, Comparable {
-    case operator_ = "operator"
-    case clinician
-
-    public static func < (a: Role, b: Role) -> Bool { a == .operator_ && b == .clinician }
-
-    /// The role each changing method needs; methods not named only read.
-    public static let required: [String: Role] = [
-        "AddPatient": .operator_, "StartSession": .operator_, "CompleteSession": .operator_, "AbortSession": .operator_,
-        "MissSession": .operator_, "PostponeSession": .operator_, "RescheduleSession": .operator_,
-        "RecordOutcome": .operator_, "SetChairOutOfService": .operator_, "ChangePreferredTime": .operator_,
-        "CreateCourse": .clinician, "CancelCourse": .clinician, "PauseCourse": .clinician, "ResumeCourse": .clinician,
-        "AcknowledgeAlert": .clinician, "RecordThreshold": .operator_, "RecordAdverseEvent": .operator_,
-        "ResumeHeldCourse": .clinician, "RecordScreen": .operator_, "SignOffScreen": .clinician,
-        "StartMedication": .operator_, "RecordTrial": .operator_, "ChangeMedicationDose": .operator_, "StopMedication": .operator_,
-        "AddAuthorization": .operator_, "ExtendAuthorization": .operator_, "ReturnChairToService": .operator_,
-    ]
-}
-
 /// Unix users and their groups, for roles: the peer's uid from SO_PEERCRED,
 /// its name, and every group it belongs to (getgrouplist).
 final class UserDirectory: Sendable {

@@ -323,6 +323,10 @@ public struct ClinicStore: Sendable {
                 CREATE INDEX medication_by_stop ON medication(stop_date);
                 """)
         }
+        migrator.registerMigration("2026-12-02 refusals name their error") { db in
+            // A refused call's audit row carries the name of the error it got.
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN error TEXT")
+        }
         return migrator
     }
 
@@ -1158,9 +1162,10 @@ public struct ClinicStore: Sendable {
         }
     }
 
-    /// Records a refused call in the audit trail (nothing else changes).
-    public func auditRefusal(_ audit: AuditContext, summary: String) throws {
-        try pool.write { db in try Self.writeAudit(db, audit, summary: summary) }
+    /// Records a refused call in the audit trail, with the name of the error
+    /// it was answered with (nothing else changes).
+    public func auditRefusal(_ audit: AuditContext, error: String, summary: String) throws {
+        try pool.write { db in try Self.writeAudit(db, audit, error: error, summary: summary) }
     }
 
     // MARK: - Motor threshold and adverse events
@@ -1642,12 +1647,13 @@ public struct ClinicStore: Sendable {
     }
 
     static func writeAudit(
-        _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, summary: String
+        _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, error: String? = nil,
+        summary: String
     ) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary])
+            INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary, error])
     }
 
     static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {

@@ -24,7 +24,13 @@ public protocol VarlinkHandler: Sendable {
     /// Returns the reply's parameters or throws a `VarlinkError`. Any other
     /// error is a fault of the service, answered as MethodNotImplemented;
     /// the handler should not let it happen.
-    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) throws -> [String: JSON]
+    ///
+    /// `invalid` is set when the parameters do not match the interface's
+    /// definition: the handler answers `InvalidParameter` (see
+    /// `VarlinkError.invalidParameter`), after whatever must come first, such
+    /// as refusing a caller who may not call the method at all, and
+    /// recording the refusal.
+    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?) throws -> [String: JSON]
 }
 
 /// Who the service says it is, for `GetInfo`.
@@ -62,8 +68,8 @@ public struct VarlinkDispatcher: Sendable {
     public enum Step: Sendable {
         /// Reply with these parameters or this error (nil: the call was oneway).
         case reply(Result<[String: JSON], VarlinkError>?)
-        /// A valid call for the handler.
-        case call(VarlinkCall, VarlinkMethod)
+        /// A call for the handler; `invalid` says how its parameters break the interface, if they do.
+        case call(VarlinkCall, VarlinkMethod, invalid: ParameterError?)
         /// The frame breaks the protocol: close the connection.
         case violation(String)
     }
@@ -83,13 +89,13 @@ public struct VarlinkDispatcher: Sendable {
             return .violation(error.reason)
         }
         if call.upgrade { return .violation("protocol upgrade is not supported") }
-        let result = route(call)
-        switch result {
-        case .success(let method):
+        switch route(call) {
+        case .success(let (method, invalid)):
             if call.interface == VarlinkServiceInterface.name {
+                if let invalid { return .reply(call.oneway ? nil : .failure(.invalidParameter(invalid.parameter))) }
                 return .reply(call.oneway ? nil : serviceReply(call))
             }
-            return .call(call, method)
+            return .call(call, method, invalid: invalid)
         case .failure(let error):
             return .reply(call.oneway ? nil : .failure(error))
         }
@@ -102,16 +108,18 @@ public struct VarlinkDispatcher: Sendable {
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
             return .success(result.map(Self.encode))
-        case .call(let call, let method):
-            let result = run(call, method, peer: peer)
+        case .call(let call, let method, let invalid):
+            let result = run(call, method, peer: peer, invalid: invalid)
             return .success(call.oneway ? nil : Self.encode(result))
         }
     }
 
     /// Calls the handler, folding its errors into a result.
-    public func run(_ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials) -> Result<[String: JSON], VarlinkError> {
+    public func run(
+        _ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError? = nil
+    ) -> Result<[String: JSON], VarlinkError> {
         do {
-            return .success(try handler.handle(call, method: method, peer: peer))
+            return .success(try handler.handle(call, method: method, peer: peer, invalid: invalid))
         } catch let error as VarlinkError {
             return .failure(error)
         } catch {
@@ -119,7 +127,8 @@ public struct VarlinkDispatcher: Sendable {
         }
     }
 
-    private func route(_ call: VarlinkCall) -> Result<VarlinkMethod, VarlinkError> {
+    /// The method a call names, and how its parameters break its definition, if they do.
+    private func route(_ call: VarlinkCall) -> Result<(VarlinkMethod, ParameterError?), VarlinkError> {
         let interfaceName = String(call.interface)
         let interface: VarlinkInterface
         if interfaceName == VarlinkServiceInterface.name {
@@ -135,9 +144,9 @@ public struct VarlinkDispatcher: Sendable {
         do {
             try interface.validate(call.parameters, against: method.input)
         } catch {
-            return .failure(.invalidParameter(error.parameter))
+            return .success((method, error))
         }
-        return .success(method)
+        return .success((method, nil))
     }
 
     private func serviceReply(_ call: VarlinkCall) -> Result<[String: JSON], VarlinkError> {

@@ -310,18 +310,18 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
                 violation(context, reason)
             case .reply(let result):
                 if let result { send(result, context: context) }
-            case .call(let call, let method):
+            case .call(let call, let method, let invalid):
                 let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
                 let dispatcher = self.dispatcher
                 guard dispatcher.handler.mayBlock(method) else {
                     // A quick read: answer here, on the event loop.
-                    let result = dispatcher.run(call, method, peer: peer)
+                    let result = dispatcher.run(call, method, peer: peer, invalid: invalid)
                     if !call.oneway { send(result, context: context) }
                     continue
                 }
                 busy = true
                 let future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-                    dispatcher.run(call, method, peer: peer)
+                    dispatcher.run(call, method, peer: peer, invalid: invalid)
                 }
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 future.whenComplete { outcome in

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Varlink
+import TMSCore
+import TMSInterface
 
 struct AuthorizationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,16 +12,12 @@ struct AuthorizationCommand: ParsableCommand {
             """,
         subcommands: [List.self, Add.self, Extend.self], defaultSubcommand: List.self)
 
-    static func printAuthorizations(_ reply: Reply) {
-        let rows = (reply["authorizations"]?.array ?? reply["authorization"].map { [$0] } ?? [])
+    static func printStanding(_ rows: [Clinic.Authorization], _ use: Clinic.AuthorizationUse, _ warnings: [String]) {
         print(Format.table(["ID", "PAYER", "REFERENCE", "SESSIONS", "FROM", "TO", "EXTENSIONS"], rows.map { a in
-            [a.at("id"), a.at("payer"), a.at("reference"), a.at("sessions"), a.at("from"), a.at("to"),
-             "\((a["extensions"]?.array ?? []).count)"]
+            ["\(a.id)", a.payer, a.reference, "\(a.sessions)", "\(a.from)", "\(a.to)", "\(a.extensions.count)"]
         }), terminator: "")
-        let use = reply["use"] ?? .null
-        let expires = use["expires"].map { ", authorized to \($0.string)" } ?? ""
-        print("Used \(use.at("used")) of \(use.at("authorized")) authorized; \(use.at("booked")) booked\(expires).")
-        printWarnings(reply)
+        print("Used \(use.used) of \(use.authorized) authorized; \(use.booked) booked\(use.expires.map { ", authorized to \($0)" } ?? "").")
+        printWarnings(warnings)
     }
 
     struct List: ParsableCommand {
@@ -30,17 +27,15 @@ struct AuthorizationCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListAuthorizations", ["courseId": .int(course)])
-            if daemon.printedJSON(reply) { return }
-            let authorizations = reply["authorizations"]?.array ?? []
-            if authorizations.isEmpty { print("Course \(course) has no authorization on file.") } else {
-                AuthorizationCommand.printAuthorizations(reply)
-                for a in authorizations {
-                    for e in a["extensions"]?.array ?? [] {
-                        print("  \(a.at("id")): +\(e.at("sessions")) sessions" + (e["to"].map { ", to \($0.string)" } ?? "")
-                            + " by \(e.at("recordedBy")) at \(e.at("at")): \(e.at("reason"))")
-                    }
+            guard let reply = try Daemon(global).ask(Clinic.ListAuthorizations.self, .init(courseId: course)) else { return }
+            if reply.authorizations.isEmpty {
+                print("Course \(course) has no authorization on file.")
+                return
+            }
+            AuthorizationCommand.printStanding(reply.authorizations, reply.use, reply.warnings)
+            for a in reply.authorizations {
+                for e in a.extensions {
+                    print("  \(a.id): +\(e.sessions) sessions" + (e.to.map { ", to \($0)" } ?? "") + " by \(e.recordedBy) at \(e.at): \(e.reason)")
                 }
             }
         }
@@ -54,22 +49,13 @@ struct AuthorizationCommand: ParsableCommand {
         @Option(help: "The payer (Medicare, the insurer's name, ...).") var payer: String
         @Option(help: "The payer's authorization number.") var reference: String
         @Option(help: "Sessions authorized (1-200).") var sessions: Int
-        @Option(help: ArgumentHelp("The first day covered.", valueName: "YYYY-MM-DD")) var from: String
-        @Option(help: ArgumentHelp("The last day covered.", valueName: "YYYY-MM-DD")) var to: String
-
-        func validate() throws {
-            try checkDate(from)
-            try checkDate(to)
-        }
+        @Option(help: ArgumentHelp("The first day covered.", valueName: "YYYY-MM-DD"), transform: Parse.date) var from: CivilDate
+        @Option(help: ArgumentHelp("The last day covered.", valueName: "YYYY-MM-DD"), transform: Parse.date) var to: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("AddAuthorization", [
-                "courseId": .int(course), "payer": .string(payer), "reference": .string(reference), "sessions": .int(sessions),
-                "from": .string(from), "to": .string(to),
-            ])
-            if daemon.printedJSON(reply) { return }
-            AuthorizationCommand.printAuthorizations(reply)
+            guard let reply = try Daemon(global).ask(Clinic.AddAuthorization.self, .init(
+                courseId: course, payer: payer, reference: reference, sessions: sessions, from: from, to: to)) else { return }
+            AuthorizationCommand.printStanding([reply.authorization], reply.use, reply.warnings)
         }
     }
 
@@ -80,21 +66,17 @@ struct AuthorizationCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The authorization's id (tmsctl auth list COURSE).") var id: Int
         @Option(help: "Sessions added (0-200).") var sessions: Int = 0
-        @Option(help: ArgumentHelp("The new last day covered.", valueName: "YYYY-MM-DD")) var to: String?
+        @Option(help: ArgumentHelp("The new last day covered.", valueName: "YYYY-MM-DD"), transform: Parse.date) var to: CivilDate?
         @Option(help: "Why (the payer's letter, the call, ...).") var reason: String
 
         func validate() throws {
-            try checkDate(to)
             if sessions == 0, to == nil { throw ValidationError("Give --sessions N, --to DATE, or both.") }
         }
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ExtendAuthorization", [
-                "id": .int(id), "sessions": .int(sessions), "to": to.map(JSON.string) ?? .null, "reason": .string(reason),
-            ])
-            if daemon.printedJSON(reply) { return }
-            AuthorizationCommand.printAuthorizations(reply)
+            guard let reply = try Daemon(global).ask(
+                Clinic.ExtendAuthorization.self, .init(id: id, sessions: sessions, to: to, reason: reason)) else { return }
+            AuthorizationCommand.printStanding([reply.authorization], reply.use, reply.warnings)
         }
     }
 }

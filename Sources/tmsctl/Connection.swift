@@ -1,4 +1,6 @@
 import ArgumentParser
+import TMSCore
+import TMSInterface
 import Varlink
 
 #if canImport(FoundationEssentials)
@@ -10,7 +12,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Options every command takes.
+/// Options every command takes, before or after its name.
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("tmsd's socket (default: $TMSD_SOCKET, else /run/tmsd/tmsd.sock).", valueName: "path"))
     var socket: String?
@@ -21,10 +23,41 @@ struct GlobalOptions: ParsableArguments {
     var socketPath: String {
         socket ?? ProcessInfo.processInfo.environment["TMSD_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/tmsd/tmsd.sock"
     }
+
+    /// Options that take a value, and flags, as they may stand before the command's name.
+    static let valued: Set<String> = ["--socket"]
+    static let flags: Set<String> = ["--json"]
+
+    /// `tmsctl --socket PATH session list` as `tmsctl session list --socket PATH`: global
+    /// options before the command (as systemctl and chronyc take them) move after it, where
+    /// every command reads them. Anything else is left as it stands.
+    static func moveLeading(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            let name = first.split(separator: "=", maxSplits: 1).first.map(String.init) ?? first
+            if flags.contains(first) || (valued.contains(name) && first.contains("=")) {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if valued.contains(first), rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        // Before a `--` that ends the options, if there is one.
+        if let end = rest.firstIndex(of: "--") {
+            return Array(rest[..<end]) + leading + Array(rest[end...])
+        }
+        return Array(rest) + leading
+    }
 }
 
 /// Exit statuses, after sysexits.h.
 enum Status {
+    static let usage: Int32 = 64  // EX_USAGE: the command line is wrong
     static let refused: Int32 = 65  // EX_DATAERR: tmsd said no
     static let unavailable: Int32 = 69  // EX_UNAVAILABLE: no daemon
     static let software: Int32 = 70  // EX_SOFTWARE: a reply we cannot read
@@ -42,7 +75,8 @@ func printError(_ message: String) {
     _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
-/// A connection to tmsd that turns every failure into a message and a status.
+/// A connection to tmsd that calls the methods declared in TMSInterface and
+/// turns every failure into a message and a status.
 struct Daemon {
     let options: GlobalOptions
     private let client: VarlinkClient
@@ -56,12 +90,43 @@ struct Daemon {
         }
     }
 
-    /// Calls `io.tmsd.Clinic.<method>`.
-    func call(_ method: String, _ parameters: [String: JSON] = [:]) throws -> Reply {
+    /// The command's own call: with --json, prints the reply as tmsd sent it
+    /// and returns nil, so the command prints nothing else.
+    func ask<M: ClinicMethod>(_ method: M.Type, _ input: M.Input) throws -> M.Output? {
+        let reply = try raw(method, input)
+        if options.json {
+            print(JSON.object(reply).text)
+            return nil
+        }
+        return try decode(method, reply)
+    }
+
+    func ask<M: ClinicMethod>(_ method: M.Type) throws -> M.Output? where M.Input == Nothing { try ask(method, Nothing()) }
+
+    /// A call a command makes on the way (today's date, the screen's
+    /// questions): its reply, never printed.
+    func fetch<M: ClinicMethod>(_ method: M.Type, _ input: M.Input) throws -> M.Output {
+        try decode(method, try raw(method, input))
+    }
+
+    func fetch<M: ClinicMethod>(_ method: M.Type) throws -> M.Output where M.Input == Nothing { try fetch(method, Nothing()) }
+
+    /// Today in the clinic's time zone, as the daemon sees it (the default date of commands).
+    func today() throws -> CivilDate {
+        try fetch(Clinic.ListSessions.self, .init()).date
+    }
+
+    private func raw<M: ClinicMethod>(_ method: M.Type, _ input: M.Input) throws -> [String: JSON] {
+        let parameters: [String: JSON]
         do {
-            return Reply(try client.call("io.tmsd.Clinic." + method, parameters))
-        } catch let error as VarlinkError where error.name == "org.varlink.service.PermissionDenied" {
-            throw fail(permissionDenied(method), status: Status.refused)
+            parameters = try VarlinkEncoder().encodeObject(input)
+        } catch {
+            throw fail("cannot write the call \(M.name): \(error)", status: Status.software)
+        }
+        do {
+            return try client.call(M.qualifiedName, parameters)
+        } catch let error as VarlinkError where error.name == VarlinkError.permissionDenied.name {
+            throw fail(permissionDenied(M.name), status: Status.refused)
         } catch let error as VarlinkError {
             throw fail(Self.explain(error), status: Status.refused)
         } catch let error as VarlinkClient.Failure {
@@ -72,72 +137,52 @@ struct Daemon {
         }
     }
 
-    /// Today in the clinic's time zone, as the daemon sees it (the default date of commands).
-    func today() throws -> String {
-        try call("GetDaySchedule")["date"]?.string ?? ""
+    private func decode<M: ClinicMethod>(_ method: M.Type, _ reply: [String: JSON]) throws -> M.Output {
+        do {
+            return try VarlinkDecoder().decode(M.Output.self, from: reply)
+        } catch {
+            throw fail("bad reply from tmsd to \(M.name): \(Self.describe(error))", status: Status.software)
+        }
     }
 
     /// Which role the refused method needs, who we are, and who holds it.
     private func permissionDenied(_ method: String) -> String {
-        guard let me = try? client.call("io.tmsd.Clinic.WhoAmI") else { return "permission denied." }
-        let needed = me["required"]?[method]?.string ?? "another"
-        let roles = (me["roles"]?.array ?? []).map(\.string)
-        let groups = (me["roleGroups"]?[needed]?.array ?? []).map(\.string)
-        return "permission denied: \(method) needs the \(needed) role; \(me["user"]?.string ?? "you") "
-            + (roles.isEmpty ? "has no role" : "has \(roles.joined(separator: ", "))")
+        guard let me = try? VarlinkDecoder().decode(
+            Clinic.WhoAmI.Output.self, from: client.call(Clinic.WhoAmI.qualifiedName)) else { return "permission denied." }
+        let needed = me.required[method]?.rawValue ?? "another"
+        let groups = me.roleGroups[needed] ?? []
+        return "permission denied: \(method) needs the \(needed) role; \(me.user) "
+            + (me.roles.isEmpty ? "has no role" : "has \(me.roles.map(\.rawValue).joined(separator: ", "))")
             + (groups.isEmpty ? "." : " (the \(needed) role comes with membership of \(groups.joined(separator: " or "))).")
-    }
-
-    /// Prints the reply as JSON when --json was given; returns whether it did.
-    func printedJSON(_ reply: Reply) -> Bool {
-        guard options.json else { return false }
-        print(JSON.object(reply.values).text)
-        return true
     }
 
     static func explain(_ error: VarlinkError) -> String {
         if case .string(let message)? = error.parameters["message"] { return message }
         switch error.name {
-        case "org.varlink.service.InvalidParameter":
+        case VarlinkError.invalidParameter("").name:
             if case .string(let p)? = error.parameters["parameter"] { return "tmsd rejected the parameter '\(p)'." }
-        case "org.varlink.service.PermissionDenied":
+        case VarlinkError.permissionDenied.name:
             return "permission denied."
-        case "org.varlink.service.MethodNotFound", "org.varlink.service.InterfaceNotFound":
+        case VarlinkError.methodNotFound("").name, VarlinkError.interfaceNotFound("").name:
             return "this tmsd does not know that command (\(error.name)); is it an older version?"
         default: break
         }
         return error.description
     }
-}
 
-/// Typed reads of a reply's parameters.
-struct Reply {
-    let values: [String: JSON]
-    init(_ values: [String: JSON]) { self.values = values }
-
-    subscript(key: String) -> JSON? { values[key] }
-    func at(_ key: String) -> String { values[key]?.string ?? "" }
-}
-
-extension JSON {
-    var string: String {
-        switch self {
-        case .string(let s): s
-        case .int(let i): String(i)
-        case .double(let d): Format.number(d)
-        case .bool(let b): b ? "yes" : "no"
-        case .null: ""
-        default: text
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(_, let c), DecodingError.valueNotFound(_, let c), DecodingError.dataCorrupted(let c):
+            return "\(varlinkPath(c.codingPath)): \(c.debugDescription)"
+        case DecodingError.keyNotFound(let key, let c):
+            return "\(varlinkPath(c.codingPath + [key])) is missing"
+        default:
+            return "\(error)"
         }
     }
-    var int: Int? { if case .int(let i) = self { i } else { nil } }
-    var double: Double? {
-        switch self {
-        case .int(let i): Double(i)
-        case .double(let d): d
-        default: nil
-        }
-    }
-    var array: [JSON] { if case .array(let a) = self { a } else { [] } }
-    func at(_ key: String) -> String { self[key]?.string ?? "" }
+}
+
+/// A reply's warnings, one line each, after what the command printed.
+func printWarnings(_ warnings: [String]) {
+    for warning in warnings { print("WARNING: \(warning)") }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct CourseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,60 +20,32 @@ struct CourseCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "The patient's id.") var patient: Int
         @Option(name: .customLong("protocol"), help: "The protocol's id (tmsctl protocol list).") var protocolId: String
-        @Option(help: ArgumentHelp("First day of treatment.", valueName: "YYYY-MM-DD")) var start: String
+        @Option(help: ArgumentHelp("First day of treatment.", valueName: "YYYY-MM-DD"), transform: Parse.date) var start: CivilDate
         @Option(help: "The prescribing clinician.") var prescriber: String
-        @Option(help: "How the target was found (see above).") var targetMethod: String = "beam_f3"
-        @Option(help: "The target site, e.g. 'left DLPFC'.") var targetLabel: String?
+        @Option(help: "How the target was found (see above).") var targetMethod: TargetSite.Method = .beamF3
+        @Option(help: "The target site, e.g. 'left DLPFC' (default: the protocol's).") var targetLabel: String?
         @Option(parsing: .unconditional, help: "Target x coordinate (may be negative).") var x: Double?
         @Option(parsing: .unconditional, help: "Target y coordinate.") var y: Double?
         @Option(parsing: .unconditional, help: "Target z coordinate.") var z: Double?
         @Option(help: "Coordinate system: MNI, native, cap-cm, scalp-cm.") var coordinateSystem: String?
         @Option(help: ArgumentHelp("Intensity in % of motor threshold (default: the protocol's).", valueName: "percent"))
         var intensity: Double?
-        @Option(help: ArgumentHelp("Time of the day's (first) session (default: the clinic's).", valueName: "HH:MM"))
-        var time: String?
+        @Option(help: ArgumentHelp("Time of the day's (first) session (default: the clinic's).", valueName: "HH:MM"), transform: Parse.time)
+        var time: LocalTime?
         @Option(help: "The prescriber's reason to go beyond the train-duration limits table (audited).")
         var override: String?
 
-        static let methodAliases = [
-            "5cm": "five_cm_rule", "5cm-rule": "five_cm_rule", "beam-f3": "beam_f3", "f3": "beam_f3",
-            "neuronav": "neuronavigation", "fmri": "fmri_guided", "fmri-guided": "fmri_guided", "cap": "cap_position",
-        ]
-        var method: String { Self.methodAliases[targetMethod] ?? targetMethod }
-
-        func validate() throws {
-            guard CivilDate(start) != nil else { throw ValidationError("--start '\(start)' is not a date (YYYY-MM-DD).") }
-            if let time, LocalTime(time) == nil { throw ValidationError("--time '\(time)' is not a time (HH:MM).") }
-            let methods = ["five_cm_rule", "beam_f3", "neuronavigation", "fmri_guided", "cap_position"]
-            guard methods.contains(method) else {
-                throw ValidationError("--target-method '\(targetMethod)' is not one of \(methods.joined(separator: ", ")).")
-            }
-        }
-
         func run() throws {
             let daemon = try Daemon(global)
-            var label = targetLabel
-            if label == nil {
-                label = try daemon.call("GetProtocol", ["id": .string(protocolId)])["protocol"]?.at("target")
-            }
-            var target: [String: JSON] = ["method": .string(method), "label": .string(label ?? "")]
-            if let x { target["x"] = .double(x) }
-            if let y { target["y"] = .double(y) }
-            if let z { target["z"] = .double(z) }
-            if let coordinateSystem { target["coordinateSystem"] = .string(coordinateSystem) }
-            var parameters: [String: JSON] = [
-                "patientId": .int(patient), "protocolId": .string(protocolId), "startDate": .string(start),
-                "prescriber": .string(prescriber), "target": .object(target),
-            ]
-            if let intensity { parameters["intensityPercentMT"] = .double(intensity) }
-            if let time { parameters["sessionTime"] = .string(time) }
-            if let override { parameters["override"] = .string(override) }
-            let reply = try daemon.call("CreateCourse", parameters)
-            if daemon.printedJSON(reply) { return }
-            let course = reply["course"] ?? .null
-            let sessions = reply["sessions"]?.array ?? []
-            print("Prescribed course \(course.at("id")) for patient \(course.at("patientId")): \(course.at("protocolName")), "
-                + "\(sessions.count) sessions from \(sessions.first?.at("date") ?? "?") to \(sessions.last?.at("date") ?? "?").")
+            let label = try targetLabel ?? daemon.fetch(Clinic.GetProtocol.self, .init(id: protocolId)).protocol.target
+            let target = TargetSite(method: targetMethod, label: label, x: x, y: y, z: z, coordinateSystem: coordinateSystem)
+            guard let reply = try daemon.ask(Clinic.CreateCourse.self, .init(
+                patientId: patient, protocolId: protocolId, startDate: start, prescriber: prescriber, target: target,
+                intensityPercentMT: intensity, sessionTime: time, override: override)) else { return }
+            let course = reply.course
+            print("Prescribed course \(course.id) for patient \(course.patientId): \(course.protocolName), "
+                + "\(reply.sessions.count) sessions from \(reply.sessions.first.map { "\($0.date)" } ?? "?") "
+                + "to \(reply.sessions.last.map { "\($0.date)" } ?? "?").")
         }
     }
 
@@ -85,38 +57,32 @@ struct CourseCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let reply = try daemon.call("GetCourse", ["id": .int(id)])
-            if daemon.printedJSON(reply) { return }
-            let c = reply["course"] ?? .null
-            let p = reply["progress"] ?? .null
-            let t = c["target"] ?? .null
-            var target = "\(t.at("label")) (\(t.at("method"))"
-            if t["x"] != nil { target += "; \(t.at("coordinateSystem")) \(t.at("x")), \(t.at("y")), \(t.at("z"))" }
+            guard let reply = try daemon.ask(Clinic.GetCourse.self, .init(id: id)) else { return }
+            let c = reply.course, p = reply.progress, t = c.target
+            var target = "\(t.label) (\(t.method.rawValue)"
+            if let x = t.x, let y = t.y {
+                target += "; \(t.coordinateSystem ?? "") \(Format.number(x)), \(Format.number(y)), \(t.z.map(Format.number) ?? "")"
+            }
             target += ")"
-            var status = c.at("status")
-            if let reason = c["statusReason"] { status += ": " + reason.string }
-            let next = p["nextDate"].map { "session \(p.at("nextSessionId")) on \($0.string) at \(p.at("nextTime"))" } ?? "none"
-            let standing = try daemon.call("ListAuthorizations", ["courseId": .int(id)])
-            let granted = standing["authorizations"]?.array ?? []
-            let use = standing["use"] ?? .null
+            let next = p.nextDate.map { "session \(p.nextSessionId.map(String.init) ?? "?") on \($0) at \(p.nextTime.map { "\($0)" } ?? "?")" }
+                ?? "none"
+            let standing = try daemon.fetch(Clinic.ListAuthorizations.self, .init(courseId: id))
+            let granted = standing.authorizations
+            let use = standing.use
             let authorized = granted.isEmpty ? "none on file"
-                : granted.map { "\($0.at("payer")) \($0.at("reference"))" }.joined(separator: ", ")
-                    + ": \(use.at("used")) of \(use.at("authorized")) used, \(use.at("booked")) booked, to \(use.at("expires"))"
+                : granted.map { "\($0.payer) \($0.reference)" }.joined(separator: ", ")
+                    + ": \(use.used) of \(use.authorized) used, \(use.booked) booked, to \(use.expires.map { "\($0)" } ?? "")"
             print(Format.fields([
-                ("Course", c.at("id")), ("Patient", c.at("patientId")), ("Protocol", "\(c.at("protocolName")) (\(c.at("protocolId")))"),
-                ("Status", status), ("Prescriber", c.at("prescriber")), ("Target", target),
-                ("Dose", "\(c.at("frequencyHz")) Hz, \(c.at("intensityPercentMT"))% MT, \(c.at("trains")) trains of "
-                    + "\(c.at("pulsesPerTrain")) pulses (\(c.at("trainDurationSeconds")) s on, \(c.at("interTrainIntervalSeconds")) s off), "
-                    + "\(c.at("pulsesPerSession")) pulses"),
-                ("Time zone", c.at("timeZone")),
-                ("Progress", "\(p.at("done")) of \(p.at("total")) done, \(p.at("missed")) missed, \(p.at("aborted")) aborted, "
-                    + "\(p.at("remaining")) remaining"),
+                ("Course", "\(c.id)"), ("Patient", "\(c.patientId)"), ("Protocol", "\(c.protocolName) (\(c.protocolId))"),
+                ("Status", c.status.rawValue + (c.statusReason.map { ": " + $0 } ?? "")), ("Prescriber", c.prescriber),
+                ("Target", target), ("Dose", Format.dose(c)), ("Time zone", c.timeZone),
+                ("Progress", "\(p.done) of \(p.total) done, \(p.missed) missed, \(p.aborted) aborted, \(p.remaining) remaining"),
                 ("Next", next),
                 ("Authorized", authorized),
             ]), terminator: "")
-            printWarnings(standing)
+            printWarnings(standing.warnings)
             print()
-            print(calendarTable(reply["sessions"]?.array ?? []), terminator: "")
+            print(calendarTable(reply.sessions), terminator: "")
         }
     }
 
@@ -124,24 +90,18 @@ struct CourseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List courses.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this patient's courses.") var patient: Int?
-        @Option(help: "Only courses in this status: active, paused, on_hold, completed, cancelled.") var status: String?
+        @Option(help: "Only courses in this status.") var status: CourseStatus?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            var parameters: [String: JSON] = [:]
-            if let patient { parameters["patientId"] = .int(patient) }
-            if let status { parameters["status"] = .string(status) }
-            let reply = try daemon.call("ListCourses", parameters)
-            if daemon.printedJSON(reply) { return }
-            let courses = reply["courses"]?.array ?? []
-            if courses.isEmpty {
+            guard let reply = try Daemon(global).ask(Clinic.ListCourses.self, .init(patientId: patient, status: status)) else { return }
+            if reply.courses.isEmpty {
                 print("No courses.")
                 return
             }
             print(Format.table(
                 ["COURSE", "PATIENT", "PROTOCOL", "STATUS", "START", "SESSIONS", "PRESCRIBER"],
-                courses.map { [$0.at("id"), $0.at("patientId"), $0.at("protocolId"), $0.at("status"), $0.at("startDate"),
-                               $0.at("totalSessions"), $0.at("prescriber")] }), terminator: "")
+                reply.courses.map { ["\($0.id)", "\($0.patientId)", $0.protocolId, $0.status.rawValue, "\($0.startDate)",
+                                     "\($0.totalSessions)", $0.prescriber] }), terminator: "")
         }
     }
 
@@ -151,16 +111,11 @@ struct CourseCommand: ParsableCommand {
             abstract: "Pause a course from a date: its sessions from that day are released until it resumes.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
-        @Option(help: ArgumentHelp("The first day without treatment.", valueName: "YYYY-MM-DD")) var from: String
-
-        func validate() throws { try checkDate(from) }
+        @Option(help: ArgumentHelp("The first day without treatment.", valueName: "YYYY-MM-DD"), transform: Parse.date) var from: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("PauseCourse", ["id": .int(id), "from": .string(from)])
-            if daemon.printedJSON(reply) { return }
-            let p = reply["progress"] ?? .null
-            print("Course \(id) paused from \(from): \(p.at("done")) of \(p.at("total")) done, \(p.at("remaining")) to book on resume.")
+            guard let p = try Daemon(global).ask(Clinic.PauseCourse.self, .init(id: id, from: from))?.progress else { return }
+            print("Course \(id) paused from \(from): \(p.done) of \(p.total) done, \(p.remaining) to book on resume.")
         }
     }
 
@@ -170,17 +125,13 @@ struct CourseCommand: ParsableCommand {
             abstract: "Resume a paused course on a date; the rest of its calendar is booked from there.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
-        @Option(help: ArgumentHelp("The first day of treatment again.", valueName: "YYYY-MM-DD")) var on: String
-
-        func validate() throws { try checkDate(on) }
+        @Option(help: ArgumentHelp("The first day of treatment again.", valueName: "YYYY-MM-DD"), transform: Parse.date) var on: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ResumeCourse", ["id": .int(id), "on": .string(on)])
-            if daemon.printedJSON(reply) { return }
-            let open = (reply["sessions"]?.array ?? []).filter { $0.at("status") == "scheduled" }
-            print("Course \(id) resumed: \(open.count) sessions booked from \(open.first?.at("date") ?? on) to \(open.last?.at("date") ?? on).")
-            printWarnings(reply)
+            guard let reply = try Daemon(global).ask(Clinic.ResumeCourse.self, .init(id: id, on: on)) else { return }
+            let open = reply.sessions.filter { $0.status == .scheduled }
+            print("Course \(id) resumed: \(open.count) sessions booked from \(open.first?.date ?? on) to \(open.last?.date ?? on).")
+            printWarnings(reply.warnings)
         }
     }
 
@@ -189,20 +140,13 @@ struct CourseCommand: ParsableCommand {
             commandName: "time", abstract: "Change a course's preferred time from a date on; its sessions move.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var id: Int
-        @Option(help: ArgumentHelp("The new preferred time.", valueName: "HH:MM")) var time: String
-        @Option(help: ArgumentHelp("The first day at the new time.", valueName: "YYYY-MM-DD")) var from: String
-
-        func validate() throws {
-            try checkDate(from)
-            if LocalTime(time) == nil { throw ValidationError("--time '\(time)' is not a time (HH:MM).") }
-        }
+        @Option(help: ArgumentHelp("The new preferred time.", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime
+        @Option(help: ArgumentHelp("The first day at the new time.", valueName: "YYYY-MM-DD"), transform: Parse.date) var from: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ChangePreferredTime", ["id": .int(id), "time": .string(time), "from": .string(from)])
-            if daemon.printedJSON(reply) { return }
-            print("Course \(id): preferred time \(time) from \(from); \((reply["moved"]?.array ?? []).count) sessions moved.")
-            printWarnings(reply)
+            guard let reply = try Daemon(global).ask(Clinic.ChangePreferredTime.self, .init(id: id, time: time, from: from)) else { return }
+            print("Course \(id): preferred time \(time) from \(from); \(reply.moved.count) sessions moved.")
+            printWarnings(reply.warnings)
         }
     }
 
@@ -213,10 +157,16 @@ struct CourseCommand: ParsableCommand {
         @Option(help: "Why the course ends.") var reason: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("CancelCourse", ["id": .int(id), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
+            guard try Daemon(global).ask(Clinic.CancelCourse.self, .init(id: id, reason: reason)) != nil else { return }
             print("Course \(id) cancelled.")
         }
+    }
+}
+
+extension Format {
+    /// A prescription in one line: "10 Hz, 120% MT, 75 trains of 40 pulses (4 s on, 26 s off), 3000 pulses".
+    static func dose(_ c: Clinic.Course) -> String {
+        "\(number(c.frequencyHz)) Hz, \(number(c.intensityPercentMT))% MT, \(c.trains) trains of \(c.pulsesPerTrain) pulses "
+            + "(\(number(c.trainDurationSeconds)) s on, \(number(c.interTrainIntervalSeconds)) s off), \(c.pulsesPerSession) pulses"
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Varlink
+import TMSCore
+import TMSInterface
 
 extension ReportCommand {
     struct Course: ParsableCommand {
@@ -20,11 +21,13 @@ extension ReportCommand {
             guard ["text", "html", "json"].contains(format) else { throw ValidationError("--format must be text, html or json.") }
         }
 
+        typealias Summary = Clinic.GetCourseSummary.Output
+
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetCourseSummary", ["id": .int(id)])
-            switch global.json ? "json" : format {
-            case "json": print(JSON.object(reply.values).text)
+            var options = global
+            options.json = options.json || format == "json"
+            guard let reply = try Daemon(options).ask(Clinic.GetCourseSummary.self, .init(id: id)) else { return }
+            switch format {
             case "html": print(Self.html(reply), terminator: "")
             default: print(Self.text(reply), terminator: "")
             }
@@ -41,85 +44,81 @@ extension ReportCommand {
             var chart = ""
         }
 
-        static func parts(_ r: Reply) -> (title: String, parts: [Part]) {
-            let c = r["course"] ?? .null
-            let p = r["progress"] ?? .null
-            let target = c["target"] ?? .null
-            let title = "\(r.at("clinic")): course \(c.at("id")), \(r.at("patient"))"
+        static func parts(_ r: Summary) -> (title: String, parts: [Part]) {
+            let c = r.course, p = r.progress, target = c.target
+            let title = "\(r.clinic): course \(c.id), \(r.patient)"
             var identity: [String] = []
-            if let born = r["birthDate"], born != .null { identity.append("born \(born.string)") }
-            if let mrn = r["mrn"], mrn != .null { identity.append("MRN \(mrn.string)") }
+            if let born = r.birthDate { identity.append("born \(born)") }
+            if let mrn = r.mrn { identity.append("MRN \(mrn)") }
+            let n = Format.number
             var course = Part(title: "Course", lines: [
-                "Protocol: \(c.at("protocolName")) (\(c.at("protocolId"))), prescribed by \(c.at("prescriber")), from \(c.at("startDate"))",
-                "Target: \(target.at("label")) (\(target.at("method")))",
-                "Dose: \(c.at("frequencyHz")) Hz at \(c.at("intensityPercentMT"))% of MT; \(c.at("trains")) trains of \(c.at("pulsesPerTrain")) pulses "
-                    + "(\(c.at("trainDurationSeconds")) s on, \(c.at("interTrainIntervalSeconds")) s off); \(c.at("pulsesPerSession")) pulses a session",
-                "Status: \(c.at("status"))" + (c["statusReason"].flatMap { $0 == .null ? nil : " (\($0.string))" } ?? "")
-                    + "; \(p.at("done")) of \(p.at("total")) done, \(p.at("missed")) missed, \(p.at("aborted")) aborted, \(p.at("remaining")) remaining",
+                "Protocol: \(c.protocolName) (\(c.protocolId)), prescribed by \(c.prescriber), from \(c.startDate)",
+                "Target: \(target.label) (\(target.method.rawValue))",
+                "Dose: \(n(c.frequencyHz)) Hz at \(n(c.intensityPercentMT))% of MT; \(c.trains) trains of \(c.pulsesPerTrain) pulses "
+                    + "(\(n(c.trainDurationSeconds)) s on, \(n(c.interTrainIntervalSeconds)) s off); \(c.pulsesPerSession) pulses a session",
+                "Status: \(c.status.rawValue)" + (c.statusReason.map { " (\($0))" } ?? "")
+                    + "; \(p.done) of \(p.total) done, \(p.missed) missed, \(p.aborted) aborted, \(p.remaining) remaining",
             ])
             if !identity.isEmpty { course.lines.insert("Patient: " + identity.joined(separator: ", "), at: 0) }
 
             let thresholds = Part(
                 title: "Motor threshold", header: ["DATE", "METHOD", "MUSCLE", "MT %", "BY"],
-                rows: (r["thresholds"]?.array ?? []).map { [$0.at("date"), $0.at("method"), $0.at("muscle"), $0.at("value"), $0.at("operator")] },
+                rows: r.thresholds.map { ["\($0.date)", $0.method.rawValue, $0.muscle, n($0.value), $0.operator] },
                 empty: "No threshold recorded.")
 
-            let sessions = r["sessions"]?.array ?? []
             var delivered = Part(
                 title: "Sessions", header: ["#", "DATE", "STATUS", "MT", "%MT", "HZ", "TRAINS", "PULSES", "COIL", "CPT"])
-            var cpt: [String: String] = [:]
-            for b in r["billing"]?.array ?? [] { cpt[b.at("session")] = b.at("cpt") }
-            for s in sessions where s.at("status") != "scheduled" {
-                let d = s["delivery"] ?? .null
-                let number = s.at("status") == "completed" || s.at("status") == "in_progress" ? s.at("number") : "-"
-                delivered.rows.append(
-                    d == .null ? [number, s.at("date"), s.at("status"), "", "", "", "", s.at("pulsesDelivered"), "", ""]
-                        : [number, s.at("date"), s.at("status"), d.at("motorThreshold"), d.at("intensityPercentMT"), d.at("frequencyHz"),
-                           "\(d.at("trains"))x\(d.at("pulsesPerTrain"))", d.at("pulsesDelivered"), d.at("coil"), cpt[s.at("id")] ?? ""])
-                if let reason = s["reason"], reason != .null { delivered.lines.append("\(s.at("date")) \(s.at("status")): \(reason.string)") }
-                if d != .null, d.at("target") != target.at("label") {
-                    delivered.lines.append("\(s.at("date")): delivered to \(d.at("target"))")
+            let cpt = Dictionary(r.billing.map { ($0.session, $0.cpt) }, uniquingKeysWith: { first, _ in first })
+            for s in r.sessions where s.status != .scheduled {
+                let number = s.status == .completed || s.status == .inProgress ? "\(s.number)" : "-"
+                if let d = s.delivery {
+                    delivered.rows.append([
+                        number, "\(s.date)", s.status.rawValue, n(d.motorThreshold), n(d.intensityPercentMT), n(d.frequencyHz),
+                        "\(d.trains)x\(d.pulsesPerTrain)", "\(d.pulsesDelivered)", d.coil, cpt[s.id] ?? "",
+                    ])
+                    if d.target != target.label { delivered.lines.append("\(s.date): delivered to \(d.target)") }
+                } else {
+                    delivered.rows.append([number, "\(s.date)", s.status.rawValue, "", "", "", "", s.pulsesDelivered.map(String.init) ?? "", "", ""])
                 }
+                if let reason = s.reason { delivered.lines.append("\(s.date) \(s.status.rawValue): \(reason)") }
             }
             let billed = Dictionary(grouping: cpt.values, by: { $0 }).sorted { $0.key < $1.key }
             if !billed.isEmpty { delivered.lines.append("Billing: " + billed.map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ")) }
-            let booked = sessions.filter { $0.at("status") == "scheduled" }
-            if let next = booked.first { delivered.lines.append("\(booked.count) still booked, from \(next.at("date")) to \(booked.last!.at("date")).") }
+            let booked = r.sessions.filter { $0.status == .scheduled }
+            if let next = booked.first, let last = booked.last {
+                delivered.lines.append("\(booked.count) still booked, from \(next.date) to \(last.date).")
+            }
             delivered.empty = "No session given yet."
 
             let medications = Part(
                 title: "Medications during the course", header: ["DRUG", "DOSE", "START", "STOP", "CLASS"],
-                rows: (r["medications"]?.array ?? []).map {
-                    [$0.at("drug"), "\($0.at("dose")) \($0.at("unit"))", $0.at("startDate"), $0.at("stopDate"),
-                     $0["drugClass"].flatMap { $0 == .null ? nil : $0.string } ?? "unclassified"]
+                rows: r.medications.map {
+                    [$0.drug, "\(n($0.dose)) \($0.unit)", "\($0.startDate)", $0.stopDate.map { "\($0)" } ?? "", $0.drugClass ?? "unclassified"]
                 })
 
             var outcomes = Part(title: "Outcomes", header: ["SCALE", "DATE", "TIMEPOINT", "TOTAL"], empty: "No scores recorded.")
-            for t in r["trajectories"]?.array ?? [] {
-                let name = t["scale"]?.at("name") ?? ""
-                outcomes.rows += (t["points"]?.array ?? []).map { [name, $0.at("date"), $0.at("timepoint"), $0.at("total")] }
+            for t in r.trajectories {
+                outcomes.rows += t.points.map { [t.scale.name, "\($0.date)", $0.timepoint.rawValue, "\($0.total)"] }
                 outcomes.chart += Chart.render(t)
             }
 
-            let eventList = r["events"]?.array ?? []
             let events = Part(
                 title: "Adverse events",
-                lines: eventList.map { "\($0.at("date")) \($0.at("kind")): \($0.at("details"))" },
+                lines: r.events.map { "\($0.date) \($0.kind): \($0.details)" },
                 header: ["DATE", "KIND", "SEVERITY", "COURSE HELD"],
-                rows: eventList.map { [$0.at("date"), $0.at("kind"), $0.at("severity"), $0["held"] == .bool(true) ? "yes" : "no"] })
+                rows: r.events.map { ["\($0.date)", $0.kind, $0.severity.rawValue, $0.held ? "yes" : "no"] })
 
-            let use = r["use"] ?? .null
             var authorizations = Part(
                 title: "Authorizations", header: ["PAYER", "REFERENCE", "SESSIONS", "FROM", "TO"],
-                rows: (r["authorizations"]?.array ?? []).map { [$0.at("payer"), $0.at("reference"), $0.at("sessions"), $0.at("from"), $0.at("to")] },
+                rows: r.authorizations.map { [$0.payer, $0.reference, "\($0.sessions)", "\($0.from)", "\($0.to)"] },
                 empty: "None on file.")
             if !authorizations.rows.isEmpty {
-                authorizations.lines.append("Used \(use.at("used")) of \(use.at("authorized")) authorized; \(use.at("booked")) booked.")
+                authorizations.lines.append("Used \(r.use.used) of \(r.use.authorized) authorized; \(r.use.booked) booked.")
             }
             return (title, [course, thresholds, delivered, medications, outcomes, events, authorizations])
         }
 
-        static func text(_ r: Reply) -> String {
+        static func text(_ r: Summary) -> String {
             let (title, parts) = parts(r)
             var out = title + "\n"
             for part in parts {
@@ -132,7 +131,7 @@ extension ReportCommand {
             return out
         }
 
-        static func html(_ r: Reply) -> String {
+        static func html(_ r: Summary) -> String {
             let (title, parts) = parts(r)
             let escape = HTML.escape
             var out = HTML.start(title: title, heading: title)

@@ -70,8 +70,3 @@ enum Format {
         return String((d * 1000).rounded() / 1000)
     }
 }
-
-/// A reply's `warnings`, one line each, after what the command printed.
-func printWarnings(_ reply: Reply) {
-    for warning in reply["warnings"]?.array ?? [] { print("WARNING: \(warning.string)") }
-}

@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct OutcomesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,15 +15,12 @@ struct OutcomesCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetOutcomes", ["courseId": .int(course)])
-            if daemon.printedJSON(reply) { return }
-            let trajectories = reply["trajectories"]?.array ?? []
-            guard !trajectories.isEmpty else {
+            guard let reply = try Daemon(global).ask(Clinic.GetOutcomes.self, .init(courseId: course)) else { return }
+            guard !reply.trajectories.isEmpty else {
                 print("No outcomes recorded for course \(course).")
                 return
             }
-            for t in trajectories { print(Chart.render(t)) }
+            for t in reply.trajectories { print(Chart.render(t)) }
         }
     }
 
@@ -34,14 +31,14 @@ struct OutcomesCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: "The scale's id: phq9, hamd17, madrs, qids-sr16, bdi2 (tmsctl outcomes scales).") var scale: String
-        @Option(help: "baseline, weekly or end.") var timepoint: String = "weekly"
-        @Option(help: ArgumentHelp("The day the score was taken (default: today).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: "When in the course it was taken.") var timepoint: Timepoint = .weekly
+        @Option(help: ArgumentHelp("The day the score was taken (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
         @Option(help: ArgumentHelp("The items, comma-separated.", valueName: "n,n,...")) var items: String?
         @Option(parsing: .unconditional, help: "The total.") var total: Int?
 
+        var itemValues: [Int]? { items.map { $0.split(separator: ",").compactMap { Int($0.filter { $0 != " " }) } } }
+
         func validate() throws {
-            try checkDate(date)
-            guard Timepoint(rawValue: timepoint) != nil else { throw ValidationError("--timepoint must be baseline, weekly or end.") }
             if let items, items.split(separator: ",").contains(where: { Int($0.filter { $0 != " " }) == nil }) {
                 throw ValidationError("--items '\(items)' is not a comma-separated list of whole numbers.")
             }
@@ -50,17 +47,12 @@ struct OutcomesCommand: ParsableCommand {
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            var parameters: [String: JSON] = [
-                "courseId": .int(course), "scale": .string(scale), "timepoint": .string(timepoint), "date": .string(day),
-            ]
-            if let items { parameters["items"] = .array(items.split(separator: ",").map { .int(Int($0.filter { $0 != " " })!) }) }
-            if let total { parameters["total"] = .int(total) }
-            let reply = try daemon.call("RecordOutcome", parameters)
-            if daemon.printedJSON(reply) { return }
-            let o = reply["outcome"] ?? .null
-            print("Recorded \(o.at("scale")) \(o.at("timepoint")) on \(o.at("date")) for course \(o.at("courseId")): total \(o.at("total")).")
-            if let alert = reply["alert"] {
-                print("ALERT \(alert.at("id")): \(alert.at("detail")). A clinician must acknowledge it (tmsctl alerts ack \(alert.at("id"))).")
+            guard let reply = try daemon.ask(Clinic.RecordOutcome.self, .init(
+                courseId: course, scale: scale, timepoint: timepoint, date: day, total: total, items: itemValues)) else { return }
+            let o = reply.outcome
+            print("Recorded \(o.scale) \(o.timepoint.rawValue) on \(o.date) for course \(o.courseId): total \(o.total).")
+            if let alert = reply.alert {
+                print("ALERT \(alert.id): \(alert.detail). A clinician must acknowledge it (tmsctl alerts ack \(alert.id)).")
             }
         }
     }
@@ -70,15 +62,12 @@ struct OutcomesCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListScales")
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try Daemon(global).ask(Clinic.ListScales.self) else { return }
             print(Format.table(
                 ["ID", "NAME", "RANGE", "ITEMS", "REMISSION", "RESPONSE"],
-                (reply["scales"]?.array ?? []).map { s in
-                    [s.at("id"), s.at("name"), "\(s.at("minimum"))-\(s.at("maximum"))",
-                     s["items"].map { "\($0.string) x 0-\(s.at("itemMaximum"))" } ?? "total",
-                     "<= \(s.at("remissionAtMost"))", "-\(Format.number((s["responseDrop"]?.double ?? 0) * 100))%"]
+                reply.scales.map { s in
+                    [s.id, s.name, "\(s.minimum)-\(s.maximum)", s.items.map { "\($0) x 0-\(s.itemMaximum ?? 0)" } ?? "total",
+                     "<= \(s.remissionAtMost)", "-\(Format.number(s.responseDrop * 100))%"]
                 }), terminator: "")
         }
     }
@@ -95,19 +84,16 @@ struct AlertsCommand: ParsableCommand {
         @Flag(help: "Acknowledged ones too.") var all = false
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListAlerts", ["all": .bool(all)])
-            if daemon.printedJSON(reply) { return }
-            let alerts = reply["alerts"]?.array ?? []
-            guard !alerts.isEmpty else {
+            guard let reply = try Daemon(global).ask(Clinic.ListAlerts.self, .init(all: all)) else { return }
+            guard !reply.alerts.isEmpty else {
                 print(all ? "No alerts." : "No open alerts.")
                 return
             }
             print(Format.table(
                 ["ALERT", "COURSE", "PATIENT", "RAISED (UTC)", "DETAIL", "ACKNOWLEDGED"],
-                alerts.map { a in
-                    [a.at("id"), a.at("courseId"), a.at("patientId"), a.at("createdAt"), a.at("detail"),
-                     a["acknowledgedBy"].map { "by \($0.string): \(a.at("note"))" } ?? "OPEN"]
+                reply.alerts.map { a in
+                    ["\(a.id)", "\(a.courseId)", "\(a.patientId)", a.createdAt, a.detail,
+                     a.acknowledgedBy.map { "by \($0): \(a.note ?? "")" } ?? "OPEN"]
                 }), terminator: "")
         }
     }
@@ -120,10 +106,8 @@ struct AlertsCommand: ParsableCommand {
         @Option(help: "What was done.") var note: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("AcknowledgeAlert", ["id": .int(id), "note": .string(note)])
-            if daemon.printedJSON(reply) { return }
-            print("Alert \(id) acknowledged by \(reply["alert"]?.at("acknowledgedBy") ?? "").")
+            guard let alert = try Daemon(global).ask(Clinic.AcknowledgeAlert.self, .init(id: id, note: note))?.alert else { return }
+            print("Alert \(id) acknowledged by \(alert.acknowledgedBy ?? "").")
         }
     }
 }
@@ -132,20 +116,17 @@ struct AlertsCommand: ParsableCommand {
 enum Chart {
     static let width = 40
 
-    static func render(_ t: JSON) -> String {
-        let scale = t["scale"] ?? .null
-        let minimum = scale["minimum"]?.int ?? 0, maximum = max(scale["maximum"]?.int ?? 1, minimum + 1)
-        var out = "\(scale.at("name")) (\(minimum)-\(maximum); remission <= \(scale.at("remissionAtMost")))\n"
-        for p in t["points"]?.array ?? [] {
-            let total = p["total"]?.int ?? 0
-            let filled = (total - minimum) * width / (maximum - minimum)
+    static func render(_ t: Clinic.Trajectory) -> String {
+        let scale = t.scale
+        let minimum = scale.minimum, maximum = max(scale.maximum, minimum + 1)
+        var out = "\(scale.name) (\(minimum)-\(maximum); remission <= \(scale.remissionAtMost))\n"
+        for p in t.points {
+            let filled = min(max(0, (p.total - minimum) * width / (maximum - minimum)), width)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            let label = p.at("timepoint").padding(8)
-            out += "  \(p.at("date")) \(label) |\(bar)| \(total)\n"
+            out += "  \(p.date) \(p.timepoint.rawValue.padding(8)) |\(bar)| \(p.total)\n"
         }
-        let baseline = t["baseline"]?.string ?? "-", latest = t["latest"]?.string ?? "-"
-        let response = t["response"] == .bool(true) ? "yes" : "no", remission = t["remission"] == .bool(true) ? "yes" : "no"
-        out += "  baseline \(baseline), latest \(latest): response \(response), remission \(remission)\n"
+        let baseline = t.baseline.map(String.init) ?? "-", latest = t.latest.map(String.init) ?? "-"
+        out += "  baseline \(baseline), latest \(latest): response \(t.response ? "yes" : "no"), remission \(t.remission ? "yes" : "no")\n"
         return out
     }
 }

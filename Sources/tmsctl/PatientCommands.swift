@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct PatientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,21 +13,14 @@ struct PatientCommand: ParsableCommand {
         @Option(help: "Medical record number; unique in the clinic.") var mrn: String
         @Option(help: "Family name.") var familyName: String
         @Option(help: "Given name.") var givenName: String
-        @Option(help: ArgumentHelp("Date of birth.", valueName: "YYYY-MM-DD")) var birthDate: String
-
-        func validate() throws {
-            guard CivilDate(birthDate) != nil else { throw ValidationError("--birth-date '\(birthDate)' is not a date (YYYY-MM-DD).") }
-        }
+        @Option(help: ArgumentHelp("Date of birth.", valueName: "YYYY-MM-DD"), transform: Parse.date) var birthDate: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("AddPatient", [
-                "mrn": .string(mrn), "familyName": .string(familyName), "givenName": .string(givenName),
-                "birthDate": .string(birthDate),
-            ])
-            if daemon.printedJSON(reply) { return }
-            let p = reply["patient"] ?? .null
-            print("Registered patient \(p.at("id")): \(p.at("familyName")), \(p.at("givenName")) (MRN \(p.at("mrn")), born \(p.at("birthDate"))).")
+            guard let reply = try Daemon(global).ask(
+                Clinic.AddPatient.self, .init(mrn: mrn, familyName: familyName, givenName: givenName, birthDate: birthDate))
+            else { return }
+            let p = reply.patient
+            print("Registered patient \(p.id): \(p.familyName), \(p.givenName) (MRN \(p.mrn), born \(p.birthDate)).")
         }
     }
 
@@ -36,17 +29,14 @@ struct PatientCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListPatients")
-            if daemon.printedJSON(reply) { return }
-            let patients = reply["patients"]?.array ?? []
-            if patients.isEmpty {
+            guard let reply = try Daemon(global).ask(Clinic.ListPatients.self) else { return }
+            if reply.patients.isEmpty {
                 print("No patients registered.")
                 return
             }
             print(Format.table(
                 ["ID", "MRN", "NAME", "BORN"],
-                patients.map { [$0.at("id"), $0.at("mrn"), "\($0.at("familyName")), \($0.at("givenName"))", $0.at("birthDate")] }),
+                reply.patients.map { ["\($0.id)", $0.mrn, "\($0.familyName), \($0.givenName)", "\($0.birthDate)"] }),
                 terminator: "")
         }
     }
@@ -57,22 +47,19 @@ struct PatientCommand: ParsableCommand {
         @Argument(help: "The patient's id.") var id: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetPatient", ["id": .int(id)])
-            if daemon.printedJSON(reply) { return }
-            let p = reply["patient"] ?? .null
+            guard let reply = try Daemon(global).ask(Clinic.GetPatient.self, .init(id: id)) else { return }
+            let p = reply.patient
             print(Format.fields([
-                ("Patient", p.at("id")), ("Name", "\(p.at("familyName")), \(p.at("givenName"))"), ("MRN", p.at("mrn")),
-                ("Born", p.at("birthDate")), ("Registered", p.at("createdAt")),
+                ("Patient", "\(p.id)"), ("Name", "\(p.familyName), \(p.givenName)"), ("MRN", p.mrn),
+                ("Born", "\(p.birthDate)"), ("Registered", p.createdAt),
             ]), terminator: "")
-            let courses = reply["courses"]?.array ?? []
             print()
-            if courses.isEmpty {
+            if reply.courses.isEmpty {
                 print("No courses.")
             } else {
                 print(Format.table(
                     ["COURSE", "PROTOCOL", "STATUS", "START", "SESSIONS"],
-                    courses.map { [$0.at("id"), $0.at("protocolId"), $0.at("status"), $0.at("startDate"), $0.at("totalSessions")] }),
+                    reply.courses.map { ["\($0.id)", $0.protocolId, $0.status.rawValue, "\($0.startDate)", "\($0.totalSessions)"] }),
                     terminator: "")
             }
         }
@@ -89,14 +76,12 @@ struct ProtocolCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListProtocols")
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try Daemon(global).ask(Clinic.ListProtocols.self) else { return }
             print(Format.table(
                 ["ID", "NAME", "HZ", "%MT", "PULSES", "MIN", "SESSIONS"],
-                (reply["protocols"]?.array ?? []).map { p in
-                    [p.at("id"), p.at("name"), p.at("frequencyHz"), p.at("intensityPercentMT"), p.at("pulsesPerSession"),
-                     Format.number(((p["sessionSeconds"]?.double ?? 0) / 60 * 10).rounded() / 10), p.at("totalSessions")]
+                reply.protocols.map { p in
+                    [p.id, p.name, Format.number(p.frequencyHz), Format.number(p.intensityPercentMT), "\(p.pulsesPerSession)",
+                     Format.number((p.sessionSeconds / 60 * 10).rounded() / 10), "\(p.totalSessions)"]
                 }), terminator: "")
         }
     }
@@ -107,32 +92,28 @@ struct ProtocolCommand: ParsableCommand {
         @Argument(help: "The protocol's id, e.g. 10hz-ldlpfc.") var id: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetProtocol", ["id": .string(id)])
-            if daemon.printedJSON(reply) { return }
-            let p = reply["protocol"] ?? .null
+            guard let p = try Daemon(global).ask(Clinic.GetProtocol.self, .init(id: id))?.protocol else { return }
             var pairs: [(String, String)] = [
-                ("Protocol", p.at("id")), ("Name", p.at("name")), ("Indication", p.at("indication")), ("Coil", p.at("coil")),
-                ("Target", p.at("target")), ("Source", p.at("source")), ("Frequency", p.at("frequencyHz") + " Hz"),
+                ("Protocol", p.id), ("Name", p.name), ("Indication", p.indication), ("Coil", p.coil),
+                ("Target", p.target), ("Source", p.source), ("Frequency", Format.number(p.frequencyHz) + " Hz"),
             ]
-            if p["burstFrequencyHz"] != nil {
-                pairs.append(("Bursts", "\(p.at("pulsesPerBurst")) pulses per burst, \(p.at("burstFrequencyHz")) bursts/s"))
+            if let bursts = p.burstFrequencyHz {
+                pairs.append(("Bursts", "\(p.pulsesPerBurst.map(String.init) ?? "?") pulses per burst, \(Format.number(bursts)) bursts/s"))
             }
             pairs += [
-                ("Intensity", p.at("intensityPercentMT") + "% of MT"),
-                ("Train", "\(p.at("pulsesPerTrain")) pulses in \(p.at("trainDurationSeconds")) s"),
-                ("Inter-train interval", p.at("interTrainIntervalSeconds") + " s"), ("Trains", p.at("trains")),
-                ("Pulses per session", p.at("pulsesPerSession")),
-                ("Session length", Format.number(((p["sessionSeconds"]?.double ?? 0) / 6).rounded() / 10) + " min"),
-                ("Sessions per day", p.at("sessionsPerDay")
-                    + ((p["sessionsPerDay"]?.int ?? 1) > 1 ? ", \(p.at("minimumIntervalMinutes")) min apart" : "")),
-                ("Course", p.at("totalSessions") + " sessions"),
+                ("Intensity", Format.number(p.intensityPercentMT) + "% of MT"),
+                ("Train", "\(p.pulsesPerTrain) pulses in \(Format.number(p.trainDurationSeconds)) s"),
+                ("Inter-train interval", Format.number(p.interTrainIntervalSeconds) + " s"), ("Trains", "\(p.trains)"),
+                ("Pulses per session", "\(p.pulsesPerSession)"),
+                ("Session length", Format.number((p.sessionSeconds / 6).rounded() / 10) + " min"),
+                ("Sessions per day", "\(p.sessionsPerDay)" + (p.sessionsPerDay > 1 ? ", \(p.minimumIntervalMinutes) min apart" : "")),
+                ("Course", "\(p.totalSessions) sessions"),
             ]
-            for phase in p["phases"]?.array ?? [] {
-                let shape = phase.at("rhythm") == "daily"
-                    ? "\(phase.at("days")) clinic days in a row"
-                    : "\(phase.at("perWeek")) a week for \(phase.at("weeks")) week(s)"
-                pairs.append(("  " + phase.at("name"), shape))
+            for phase in p.phases {
+                let shape = phase.rhythm == .daily
+                    ? "\(phase.days) clinic days in a row"
+                    : "\(phase.perWeek.map(String.init) ?? "?") a week for \(phase.weeks.map(String.init) ?? "?") week(s)"
+                pairs.append(("  " + phase.name, shape))
             }
             print(Format.fields(pairs), terminator: "")
         }
@@ -147,21 +128,15 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "At most this many entries (1-10000).") var limit: Int = 100
 
     func run() throws {
-        let daemon = try Daemon(global)
-        var parameters: [String: JSON] = ["limit": .int(limit)]
-        if let course { parameters["courseId"] = .int(course) }
-        let reply = try daemon.call("ListAudit", parameters)
-        if daemon.printedJSON(reply) { return }
-        let entries = reply["entries"]?.array ?? []
-        if entries.isEmpty {
+        guard let reply = try Daemon(global).ask(Clinic.ListAudit.self, .init(courseId: course, limit: limit)) else { return }
+        if reply.entries.isEmpty {
             print("No changes recorded.")
             return
         }
         print(Format.table(
             ["ID", "AT (UTC)", "USER", "PID", "METHOD", "SUMMARY"],
-            entries.map { e in
-                [e.at("id"), e.at("at"), e.at("user"), e.at("pid"),
-                 String(e.at("method").split(separator: ".").last ?? ""), e.at("summary")]
+            reply.entries.map { e in
+                ["\(e.id)", e.at, e.user, "\(e.pid)", String(e.method.split(separator: ".").last ?? ""), e.summary]
             }), terminator: "")
     }
 }
@@ -172,19 +147,13 @@ struct WhoAmICommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let daemon = try Daemon(global)
-        let reply = try daemon.call("WhoAmI")
-        if daemon.printedJSON(reply) { return }
-        let roles = (reply["roles"]?.array ?? []).map(\.string)
+        guard let reply = try Daemon(global).ask(Clinic.WhoAmI.self) else { return }
         print(Format.fields([
-            ("User", "\(reply["user"]?.string ?? "") (uid \(reply["uid"]?.string ?? ""))"),
-            ("Groups", (reply["groups"]?.array ?? []).map(\.string).joined(separator: ", ")),
-            ("Roles", roles.isEmpty ? "none (reading only)" : roles.joined(separator: ", ")),
+            ("User", "\(reply.user) (uid \(reply.uid))"),
+            ("Groups", reply.groups.joined(separator: ", ")),
+            ("Roles", reply.roles.isEmpty ? "none (reading only)" : reply.roles.map(\.rawValue).joined(separator: ", ")),
         ]), terminator: "")
-        if case .object(let required)? = reply["required"] {
-            print()
-            print(Format.table(
-                ["METHOD", "NEEDS"], required.keys.sorted().map { [$0, required[$0]!.string] }), terminator: "")
-        }
+        print()
+        print(Format.table(["METHOD", "NEEDS"], reply.required.keys.sorted().map { [$0, reply.required[$0]!.rawValue] }), terminator: "")
     }
 }

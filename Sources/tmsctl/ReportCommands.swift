@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,14 +14,13 @@ struct ReportCommand: ParsableCommand {
                 + "courses ending, authorizations.",
             discussion: "Patients are named as [reports] identifiers says: initials by default, always with the internal id.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD")) var date: String?
+        @Option(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
         @Option(help: "text (80 columns), html, csv (one row per session), json, or email (a message for sendmail -t).")
         var format: String = "text"
         @Option(help: ArgumentHelp("With --format email: a recipient (repeat for more).", valueName: "address")) var to: [String] = []
         @Option(help: ArgumentHelp("With --format email: the sender.", valueName: "address")) var from: String = "tmsd@localhost"
 
         func validate() throws {
-            try checkDate(date)
             guard ["text", "html", "csv", "json", "email"].contains(format) else {
                 throw ValidationError("--format must be text, html, csv, json or email.")
             }
@@ -34,16 +33,16 @@ struct ReportCommand: ParsableCommand {
         }
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetDailyReport", date.map { ["date": .string($0)] } ?? [:])
-            switch global.json ? "json" : format {
-            case "json": print(JSON.object(reply.values).text)
+            var options = global
+            options.json = options.json || format == "json"
+            guard let reply = try Daemon(options).ask(Clinic.GetDailyReport.self, .init(date: date)) else { return }
+            switch format {
             case "csv": print(Self.csv(reply), terminator: "")
             case "html": print(Self.html(reply), terminator: "")
             case "email":
-                let day = reply.values["date"]?.string ?? ""
+                let day = "\(reply.date)"
                 let message = MailMessage(
-                    from: from, to: to, subject: "\(reply.values["clinic"]?.string ?? "TMS clinic"): daily report \(day)",
+                    from: from, to: to, subject: "\(reply.clinic): daily report \(day)",
                     text: Self.text(reply), html: Self.html(reply),
                     attachments: [(name: "tmsd-\(day).csv", type: "text/csv", body: Self.csv(reply))])
                 print(message.render(), terminator: "")
@@ -51,36 +50,34 @@ struct ReportCommand: ParsableCommand {
             }
         }
 
+        typealias Report = Clinic.GetDailyReport.Output
+
+        /// A session's pulses as "given/prescribed", when it gave any.
+        static func pulses(_ s: Clinic.ReportSession) -> String { s.pulsesDelivered.map { "\($0)/\(s.pulsesPrescribed)" } ?? "" }
+
         /// The same report as a small, printable HTML page.
-        static func html(_ r: Reply) -> String {
+        static func html(_ r: Report) -> String {
             let escape = HTML.escape
-            let clinic = r.at("clinic"), date = r.at("date")
-            var out = HTML.start(title: "\(clinic) \(date)", heading: "\(clinic): \(date)")
-            out += "<p>Sessions: \(r.values["done"]?.string ?? "0") done, \(r.values["missed"]?.string ?? "0") missed, "
-                + "\(r.values["aborted"]?.string ?? "0") aborted. Pulses: \(r.values["pulsesDelivered"]?.string ?? "0") delivered of "
-                + "\(r.values["pulsesPrescribed"]?.string ?? "0") prescribed.</p>\n"
-            out += HTML.table(["Time", "Chair", "Patient", "Course", "#", "Status", "Pulses", "CPT"], (r["sessions"]?.array ?? []).map { s in
-                [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
-                 s.at("status") + (s["reason"].map { ": \($0.string)" } ?? ""),
-                 s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
+            var out = HTML.start(title: "\(r.clinic) \(r.date)", heading: "\(r.clinic): \(r.date)")
+            out += "<p>Sessions: \(r.done) done, \(r.missed) missed, \(r.aborted) aborted. "
+                + "Pulses: \(r.pulsesDelivered) delivered of \(r.pulsesPrescribed) prescribed.</p>\n"
+            out += HTML.table(["Time", "Chair", "Patient", "Course", "#", "Status", "Pulses", "CPT"], r.sessions.map { s in
+                ["\(s.time)", s.chair ?? "", s.patient, "\(s.course)", "\(s.number)/\(s.total)",
+                 s.status.rawValue + (s.reason.map { ": \($0)" } ?? ""), pulses(s), s.cpt ?? ""]
             })
-            if (r["sessions"]?.array ?? []).isEmpty { out += "<p>No sessions were booked on \(escape(date)).</p>\n" }
+            if r.sessions.isEmpty { out += "<p>No sessions were booked on \(escape("\(r.date)")).</p>\n" }
             if let billing = billingSummary(r) { out += "<p>\(escape(billing))</p>\n" }
-            let tomorrow = r["tomorrowSessions"]?.array ?? []
-            out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (tomorrow.isEmpty ? "<p>No session booked.</p>\n"
-                : HTML.table(["Time", "Chair", "Patient", "Course", "#"], tomorrow.map { s in
-                    [s.at("time"), s.at("chair"), s.at("patient"), s.at("course"), "\(s.at("number"))/\(s.at("total"))"]
+            out += "<h2>\(escape(nextDayTitle(r)))</h2>\n" + (r.tomorrowSessions.isEmpty ? "<p>No session booked.</p>\n"
+                : HTML.table(["Time", "Chair", "Patient", "Course", "#"], r.tomorrowSessions.map { s in
+                    ["\(s.time)", s.chair ?? "", s.patient, "\(s.course)", "\(s.number)/\(s.total)"]
                 }))
-            for (key, title) in noteSections {
-                let notes = r[key]?.array ?? []
+            for (title, notes) in noteSections(r) {
                 out += "<h2>\(title)</h2>\n" + (notes.isEmpty ? "<p>None.</p>\n" : "<ul>\n" + notes.map {
                     "<li>" + escape(noteLine($0)) + "</li>\n"
                 }.joined() + "</ul>\n")
             }
-            let authorizations = r["authorizations"]?.array ?? []
-            out += "<h2>Authorizations</h2>\n" + (authorizations.isEmpty ? "<p>No unfinished course.</p>\n" : "<ul>\n" + authorizations.map { a in
-                "<li>" + escape(authorizationLine(a)) + (a["warnings"]?.array ?? []).map { "<br><strong>WARNING: \(escape($0.string))</strong>" }.joined()
-                    + "</li>\n"
+            out += "<h2>Authorizations</h2>\n" + (r.authorizations.isEmpty ? "<p>No unfinished course.</p>\n" : "<ul>\n" + r.authorizations.map { a in
+                "<li>" + escape(authorizationLine(a)) + a.warnings.map { "<br><strong>WARNING: \(escape($0))</strong>" }.joined() + "</li>\n"
             }.joined() + "</ul>\n")
             return out + HTML.end
         }
@@ -88,101 +85,88 @@ struct ReportCommand: ParsableCommand {
         static let columns = ["date", "time", "chair", "patient", "course", "session", "number", "protocol", "status",
                               "pulses_delivered", "pulses_prescribed", "reason", "cpt"]
 
-        static func csv(_ r: Reply) -> String {
+        static func csv(_ r: Report) -> String {
             func field(_ s: String) -> String {
                 guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
                 return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
             }
             var out = columns.joined(separator: ",") + "\r\n"
-            for s in r["sessions"]?.array ?? [] {
-                let values = [r.values["date"]?.string ?? "", s.at("time"), s.at("chair"), s.at("patient"), s.at("course"),
-                              s.at("session"), "\(s.at("number"))/\(s.at("total"))", s.at("protocol"), s.at("status"),
-                              s.at("pulsesDelivered"), s.at("pulsesPrescribed"), s.at("reason"), s.at("cpt")]
+            for s in r.sessions {
+                let values = ["\(r.date)", "\(s.time)", s.chair ?? "", s.patient, "\(s.course)", "\(s.session)", "\(s.number)/\(s.total)",
+                              s.protocol, s.status.rawValue, s.pulsesDelivered.map(String.init) ?? "", "\(s.pulsesPrescribed)",
+                              s.reason ?? "", s.cpt ?? ""]
                 out += values.map(field).joined(separator: ",") + "\r\n"
             }
             return out
         }
 
-        /// The report's lists of notes, by reply key, with their titles.
-        static let noteSections = [
-            ("recheckDue", "MT re-check due"), ("adverseEvents", "Adverse events"), ("openAlerts", "Open alerts"),
-            ("onHold", "Courses on hold"), ("medicationChanges", "Medication changes"), ("endingThisWeek", "Courses ending this week"),
-        ]
+        /// The report's lists of notes, with their titles.
+        static func noteSections(_ r: Report) -> [(String, [Clinic.ReportNote])] {
+            [("MT re-check due", r.recheckDue), ("Adverse events", r.adverseEvents), ("Open alerts", r.openAlerts),
+             ("Courses on hold", r.onHold), ("Medication changes", r.medicationChanges), ("Courses ending this week", r.endingThisWeek)]
+        }
 
         /// "course 3, A.R. (#1): detail" (a medication change names no course).
-        static func noteLine(_ n: JSON) -> String {
-            (n["course"].map { "course \($0.string), " } ?? "") + "\(n.at("patient")): \(n.at("detail"))"
+        static func noteLine(_ n: Clinic.ReportNote) -> String {
+            (n.course.map { "course \($0), " } ?? "") + "\(n.patient): \(n.detail)"
         }
 
         /// "Billing: 90867 x 1, 90868 x 12": the day's codes and how many of each; nil when none was billed.
-        static func billingSummary(_ r: Reply) -> String? {
-            let billed = (r["sessions"]?.array ?? []).compactMap { $0["cpt"].flatMap { $0 == .null ? nil : $0.string } }
+        static func billingSummary(_ r: Report) -> String? {
+            let billed = r.sessions.compactMap(\.cpt)
             guard !billed.isEmpty else { return nil }
             return "Billing: " + Dictionary(grouping: billed, by: { $0 }).sorted { $0.key < $1.key }
                 .map { "\($0.key) x \($0.value.count)" }.joined(separator: ", ")
         }
 
         /// "Tomorrow (D)", or "Next clinic day (D)" when the clinic is closed tomorrow.
-        static func nextDayTitle(_ r: Reply) -> String {
-            let day = r.at("tomorrow")
-            let isTomorrow = CivilDate(r.at("date")).map { $0.adding(days: 1).description == day } ?? true
-            return "\(isTomorrow ? "Tomorrow" : "Next clinic day") (\(day))"
+        static func nextDayTitle(_ r: Report) -> String {
+            "\(r.date.adding(days: 1) == r.tomorrow ? "Tomorrow" : "Next clinic day") (\(r.tomorrow))"
         }
 
         /// One course's authorization use: payer, sessions used, booked and authorized, the last day covered.
-        static func authorizationLine(_ a: JSON) -> String {
-            let head = "course \(a.at("course")), \(a.at("patient")): "
-            guard a.at("authorized") != "0" else { return head + "\(a.at("used")) used, \(a.at("booked")) booked" }
-            return head + "\(a.at("payer")), \(a.at("used")) of \(a.at("authorized")) used, \(a.at("booked")) booked"
-                + (a["expires"].map { ", to \($0.string)" } ?? "")
+        static func authorizationLine(_ a: Clinic.ReportAuthorization) -> String {
+            let head = "course \(a.course), \(a.patient): "
+            guard a.authorized != 0 else { return head + "\(a.used) used, \(a.booked) booked" }
+            return head + "\(a.payer), \(a.used) of \(a.authorized) used, \(a.booked) booked" + (a.expires.map { ", to \($0)" } ?? "")
         }
 
-        static func text(_ r: Reply) -> String {
-            let date = r.values["date"]?.string ?? ""
-            var out = "\(r.values["clinic"]?.string ?? "Clinic"): the day of \(date)\n"
-            out += "Sessions: \(r.values["done"]?.string ?? "0") done, \(r.values["missed"]?.string ?? "0") missed, "
-                + "\(r.values["aborted"]?.string ?? "0") aborted, \(r.values["open"]?.string ?? "0") still open\n"
-            out += "Pulses: \(r.values["pulsesDelivered"]?.string ?? "0") delivered of \(r.values["pulsesPrescribed"]?.string ?? "0") prescribed\n"
-            let sessions = r["sessions"]?.array ?? []
-            let chairs = Array(Set(sessions.map { $0["chair"]?.string ?? "-" })).sorted()
+        static func text(_ r: Report) -> String {
+            var out = "\(r.clinic): the day of \(r.date)\n"
+            out += "Sessions: \(r.done) done, \(r.missed) missed, \(r.aborted) aborted, \(r.open) still open\n"
+            out += "Pulses: \(r.pulsesDelivered) delivered of \(r.pulsesPrescribed) prescribed\n"
+            let chairs = Array(Set(r.sessions.map { $0.chair ?? "-" })).sorted()
             // Every line fits 80 columns: long names are cut in the tables, reasons and notes are wrapped.
             for chair in chairs {
-                let mine = sessions.filter { ($0["chair"]?.string ?? "-") == chair }
+                let mine = r.sessions.filter { ($0.chair ?? "-") == chair }
                 out += "\nChair \(Format.fit(chair, 72))\n"
                 out += Format.table(
                     ["TIME", "PATIENT", "COURSE", "#", "STATUS", "PULSES", "CPT"],
                     mine.map { s in
-                        [s.at("time"), Format.fit(s.at("patient"), 26), s.at("course"), "\(s.at("number"))/\(s.at("total"))",
-                         s.at("status"), s["pulsesDelivered"].map { "\($0.string)/\(s.at("pulsesPrescribed"))" } ?? "", s.at("cpt")]
+                        ["\(s.time)", Format.fit(s.patient, 26), "\(s.course)", "\(s.number)/\(s.total)", s.status.rawValue, pulses(s),
+                         s.cpt ?? ""]
                     })
                 for s in mine {
-                    if let reason = s["reason"], reason != .null {
-                        out += Format.wrap(reason.string, first: "  \(s.at("time")) \(s.at("status")): ")
-                    }
+                    if let reason = s.reason { out += Format.wrap(reason, first: "  \(s.time) \(s.status.rawValue): ") }
                 }
             }
-            if sessions.isEmpty { out += "\nNo sessions were booked on \(date).\n" }
+            if r.sessions.isEmpty { out += "\nNo sessions were booked on \(r.date).\n" }
             if let billing = billingSummary(r) { out += "\n\(billing)\n" }
-            let tomorrow = r["tomorrowSessions"]?.array ?? []
+            let tomorrow = r.tomorrowSessions
             out += "\n\(nextDayTitle(r)): \(tomorrow.count) session\(tomorrow.count == 1 ? "" : "s") booked\n"
             if !tomorrow.isEmpty {
                 out += Format.table(["TIME", "CHAIR", "PATIENT", "COURSE", "#"], tomorrow.map {
-                    [$0.at("time"), Format.fit($0.at("chair"), 16), Format.fit($0.at("patient"), 30), $0.at("course"),
-                     "\($0.at("number"))/\($0.at("total"))"]
+                    ["\($0.time)", Format.fit($0.chair ?? "", 16), Format.fit($0.patient, 30), "\($0.course)", "\($0.number)/\($0.total)"]
                 })
             }
-            for (key, title) in noteSections {
-                let notes = r[key]?.array ?? []
+            for (title, notes) in noteSections(r) {
                 out += "\n\(title):\(notes.isEmpty ? " none" : "")\n"
-                for n in notes {
-                    out += Format.wrap(noteLine(n), first: "  ")
-                }
+                for n in notes { out += Format.wrap(noteLine(n), first: "  ") }
             }
-            let authorizations = r["authorizations"]?.array ?? []
-            out += "\nAuthorizations:\(authorizations.isEmpty ? " no unfinished course" : "")\n"
-            for a in authorizations {
+            out += "\nAuthorizations:\(r.authorizations.isEmpty ? " no unfinished course" : "")\n"
+            for a in r.authorizations {
                 out += Format.wrap(authorizationLine(a), first: "  ")
-                for warning in a["warnings"]?.array ?? [] { out += Format.wrap(warning.string, first: "    WARNING: ") }
+                for warning in a.warnings { out += Format.wrap(warning, first: "    WARNING: ") }
             }
             return out
         }

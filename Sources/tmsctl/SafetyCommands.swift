@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct ThresholdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,19 +14,16 @@ struct ThresholdCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListThresholds", ["courseId": .int(course)])
-            if daemon.printedJSON(reply) { return }
-            let rows = reply["thresholds"]?.array ?? []
-            if rows.isEmpty {
+            guard let reply = try Daemon(global).ask(Clinic.ListThresholds.self, .init(courseId: course)) else { return }
+            if reply.thresholds.isEmpty {
                 print("No motor threshold measured for course \(course).")
             } else {
                 print(Format.table(
                     ["DATE", "MT %", "METHOD", "MUSCLE", "BY"],
-                    rows.map { [$0.at("date"), $0.at("value"), $0.at("method"), $0.at("muscle"), $0.at("operator")] }),
+                    reply.thresholds.map { ["\($0.date)", Format.number($0.value), $0.method.rawValue, $0.muscle, $0.operator] }),
                     terminator: "")
             }
-            print(reply["recheckDue"].map { "Re-check due: \($0.string)." } ?? "No re-check due today.")
+            print(reply.recheckDue.map { "Re-check due: \($0)." } ?? "No re-check due today.")
         }
     }
 
@@ -35,25 +32,17 @@ struct ThresholdCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: ArgumentHelp("% of machine output (1-100).", valueName: "percent")) var value: Double
-        @Option(help: "visual, emg or algorithm.") var method: String
+        @Option(help: "How it was found.") var method: ThresholdMethod
         @Option(help: "The muscle observed.") var muscle: String = "APB"
-        @Option(help: ArgumentHelp("The day measured (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws {
-            try checkDate(date)
-            guard ThresholdMethod(rawValue: method) != nil else { throw ValidationError("--method must be visual, emg or algorithm.") }
-        }
+        @Option(help: ArgumentHelp("The day measured (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            let reply = try daemon.call("RecordThreshold", [
-                "courseId": .int(course), "date": .string(day), "method": .string(method), "muscle": .string(muscle),
-                "value": .double(value),
-            ])
-            if daemon.printedJSON(reply) { return }
-            let t = reply["threshold"] ?? .null
-            print("Motor threshold \(t.at("value"))% (\(t.at("method")), \(t.at("muscle"))) recorded for course \(course) on \(t.at("date")).")
+            guard let t = try daemon.ask(
+                Clinic.RecordThreshold.self, .init(courseId: course, date: day, method: method, muscle: muscle, value: value))?.threshold
+            else { return }
+            print("Motor threshold \(Format.number(t.value))% (\(t.method.rawValue), \(t.muscle)) recorded for course \(course) on \(t.date).")
         }
     }
 }
@@ -69,18 +58,15 @@ struct EventsCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListAdverseEvents", ["courseId": .int(course)])
-            if daemon.printedJSON(reply) { return }
-            let rows = reply["events"]?.array ?? []
-            guard !rows.isEmpty else {
+            guard let reply = try Daemon(global).ask(Clinic.ListAdverseEvents.self, .init(courseId: course)) else { return }
+            guard !reply.events.isEmpty else {
                 print("No adverse events for course \(course).")
                 return
             }
             print(Format.table(
                 ["EVENT", "DATE", "KIND", "SEVERITY", "SESSION", "HOLD", "DETAILS"],
-                rows.map { [$0.at("id"), $0.at("date"), $0.at("kind"), $0.at("severity"), $0["sessionId"]?.string ?? "-",
-                            $0["held"] == .bool(true) ? "yes" : "", $0.at("details")] }), terminator: "")
+                reply.events.map { ["\($0.id)", "\($0.date)", $0.kind, $0.severity.rawValue, $0.sessionId.map(String.init) ?? "-",
+                                    $0.held ? "yes" : "", $0.details] }), terminator: "")
         }
     }
 
@@ -90,29 +76,19 @@ struct EventsCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
         @Option(help: "The kind: scalp-pain, headache, facial-pain, dizziness, hearing, syncope, mania, suicidality, seizure.")
         var kind: String
-        @Option(help: "mild, moderate or severe.") var severity: String
+        @Option(help: "How severe.") var severity: Severity
         @Option(help: "What happened (for a seizure: train at onset, duration, type, action, outcome).") var details: String
         @Option(help: "The session it happened in.") var session: Int?
-        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws {
-            try checkDate(date)
-            guard Severity(rawValue: severity) != nil else { throw ValidationError("--severity must be mild, moderate or severe.") }
-        }
+        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            var parameters: [String: JSON] = [
-                "courseId": .int(course), "kind": .string(kind), "severity": .string(severity), "date": .string(day),
-                "details": .string(details),
-            ]
-            if let session { parameters["sessionId"] = .int(session) }
-            let reply = try daemon.call("RecordAdverseEvent", parameters)
-            if daemon.printedJSON(reply) { return }
-            let e = reply["event"] ?? .null
-            print("Adverse event \(e.at("id")) (\(e.at("kind")), \(e.at("severity"))) recorded for course \(course).")
-            if e["held"] == .bool(true) {
+            guard let e = try daemon.ask(Clinic.RecordAdverseEvent.self, .init(
+                courseId: course, sessionId: session, kind: kind, severity: severity, date: day, details: details))?.event
+            else { return }
+            print("Adverse event \(e.id) (\(e.kind), \(e.severity.rawValue)) recorded for course \(course).")
+            if e.held {
                 print("Course \(course) is ON HOLD: no session until a clinician resumes it (tmsctl course resume-hold) after a new motor threshold.")
             }
         }
@@ -128,10 +104,8 @@ extension CourseCommand {
         @Option(help: "Why treatment may go on (e.g. a lower intensity).") var reason: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ResumeHeldCourse", ["id": .int(id), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
-            print("Course \(id) is \(reply["course"]?.at("status") ?? "") again.")
+            guard let c = try Daemon(global).ask(Clinic.ResumeHeldCourse.self, .init(id: id, reason: reason))?.course else { return }
+            print("Course \(id) is \(c.status.rawValue) again.")
         }
     }
 }
@@ -147,17 +121,15 @@ struct ScreenCommand: ParsableCommand {
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetScreen", ["courseId": .int(course)])
-            if daemon.printedJSON(reply) { return }
-            guard let s = reply["screen"] else {
+            guard let reply = try Daemon(global).ask(Clinic.GetScreen.self, .init(courseId: course)) else { return }
+            guard let s = reply.screen else {
                 print("No safety screen recorded for course \(course).")
                 return
             }
-            var result = s.at("result")
-            if !(s["findings"]?.array ?? []).isEmpty { result += ": " + (s["findings"]?.array ?? []).map(\.string).joined(separator: ", ") }
-            if let by = s["signedOffBy"] { result += " (signed off by \(by.string): \(s.at("signOffReason")))" }
-            print("Course \(course), screened \(s.at("date")) by \(s.at("recordedBy")): \(result)")
+            var result = s.result.rawValue
+            if !s.findings.isEmpty { result += ": " + s.findings.joined(separator: ", ") }
+            if let by = s.signedOffBy { result += " (signed off by \(by): \(s.signOffReason ?? ""))" }
+            print("Course \(course), screened \(s.date) by \(s.recordedBy): \(result)")
         }
     }
 
@@ -168,26 +140,24 @@ struct ScreenCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
         @Option(help: ArgumentHelp("Questions answered yes (tmsctl screen questions).", valueName: "id,id,...")) var yes: String = ""
-        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
-            let questions = (try daemon.call("ListScreenQuestions")["questions"]?.array ?? []).map { $0.at("id") }
+            let questions = try daemon.fetch(Clinic.ListScreenQuestions.self).questions.map(\.id)
             let answeredYes = Set(yes.split(separator: ",").map { String($0) })
             if let unknown = answeredYes.subtracting(questions).sorted().first {
-                throw fail("'\(unknown)' is not a screen question; tmsctl screen questions lists them.", status: 64)
+                throw fail("'\(unknown)' is not a screen question; tmsctl screen questions lists them.", status: Status.usage)
             }
             let day = try date ?? daemon.today()
-            let answers = Dictionary(uniqueKeysWithValues: questions.map { ($0, JSON.bool(answeredYes.contains($0))) })
-            let reply = try daemon.call("RecordScreen", ["courseId": .int(course), "date": .string(day), "answers": .object(answers)])
-            if daemon.printedJSON(reply) { return }
-            let s = reply["screen"] ?? .null
-            switch s.at("result") {
-            case "clear": print("Screen recorded for course \(course): clear.")
-            case "relative": print("Screen recorded for course \(course): relative contraindication (\((s["findings"]?.array ?? []).map(\.string).joined(separator: ", "))); a clinician must sign it off (tmsctl screen sign-off).")
-            default: print("Screen recorded for course \(course): ABSOLUTE contraindication (\((s["findings"]?.array ?? []).map(\.string).joined(separator: ", "))); no treatment.")
+            let answers = Dictionary(uniqueKeysWithValues: questions.map { ($0, answeredYes.contains($0)) })
+            guard let s = try daemon.ask(Clinic.RecordScreen.self, .init(courseId: course, date: day, answers: answers))?.screen
+            else { return }
+            let findings = s.findings.joined(separator: ", ")
+            switch s.result {
+            case .clear: print("Screen recorded for course \(course): clear.")
+            case .relative: print("Screen recorded for course \(course): relative contraindication (\(findings)); a clinician must sign it off (tmsctl screen sign-off).")
+            case .absolute: print("Screen recorded for course \(course): ABSOLUTE contraindication (\(findings)); no treatment.")
             }
         }
     }
@@ -200,10 +170,8 @@ struct ScreenCommand: ParsableCommand {
         @Option(help: "Why treatment may go ahead.") var reason: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("SignOffScreen", ["courseId": .int(course), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
-            print("Screen of course \(course) signed off by \(reply["screen"]?.at("signedOffBy") ?? "").")
+            guard let s = try Daemon(global).ask(Clinic.SignOffScreen.self, .init(courseId: course, reason: reason))?.screen else { return }
+            print("Screen of course \(course) signed off by \(s.signedOffBy ?? "").")
         }
     }
 
@@ -212,12 +180,9 @@ struct ScreenCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListScreenQuestions")
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try Daemon(global).ask(Clinic.ListScreenQuestions.self) else { return }
             print(Format.table(["ID", "CONTRAINDICATION", "QUESTION"],
-                               (reply["questions"]?.array ?? []).map { [$0.at("id"), $0.at("contraindication"), $0.at("question")] }),
-                  terminator: "")
+                               reply.questions.map { [$0.id, $0.contraindication.rawValue, $0.question] }), terminator: "")
         }
     }
 }
@@ -234,24 +199,21 @@ struct MedicationCommand: ParsableCommand {
         @Argument(help: "The patient's id.") var patient: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListMedications", ["patientId": .int(patient)])
-            if daemon.printedJSON(reply) { return }
-            let rows = reply["medications"]?.array ?? []
-            guard !rows.isEmpty else {
+            guard let reply = try Daemon(global).ask(Clinic.ListMedications.self, .init(patientId: patient)) else { return }
+            guard !reply.medications.isEmpty else {
                 print("No medications recorded for patient \(patient).")
                 return
             }
             print(Format.table(
                 ["ID", "DRUG", "DOSE", "FROM", "TO", "CLASS", "FLAGS"],
-                rows.map { m in
+                reply.medications.map { m in
                     var flags: [String] = []
-                    if let hazard = m["seizureHazard"] { flags.append("seizure:\(hazard.string)") }
-                    if m["raisesMT"] == .bool(true) { flags.append("raises-MT") }
-                    if m["blunts"] == .bool(true) { flags.append("may-blunt") }
-                    if m["classified"] == .bool(false) { flags.append("UNCLASSIFIED") }
-                    return [m.at("id"), m.at("drug"), "\(m.at("dose")) \(m.at("unit"))", m.at("startDate"), m["stopDate"]?.string ?? "",
-                            m["drugClass"]?.string ?? "-", flags.joined(separator: " ")]
+                    if let hazard = m.seizureHazard { flags.append("seizure:\(hazard)") }
+                    if m.raisesMT { flags.append("raises-MT") }
+                    if m.blunts { flags.append("may-blunt") }
+                    if !m.classified { flags.append("UNCLASSIFIED") }
+                    return ["\(m.id)", m.drug, "\(Format.number(m.dose)) \(m.unit)", "\(m.startDate)", m.stopDate.map { "\($0)" } ?? "",
+                            m.drugClass ?? "-", flags.joined(separator: " ")]
                 }), terminator: "")
         }
     }
@@ -263,20 +225,16 @@ struct MedicationCommand: ParsableCommand {
         @Option(help: "The drug's generic name.") var drug: String
         @Option(help: "The dose.") var dose: Double
         @Option(help: "The dose's unit (mg, mcg, ...).") var unit: String
-        @Option(help: ArgumentHelp("The first day (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Option(help: ArgumentHelp("The first day (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            let reply = try daemon.call("StartMedication", [
-                "patientId": .int(patient), "drug": .string(drug), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
-            ])
-            if daemon.printedJSON(reply) { return }
-            let m = reply["medication"] ?? .null
-            print("Medication \(m.at("id")): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
-            printWarnings(reply)
+            guard let reply = try daemon.ask(
+                Clinic.StartMedication.self, .init(patientId: patient, drug: drug, dose: dose, unit: unit, date: day)) else { return }
+            let m = reply.medication
+            print("Medication \(m.id): \(m.drug) \(Format.number(m.dose)) \(m.unit) from \(m.startDate).")
+            printWarnings(reply.warnings)
         }
     }
 
@@ -287,20 +245,16 @@ struct MedicationCommand: ParsableCommand {
         @Argument(help: "The medication's id.") var id: Int
         @Option(help: "The new dose.") var dose: Double
         @Option(help: "The dose's unit.") var unit: String
-        @Option(help: ArgumentHelp("The first day at the new dose (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Option(help: ArgumentHelp("The first day at the new dose (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            let reply = try daemon.call("ChangeMedicationDose", [
-                "id": .int(id), "dose": .double(dose), "unit": .string(unit), "date": .string(day),
-            ])
-            if daemon.printedJSON(reply) { return }
-            let m = reply["medication"] ?? .null
-            print("Medication \(m.at("id")) replaces \(id): \(m.at("drug")) \(m.at("dose")) \(m.at("unit")) from \(m.at("startDate")).")
-            printWarnings(reply)
+            guard let reply = try daemon.ask(Clinic.ChangeMedicationDose.self, .init(id: id, dose: dose, unit: unit, date: day))
+            else { return }
+            let m = reply.medication
+            print("Medication \(m.id) replaces \(id): \(m.drug) \(Format.number(m.dose)) \(m.unit) from \(m.startDate).")
+            printWarnings(reply.warnings)
         }
     }
 
@@ -308,17 +262,14 @@ struct MedicationCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a medication.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The medication's id.") var id: Int
-        @Option(help: ArgumentHelp("The day it stops (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Option(help: ArgumentHelp("The day it stops (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
             let day = try date ?? daemon.today()
-            let reply = try daemon.call("StopMedication", ["id": .int(id), "date": .string(day)])
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try daemon.ask(Clinic.StopMedication.self, .init(id: id, date: day)) else { return }
             print("Medication \(id) stopped on \(day).")
-            printWarnings(reply)
+            printWarnings(reply.warnings)
         }
     }
 
@@ -328,11 +279,9 @@ struct MedicationCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListUnclassifiedDrugs")
-            if daemon.printedJSON(reply) { return }
-            let drugs = (reply["drugs"]?.array ?? []).map(\.string)
-            print(drugs.isEmpty ? "Every drug in use is classified." : "To classify ([drugs] in the clinical data): " + drugs.joined(separator: ", "))
+            guard let reply = try Daemon(global).ask(Clinic.ListUnclassifiedDrugs.self) else { return }
+            print(reply.drugs.isEmpty ? "Every drug in use is classified."
+                : "To classify ([drugs] in the clinical data): " + reply.drugs.joined(separator: ", "))
         }
     }
 }
@@ -348,38 +297,22 @@ struct TrialCommand: ParsableCommand {
     @Option(help: "The highest daily dose reached.") var dose: Double?
     @Option(help: "The dose's unit.") var unit: String = "mg"
     @Option(help: "Weeks at that dose (or in psychotherapy).") var weeks: Double
-    @Option(help: "good, partial or poor.") var adherence: String = "good"
-    @Option(help: "none, partial, response, remission or intolerance.") var outcome: String
+    @Option(help: "How well the patient took it.") var adherence: Trial.Adherence = .good
+    @Option(help: "How it ended.") var outcome: Trial.Outcome
     @Option(help: "Side effects, in words.") var sideEffects: String?
     @Option(help: "Why it stopped.") var reasonStopped: String?
 
     func validate() throws {
         guard psychotherapy != (drug != nil) else { throw ValidationError("Give --drug for a medication trial, or --psychotherapy.") }
-        guard Trial.Adherence(rawValue: adherence) != nil else { throw ValidationError("--adherence must be good, partial or poor.") }
-        guard Trial.Outcome(rawValue: outcome) != nil else {
-            throw ValidationError("--outcome must be none, partial, response, remission or intolerance.")
-        }
         if drug != nil, dose == nil { throw ValidationError("A medication trial needs --dose.") }
     }
 
     func run() throws {
-        let daemon = try Daemon(global)
-        var parameters: [String: JSON] = [
-            "patientId": .int(patient), "kind": .string(psychotherapy ? "psychotherapy" : "medication"),
-            "weeksAtDose": .double(weeks), "adherence": .string(adherence), "outcome": .string(outcome),
-        ]
-        if let drug {
-            parameters["drug"] = .string(drug)
-            parameters["unit"] = .string(unit)
-        }
-        if let dose { parameters["highestDose"] = .double(dose) }
-        if let drugClass { parameters["drugClass"] = .string(drugClass) }
-        if let sideEffects { parameters["sideEffects"] = .string(sideEffects) }
-        if let reasonStopped { parameters["reasonStopped"] = .string(reasonStopped) }
-        let reply = try daemon.call("RecordTrial", parameters)
-        if daemon.printedJSON(reply) { return }
-        let t = reply["trial"] ?? .null
-        print("Trial \(t.at("id")) recorded for patient \(patient): \(t["drug"]?.string ?? "psychotherapy").")
+        guard let t = try Daemon(global).ask(Clinic.RecordTrial.self, .init(
+            patientId: patient, kind: psychotherapy ? .psychotherapy : .medication, drug: drug, drugClass: drugClass,
+            highestDose: dose, unit: drug == nil ? nil : unit, weeksAtDose: weeks, adherence: adherence, outcome: outcome,
+            sideEffects: sideEffects, reasonStopped: reasonStopped))?.trial else { return }
+        print("Trial \(t.id) recorded for patient \(patient): \(t.drug ?? "psychotherapy").")
     }
 }
 
@@ -391,26 +324,20 @@ struct EligibilityCommand: ParsableCommand {
     @Argument(help: "The patient's id.") var patient: Int
 
     func run() throws {
-        let daemon = try Daemon(global)
-        let reply = try daemon.call("GetEligibility", ["patientId": .int(patient)])
-        if daemon.printedJSON(reply) { return }
-        let trd = reply["trd"] == .bool(true)
-        print("Patient \(patient): \(trd ? "MEETS" : "does NOT meet") the TRD definition "
-            + "(\(reply["adequate"]?.string ?? "0") adequate trial(s) without response; \(reply["required"]?.string ?? "2") required).")
-        let trials = reply["trials"]?.array ?? []
-        if !trials.isEmpty {
+        guard let reply = try Daemon(global).ask(Clinic.GetEligibility.self, .init(patientId: patient)) else { return }
+        print("Patient \(patient): \(reply.trd ? "MEETS" : "does NOT meet") the TRD definition "
+            + "(\(reply.adequate) adequate trial(s) without response; \(reply.required) required).")
+        if !reply.trials.isEmpty {
             print()
             print(Format.table(
                 ["TRIAL", "WHAT", "COUNTS", "WHY"],
-                trials.map { j in
-                    let t = j["trial"] ?? .null
-                    return [t.at("id"), t["drug"]?.string ?? "psychotherapy", j["counts"] == .bool(true) ? "yes" : "no", j.at("reason")]
-                }), terminator: "")
+                reply.trials.map { j in ["\(j.trial.id)", j.trial.drug ?? "psychotherapy", j.counts ? "yes" : "no", j.reason] }),
+                terminator: "")
         }
-        for payer in reply["payers"]?.array ?? [] {
+        for payer in reply.payers {
             print()
-            print("\(payer.at("name")): \(payer["meets"] == .bool(true) ? "MET" : "not met")")
-            for finding in payer["findings"]?.array ?? [] { print("  \(finding.string)") }
+            print("\(payer.name): \(payer.meets ? "MET" : "not met")")
+            for finding in payer.findings { print("  \(finding)") }
         }
     }
 }

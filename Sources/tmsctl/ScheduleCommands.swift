@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,16 +12,12 @@ struct ScheduleCommand: ParsableCommand {
             commandName: "day",
             abstract: "The day as a chair x time board (fits 80 columns; four chairs per block).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"))
-        var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date)
+        var date: CivilDate?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetDaySchedule", date.map { ["date": .string($0)] } ?? [:])
-            if daemon.printedJSON(reply) { return }
-            print(Board(reply.values).render(), terminator: "")
+            guard let reply = try Daemon(global).ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
+            print(Board(reply).render(), terminator: "")
         }
     }
 
@@ -29,34 +25,32 @@ struct ScheduleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "week", abstract: "The week (Monday to Sunday) around a day: sessions per chair.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: ArgumentHelp("A day of the week (default: today).", valueName: "YYYY-MM-DD")) var date: String?
-
-        func validate() throws { try checkDate(date) }
+        @Argument(help: ArgumentHelp("A day of the week (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
 
         func run() throws {
             let daemon = try Daemon(global)
-            let anchor = try date ?? daemon.today()
-            guard let monday = CivilDate(anchor)?.startOfWeek else { throw fail("tmsd sent no date", status: Status.software) }
-            var days: [[String: JSON]] = []
-            for offset in 0..<7 {
-                days.append(try daemon.call("GetDaySchedule", ["date": .string(monday.adding(days: offset).description)]).values)
-            }
+            let monday = try (date ?? daemon.today()).startOfWeek
             if global.json {
-                print(JSON.array(days.map(JSON.object)).text)
+                // One reply a day, as tmsd sent them.
+                print("[", terminator: "")
+                for offset in 0..<7 {
+                    if offset > 0 { print(",", terminator: "") }
+                    _ = try daemon.ask(Clinic.GetDaySchedule.self, .init(date: monday.adding(days: offset)))
+                }
+                print("]")
                 return
             }
-            let chairs = (days.first?["chairs"]?.array ?? []).map { $0.at("chair") }
+            let days: [Clinic.GetDaySchedule.Output] = try (0..<7).map { offset in
+                try daemon.fetch(Clinic.GetDaySchedule.self, Clinic.OnDay(date: monday.adding(days: offset)))
+            }
+            let chairs = (days.first?.chairs ?? []).map(\.chair)
             print("Week of \(monday)")
             print(Format.table(
                 ["DAY", "DATE", "HOURS"] + chairs + ["TOTAL"],
                 days.map { day in
-                    let date = day["date"]?.string ?? ""
-                    let sessions = (day["sessions"]?.array ?? []).map { $0["session"] ?? .null }
-                        .filter { ["scheduled", "in_progress", "completed"].contains($0.at("status")) }
-                    let weekday = CivilDate(date).map { String(describing: $0.weekday).prefix(3).capitalized } ?? ""
-                    let hours = (day["open"]?.array ?? []).map(\.string).joined(separator: ",")
-                    return [weekday, date, hours.isEmpty ? "closed" : hours]
-                        + chairs.map { chair in String(sessions.count { $0.at("chair") == chair }) } + [String(sessions.count)]
+                    let live = day.sessions.map(\.session).filter { $0.status.holdsChair }
+                    return [Format.day(day.date), "\(day.date)", day.open.isEmpty ? "closed" : day.open.joined(separator: ",")]
+                        + chairs.map { chair in String(live.count { $0.chair == chair }) } + [String(live.count)]
                 }), terminator: "")
         }
     }
@@ -68,38 +62,31 @@ struct ScheduleCommand: ParsableCommand {
         @Argument(help: "The course's id.") var id: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetCourse", ["id": .int(id)])
-            if daemon.printedJSON(reply) { return }
-            let c = reply["course"] ?? .null
-            print("Course \(c.at("id")): \(c.at("protocolName")), preferred time \(c.at("sessionTime")) (\(c.at("timeZone")))")
-            print(calendarTable(reply["sessions"]?.array ?? []), terminator: "")
+            guard let reply = try Daemon(global).ask(Clinic.GetCourse.self, .init(id: id)) else { return }
+            let c = reply.course
+            print("Course \(c.id): \(c.protocolName), preferred time \(c.sessionTime) (\(c.timeZone))")
+            print(calendarTable(reply.sessions), terminator: "")
         }
     }
 
     struct Free: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "free", abstract: "The open slots of each chair on a day.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: ArgumentHelp("The day.", valueName: "YYYY-MM-DD")) var date: String
-
-        func validate() throws { try checkDate(date) }
+        @Argument(help: ArgumentHelp("The day.", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetDaySchedule", ["date": .string(date)])
-            if daemon.printedJSON(reply) { return }
-            let open = (reply["open"]?.array ?? []).map(\.string)
-            guard !open.isEmpty else {
+            guard let reply = try Daemon(global).ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
+            guard !reply.open.isEmpty else {
                 print("The clinic is closed on \(date).")
                 return
             }
-            print("Free on \(date) (open \(open.joined(separator: ", ")))")
+            print("Free on \(date) (open \(reply.open.joined(separator: ", ")))")
             print(Format.table(
                 ["CHAIR", "COILS", "FREE"],
-                (reply["chairs"]?.array ?? []).map { chair in
-                    let free = (chair["free"]?.array ?? []).map(\.string)
-                    let state = chair["outOfService"].map { "out of service: \($0.string)" } ?? (free.isEmpty ? "full" : free.joined(separator: " "))
-                    return [chair.at("chair"), (chair["coils"]?.array ?? []).map(\.string).joined(separator: ","), state]
+                reply.chairs.map { chair in
+                    let state = chair.outOfService.map { "out of service: \($0)" }
+                        ?? (chair.free.isEmpty ? "full" : chair.free.joined(separator: " "))
+                    return [chair.chair, chair.coils.joined(separator: ","), state]
                 }), terminator: "")
         }
     }
@@ -116,24 +103,16 @@ struct ChairCommand: ParsableCommand {
             abstract: "Take a chair out of service for a date range; its bookings move to other chairs or days.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The chair's name.") var chair: String
-        @Option(help: ArgumentHelp("The first day out of service.", valueName: "YYYY-MM-DD")) var from: String
-        @Option(help: ArgumentHelp("The last day out of service.", valueName: "YYYY-MM-DD")) var to: String
+        @Option(help: ArgumentHelp("The first day out of service.", valueName: "YYYY-MM-DD"), transform: Parse.date) var from: CivilDate
+        @Option(help: ArgumentHelp("The last day out of service.", valueName: "YYYY-MM-DD"), transform: Parse.date) var to: CivilDate
         @Option(help: "Why.") var reason: String
 
-        func validate() throws {
-            try checkDate(from)
-            try checkDate(to)
-        }
-
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call(
-                "SetChairOutOfService", ["chair": .string(chair), "from": .string(from), "to": .string(to), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
-            let moved = reply["moved"]?.array ?? []
-            print("Chair \(chair) is out of service \(from) to \(to); \(moved.count) sessions moved.")
-            if !moved.isEmpty { print(movesTable(moved), terminator: "") }
-            printWarnings(reply)
+            guard let reply = try Daemon(global).ask(
+                Clinic.SetChairOutOfService.self, .init(chair: chair, from: from, to: to, reason: reason)) else { return }
+            print("Chair \(chair) is out of service \(from) to \(to); \(reply.moved.count) sessions moved.")
+            if !reply.moved.isEmpty { print(movesTable(reply.moved), terminator: "") }
+            printWarnings(reply.warnings)
         }
     }
 
@@ -143,26 +122,21 @@ struct ChairCommand: ParsableCommand {
             abstract: "Put a chair back in service from a date; sessions already moved off it stay where they are.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The chair's name.") var chair: String
-        @Option(help: ArgumentHelp("The first day back in service (today or later).", valueName: "YYYY-MM-DD")) var from: String
-
-        func validate() throws { try checkDate(from) }
+        @Option(help: ArgumentHelp("The first day back in service (today or later).", valueName: "YYYY-MM-DD"), transform: Parse.date) var from: CivilDate
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ReturnChairToService", ["chair": .string(chair), "from": .string(from)])
-            if daemon.printedJSON(reply) { return }
-            print("Chair \(chair) is back in service from \(from) (\(reply.at("outages")) outage(s) lifted or shortened).")
+            guard let reply = try Daemon(global).ask(Clinic.ReturnChairToService.self, .init(chair: chair, from: from)) else { return }
+            print("Chair \(chair) is back in service from \(from) (\(reply.outages) outage(s) lifted or shortened).")
         }
     }
 }
 
 /// Moved sessions: from where to where.
-func movesTable(_ moves: [JSON]) -> String {
+func movesTable(_ moves: [Clinic.Move]) -> String {
     Format.table(
         ["SESSION", "COURSE", "FROM", "TO", "CHAIR"],
         moves.map { m in
-            [m.at("session"), m.at("courseId"), "\(m.at("fromDate")) \(m.at("fromTime"))", "\(m.at("toDate")) \(m.at("toTime"))",
-             m["chair"]?.string ?? "-"]
+            ["\(m.session)", "\(m.courseId)", "\(m.fromDate) \(m.fromTime)", "\(m.toDate) \(m.toTime)", m.chair ?? "-"]
         })
 }
 
@@ -178,46 +152,32 @@ struct RescheduleCommand: ParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The session's id.") var session: Int
-    @Option(help: ArgumentHelp("The new day.", valueName: "YYYY-MM-DD")) var to: String
-    @Option(help: ArgumentHelp("The new time.", valueName: "HH:MM")) var time: String?
+    @Option(help: ArgumentHelp("The new day.", valueName: "YYYY-MM-DD"), transform: Parse.date) var to: CivilDate
+    @Option(help: ArgumentHelp("The new time.", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime?
     @Option(help: ArgumentHelp("The chair.", valueName: "name")) var chair: String?
 
-    func validate() throws {
-        try checkDate(to)
-        if let time, LocalTime(time) == nil { throw ValidationError("--time '\(time)' is not a time (HH:MM).") }
-    }
-
     func run() throws {
-        let daemon = try Daemon(global)
-        var parameters: [String: JSON] = ["id": .int(session), "date": .string(to)]
-        if let time { parameters["time"] = .string(time) }
-        if let chair { parameters["chair"] = .string(chair) }
-        let reply = try daemon.call("RescheduleSession", parameters)
-        if daemon.printedJSON(reply) { return }
-        let s = reply["session"] ?? .null
-        print("Session \(s.at("id")) is now on \(s.at("date")) at \(s.at("time")) on \(s.at("chair")) "
-            + "(course \(s.at("courseId")), session \(s.at("number")) of \(s.at("total"))).")
-        printWarnings(reply)
+        guard let reply = try Daemon(global).ask(
+            Clinic.RescheduleSession.self, .init(id: session, date: to, time: time, chair: chair)) else { return }
+        let s = reply.session
+        print("Session \(s.id) is now on \(s.date) at \(s.time) on \(s.chair ?? "-") "
+            + "(course \(s.courseId), session \(s.number) of \(s.total)).")
+        printWarnings(reply.warnings)
     }
-}
-
-func checkDate(_ date: String?) throws {
-    if let date, CivilDate(date) == nil { throw ValidationError("'\(date)' is not a date (YYYY-MM-DD).") }
 }
 
 /// A course's sessions as a table: number, date, day, time, chair, phase, status.
-func calendarTable(_ sessions: [JSON]) -> String {
+func calendarTable(_ sessions: [Clinic.Session]) -> String {
     Format.table(
         ["#", "DATE", "DAY", "TIME", "CHAIR", "PHASE", "STATUS", "SESSION", "NOTE"],
         sessions.map { s in
-            let day = CivilDate(s.at("date")).map { String(describing: $0.weekday).prefix(3).capitalized } ?? ""
             var note = ""
-            if let by = s["replacedBy"] { note = "re-booked as \(by.string)" }
-            if let of = s["replaces"] { note = "replaces \(of.string)" }
-            if let pulses = s["delivery"]?["pulsesDelivered"] { note = "\(pulses.string) pulses" }
-            if s.at("status") == "aborted" { note = "\(s.at("pulsesDelivered")) pulses; " + note }
-            return [s.at("number"), s.at("date"), day, s.at("time"), s["chair"]?.string ?? "-", s.at("phase"), s.at("status"),
-                    s.at("id"), note]
+            if let by = s.replacedBy { note = "re-booked as \(by)" }
+            if let of = s.replaces { note = "replaces \(of)" }
+            if let pulses = s.delivery?.pulsesDelivered { note = "\(pulses) pulses" }
+            if s.status == .aborted { note = "\(s.pulsesDelivered.map(String.init) ?? "") pulses; " + note }
+            return ["\(s.number)", "\(s.date)", Format.day(s.date), "\(s.time)", s.chair ?? "-", s.phase, s.status.rawValue,
+                    "\(s.id)", note]
         })
 }
 
@@ -225,31 +185,29 @@ func calendarTable(_ sessions: [JSON]) -> String {
 /// to a block so it fits 80 columns; each booking shows from its start to
 /// its end as `#id name`.
 struct Board {
-    let values: [String: JSON]
-    init(_ values: [String: JSON]) { self.values = values }
+    let day: Clinic.GetDaySchedule.Output
+    init(_ day: Clinic.GetDaySchedule.Output) { self.day = day }
 
     static let step = 15
     static let cell = 16
 
     func render() -> String {
-        let date = values["date"]?.string ?? ""
-        let open = (values["open"]?.array ?? []).compactMap { TimeRange($0.string) }
-        let chairs = (values["chairs"]?.array ?? []).map { $0.at("chair") }
+        let open = day.open.compactMap { TimeRange($0) }
+        let chairs = day.chairs.map(\.chair)
         guard let first = open.map(\.start).min(), let last = open.map(\.end).max() else {
-            return "\(date): the clinic is closed.\n"
+            return "\(day.date): the clinic is closed.\n"
         }
         // Each live booking: its chair, its range, its label.
         var bookings: [(chair: String, range: TimeRange, label: String)] = []
-        for row in values["sessions"]?.array ?? [] {
-            let s = row["session"] ?? .null
-            guard ["scheduled", "in_progress", "completed"].contains(s.at("status")),
-                  let start = LocalTime(s.at("time"))?.minutes, let minutes = s["minutes"]?.int else { continue }
-            let name = row.at("patientName").split(separator: ",").map { $0.trimmingCharacters() }
-            let short = name.count == 2 ? "\(name[0]) \(name[1].prefix(1))" : row.at("patientName")
-            let mark = s.at("status") == "completed" ? "✓" : ""
-            bookings.append((s.at("chair"), TimeRange(start: start, end: start + minutes), "#\(s.at("id"))\(mark) \(short)"))
+        for row in day.sessions {
+            let s = row.session
+            guard s.status.holdsChair, let minutes = s.minutes else { continue }
+            let name = row.patientName.split(separator: ",").map { String($0.drop { $0 == " " }) }
+            let short = name.count == 2 ? "\(name[0]) \(name[1].prefix(1))" : row.patientName
+            let mark = s.status == .completed ? "✓" : ""
+            bookings.append((s.chair ?? "", TimeRange(start: s.time.minutes, end: s.time.minutes + minutes), "#\(s.id)\(mark) \(short)"))
         }
-        var out = "\(date) (\(CivilDate(date).map { String(describing: $0.weekday).capitalized } ?? "")), "
+        var out = "\(day.date) (\(String(describing: day.date.weekday).capitalized)), "
             + "open \(open.map(\.description).joined(separator: ", ")), \(bookings.count) sessions\n"
         let starting = stride(from: first - first % Self.step, to: last, by: Self.step)
         for block in stride(from: 0, to: max(chairs.count, 1), by: 4) {
@@ -275,8 +233,4 @@ struct Board {
         let cut = String(s.prefix(width))
         return cut + String(repeating: " ", count: width - cut.count)
     }
-}
-
-private extension Substring {
-    func trimmingCharacters() -> String { String(drop { $0 == " " }) }
 }

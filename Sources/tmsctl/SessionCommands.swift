@@ -1,6 +1,6 @@
 import ArgumentParser
 import TMSCore
-import Varlink
+import TMSInterface
 
 struct SessionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,29 +10,22 @@ struct SessionCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the sessions booked on a day.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"))
-        var date: String?
-
-        func validate() throws {
-            if let date, CivilDate(date) == nil { throw ValidationError("'\(date)' is not a date (YYYY-MM-DD).") }
-        }
+        @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date)
+        var date: CivilDate?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("ListSessions", date.map { ["date": .string($0)] } ?? [:])
-            if daemon.printedJSON(reply) { return }
-            let rows = reply["sessions"]?.array ?? []
-            guard !rows.isEmpty else {
-                print("No sessions booked on \(reply.values["date"]?.string ?? "that day").")
+            guard let reply = try Daemon(global).ask(Clinic.ListSessions.self, .init(date: date)) else { return }
+            guard !reply.sessions.isEmpty else {
+                print("No sessions booked on \(reply.date).")
                 return
             }
-            print("Sessions on \(reply.values["date"]?.string ?? "")")
+            print("Sessions on \(reply.date)")
             print(Format.table(
                 ["TIME", "SESSION", "COURSE", "#", "PATIENT", "PROTOCOL", "STATUS"],
-                rows.map { row in
-                    let s = row["session"] ?? .null
-                    return [s.at("time"), s.at("id"), s.at("courseId"), "\(s.at("number"))/\(s.at("total"))",
-                            row.at("patientName"), row.at("protocolId"), s.at("status")]
+                reply.sessions.map { row in
+                    let s = row.session
+                    return ["\(s.time)", "\(s.id)", "\(s.courseId)", "\(s.number)/\(s.total)", row.patientName, row.protocolId,
+                            s.status.rawValue]
                 }), terminator: "")
         }
     }
@@ -43,29 +36,26 @@ struct SessionCommand: ParsableCommand {
         @Argument(help: "The session's id.") var id: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("GetSession", ["id": .int(id)])
-            if daemon.printedJSON(reply) { return }
-            let s = reply["session"] ?? .null
+            guard let s = try Daemon(global).ask(Clinic.GetSession.self, .init(id: id))?.session else { return }
             var pairs: [(String, String)] = [
-                ("Session", s.at("id")), ("Course", s.at("courseId")), ("Number", "\(s.at("number")) of \(s.at("total"))"),
-                ("Phase", s.at("phase")), ("Booked", "\(s.at("date")) \(s.at("time")) (\(s.at("scheduledAt")))"),
-                ("Status", s.at("status")),
+                ("Session", "\(s.id)"), ("Course", "\(s.courseId)"), ("Number", "\(s.number) of \(s.total)"),
+                ("Phase", s.phase), ("Booked", "\(s.date) \(s.time) (\(s.scheduledAt))"), ("Status", s.status.rawValue),
             ]
-            if let d = s["delivery"] {
+            if let d = s.delivery {
                 pairs += [
-                    ("Motor threshold", d.at("motorThreshold") + "% of output"),
-                    ("Intensity", "\(d.at("intensityPercentMT"))% MT = \(d.at("outputPercent"))% of output"),
-                    ("Stimulation", "\(d.at("frequencyHz")) Hz, \(d.at("trains")) trains of \(d.at("pulsesPerTrain")) pulses, "
-                        + "\(d.at("trainDurationSeconds")) s on, \(d.at("interTrainIntervalSeconds")) s off"),
-                    ("Pulses delivered", d.at("pulsesDelivered")), ("Coil", d.at("coil")), ("Target", d.at("target")),
+                    ("Motor threshold", Format.number(d.motorThreshold) + "% of output"),
+                    ("Intensity", "\(Format.number(d.intensityPercentMT))% MT = \(Format.number(d.outputPercent))% of output"),
+                    ("Stimulation", "\(Format.number(d.frequencyHz)) Hz, \(d.trains) trains of \(d.pulsesPerTrain) pulses, "
+                        + "\(Format.number(d.trainDurationSeconds)) s on, \(Format.number(d.interTrainIntervalSeconds)) s off"),
+                    ("Pulses delivered", "\(d.pulsesDelivered)"), ("Coil", d.coil), ("Target", d.target),
                 ]
-                if !d.at("notes").isEmpty { pairs.append(("Notes", d.at("notes"))) }
+                if !d.notes.isEmpty { pairs.append(("Notes", d.notes)) }
+            } else if let pulses = s.pulsesDelivered {
+                pairs.append(("Pulses delivered", "\(pulses)"))
             }
-            if let pulses = s["pulsesDelivered"], s["delivery"] == nil { pairs.append(("Pulses delivered", pulses.string)) }
-            if let reason = s["reason"] { pairs.append(("Reason", reason.string)) }
-            if let by = s["replacedBy"] { pairs.append(("Re-booked as", "session " + by.string)) }
-            if let of = s["replaces"] { pairs.append(("Replaces", "session " + of.string)) }
+            if let reason = s.reason { pairs.append(("Reason", reason)) }
+            if let by = s.replacedBy { pairs.append(("Re-booked as", "session \(by)")) }
+            if let of = s.replaces { pairs.append(("Replaces", "session \(of)")) }
             print(Format.fields(pairs), terminator: "")
         }
     }
@@ -76,11 +66,8 @@ struct SessionCommand: ParsableCommand {
         @Argument(help: "The session's id.") var id: Int
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("StartSession", ["id": .int(id)])
-            if daemon.printedJSON(reply) { return }
-            let s = reply["session"] ?? .null
-            print("Session \(id) started (course \(s.at("courseId")), session \(s.at("number")) of \(s.at("total"))).")
+            guard let s = try Daemon(global).ask(Clinic.StartSession.self, .init(id: id))?.session else { return }
+            print("Session \(id) started (course \(s.courseId), session \(s.number) of \(s.total)).")
         }
     }
 
@@ -111,34 +98,24 @@ struct SessionCommand: ParsableCommand {
 
         func run() throws {
             let daemon = try Daemon(global)
-            let session = try daemon.call("GetSession", ["id": .int(id)])["session"] ?? .null
-            let course = try daemon.call("GetCourse", ["id": .int(session["courseId"]?.int ?? 0)])["course"] ?? .null
-            var defaultCoil = coil
-            if defaultCoil == nil {
-                defaultCoil = try daemon.call("GetProtocol", ["id": .string(course.at("protocolId"))])["protocol"]?.at("coil")
+            let session = try daemon.fetch(Clinic.GetSession.self, .init(id: id)).session
+            let course = try daemon.fetch(Clinic.GetCourse.self, .init(id: session.courseId)).course
+            let defaultCoil = try coil ?? daemon.fetch(Clinic.GetProtocol.self, .init(id: course.protocolId)).protocol.coil
+            let delivery = Clinic.DeliveryInput(
+                motorThreshold: mt, intensityPercentMT: intensity ?? course.intensityPercentMT,
+                frequencyHz: frequency ?? course.frequencyHz, pulsesPerTrain: pulsesPerTrain ?? course.pulsesPerTrain,
+                trainDurationSeconds: trainDuration ?? course.trainDurationSeconds,
+                interTrainIntervalSeconds: interTrainInterval ?? course.interTrainIntervalSeconds, trains: trains ?? course.trains,
+                pulsesDelivered: pulses ?? course.pulsesPerSession, coil: defaultCoil, target: target ?? course.target.label,
+                notes: notes)
+            guard let reply = try daemon.ask(Clinic.CompleteSession.self, .init(id: id, delivery: delivery, override: override)) else {
+                return
             }
-            var delivery: [String: JSON] = [
-                "motorThreshold": .double(mt),
-                "intensityPercentMT": .double(intensity ?? course["intensityPercentMT"]?.double ?? 0),
-                "frequencyHz": .double(frequency ?? course["frequencyHz"]?.double ?? 0),
-                "pulsesPerTrain": .int(pulsesPerTrain ?? course["pulsesPerTrain"]?.int ?? 0),
-                "trainDurationSeconds": .double(trainDuration ?? course["trainDurationSeconds"]?.double ?? 0),
-                "interTrainIntervalSeconds": .double(interTrainInterval ?? course["interTrainIntervalSeconds"]?.double ?? 0),
-                "trains": .int(trains ?? course["trains"]?.int ?? 0),
-                "pulsesDelivered": .int(pulses ?? course["pulsesPerSession"]?.int ?? 0),
-                "coil": .string(defaultCoil ?? ""),
-                "target": .string(target ?? course["target"]?.at("label") ?? ""),
-            ]
-            if let notes { delivery["notes"] = .string(notes) }
-            var parameters: [String: JSON] = ["id": .int(id), "delivery": .object(delivery)]
-            if let override { parameters["override"] = .string(override) }
-            let reply = try daemon.call("CompleteSession", parameters)
-            if daemon.printedJSON(reply) { return }
-            let s = reply["session"] ?? .null
-            let d = s["delivery"] ?? .null
-            let p = reply["progress"] ?? .null
-            print("Session \(id) completed: \(d.at("pulsesDelivered")) pulses at \(d.at("intensityPercentMT"))% MT "
-                + "(\(d.at("outputPercent"))% of output). Course \(s.at("courseId")): \(p.at("done")) of \(p.at("total")) done.")
+            let s = reply.session, p = reply.progress
+            let d = s.delivery
+            print("Session \(id) completed: \(d.map { "\($0.pulsesDelivered)" } ?? "?") pulses at "
+                + "\(d.map { Format.number($0.intensityPercentMT) } ?? "?")% MT "
+                + "(\(d.map { Format.number($0.outputPercent) } ?? "?")% of output). Course \(s.courseId): \(p.done) of \(p.total) done.")
         }
     }
 
@@ -152,9 +129,8 @@ struct SessionCommand: ParsableCommand {
         @Option(help: "Why it stopped.") var reason: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("AbortSession", ["id": .int(id), "pulsesDelivered": .int(pulses), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try Daemon(global).ask(Clinic.AbortSession.self, .init(id: id, pulsesDelivered: pulses, reason: reason))
+            else { return }
             printRebooked("aborted", reply)
         }
     }
@@ -168,15 +144,11 @@ struct SessionCommand: ParsableCommand {
         @Option(help: "Why it was missed.") var reason: String?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("MissSession", ["id": .int(id), "reason": reason.map(JSON.string) ?? .null])
-            if daemon.printedJSON(reply) { return }
+            guard let reply = try Daemon(global).ask(Clinic.MissSession.self, .init(id: id, reason: reason)) else { return }
             printRebooked("missed", reply)
         }
     }
-}
 
-extension SessionCommand {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "cancel",
@@ -186,23 +158,18 @@ extension SessionCommand {
         @Option(help: "Why (the patient called, the clinic closes early, ...).") var reason: String
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let reply = try daemon.call("PostponeSession", ["id": .int(id), "reason": .string(reason)])
-            if daemon.printedJSON(reply) { return }
-            let s = reply["session"] ?? .null
-            let moved = reply["moved"]?.array ?? []
-            print("Session \(id) now on \(s.at("date")) at \(s.at("time")) on \(s.at("chair")); \(moved.count) sessions moved.")
-            if !moved.isEmpty { print(movesTable(moved), terminator: "") }
-            printWarnings(reply)
+            guard let reply = try Daemon(global).ask(Clinic.PostponeSession.self, .init(id: id, reason: reason)) else { return }
+            let s = reply.session
+            print("Session \(id) now on \(s.date) at \(s.time) on \(s.chair ?? "-"); \(reply.moved.count) sessions moved.")
+            if !reply.moved.isEmpty { print(movesTable(reply.moved), terminator: "") }
+            printWarnings(reply.warnings)
         }
     }
 }
 
-private func printRebooked(_ verb: String, _ reply: Reply) {
-    let s = reply["session"] ?? .null
-    let r = reply["replacement"] ?? .null
-    let p = reply["progress"] ?? .null
-    print("Session \(s.at("id")) \(verb). Replacement: session \(r.at("id")) on \(r.at("date")) at \(r.at("time")). "
-        + "Course \(s.at("courseId")): \(p.at("done")) of \(p.at("total")) done, \(p.at("remaining")) remaining.")
-    printWarnings(reply)
+private func printRebooked(_ verb: String, _ reply: Clinic.Rebooked) {
+    let s = reply.session, r = reply.replacement, p = reply.progress
+    print("Session \(s.id) \(verb). Replacement: session \(r.id) on \(r.date) at \(r.time). "
+        + "Course \(s.courseId): \(p.done) of \(p.total) done, \(p.remaining) remaining.")
+    printWarnings(reply.warnings)
 }

@@ -11,7 +11,7 @@ import Glibc
 enum Main {
     static func main() {
         do {
-            var command = try TMSCtl.parseAsRoot()
+            var command = try TMSCtl.parseAsRoot(GlobalOptions.moveLeading(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)  // already reported
@@ -34,7 +34,8 @@ struct TMSCtl: ParsableCommand {
         abstract: "Talk to tmsd, the treatment-course service of a TMS clinic.",
         discussion: """
             Every command takes --socket PATH (default: $TMSD_SOCKET, else /run/tmsd/tmsd.sock) and --json \
-            (the daemon's reply as JSON, for scripts). Dates are YYYY-MM-DD in the clinic's time zone.
+            (the daemon's reply as JSON, for scripts), before the command's name or after it. Dates are \
+            YYYY-MM-DD in the clinic's time zone.
 
             Exit status: 0 done; 64 usage error; 65 refused by tmsd (the message says why); \
             69 tmsd cannot be reached or closed the connection unanswered; 70 tmsd sent something unexpected.

@@ -4,6 +4,7 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 import Systemd
+import TMSInterface
 import TMSService
 import TMSStore
 import UnixSignals
@@ -106,11 +107,11 @@ struct TMSD: AsyncParsableCommand {
             let migrations = try store.appliedMigrations().count
             logger.info("database open", metadata: ["tmsd_database": "\(settings.databasePath)", "tmsd_migrations": "\(migrations)"])
 
-            let shared = ClinicService.Settings(settings)
-            let service = ClinicService(store: store, settings: shared, logger: logger)
+            let shared = LiveConfiguration(settings)
+            let handler = ClinicHandler(store: store, configuration: shared, logger: logger)
             let dispatcher = VarlinkDispatcher(
                 info: VarlinkServiceInfo(vendor: "tmsd", product: "tmsd", version: tmsdVersion, url: "https://github.com/tmsd/tmsd"),
-                interfaces: [ClinicService.interface], handler: service)
+                interfaces: [Clinic.interface], handler: handler)
             let status = DaemonStatus(store: store, settings: shared)
             let group = MultiThreadedEventLoopGroup.singleton
             umask(0o007)

@@ -5,7 +5,8 @@ import Testing
 struct EchoHandler: VarlinkHandler {
     func mayBlock(_ method: VarlinkMethod) -> Bool { false }
 
-    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials) throws -> [String: JSON] {
+    func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?) throws -> [String: JSON] {
+        if let invalid { throw VarlinkError.invalidParameter(invalid.parameter) }
         guard call.member == "Add", case .array(let points)? = call.parameters["shape"]?["points"] else {
             throw VarlinkError("org.example.Test.NotFound", ["id": 0])
         }

@@ -136,10 +136,18 @@ class Daemon:
             s.close()
 
     def dump(self):
-        """Every stored row, to show a refusal changed nothing."""
+        """Every stored row, to show a refusal changed nothing: the audit's
+        record of refusals aside, which `refusals` reads."""
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
-            return {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-                    for table in ("patient", "course", "session", "audit", "payer_authorization", "authorization_extension")}
+            rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+                    for table in ("patient", "course", "session", "payer_authorization", "authorization_extension")}
+            rows["audit"] = db.execute("SELECT * FROM audit WHERE error IS NULL ORDER BY id").fetchall()
+            return rows
+
+    def refusals(self):
+        """The audit's refused calls, oldest first: (method, error, user, summary)."""
+        with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
+            return db.execute("SELECT method, error, user, summary FROM audit WHERE error IS NOT NULL ORDER BY id").fetchall()
 
 
 @pytest.fixture

@@ -124,7 +124,7 @@ def test_out_of_range_values_are_named(daemon, course):
     session = course["sessions"][0]["id"]
     params = expect_error(daemon, "io.tmsd.Clinic.CompleteSession", "io.tmsd.Clinic.InvalidValue", id=session,
                           delivery={**DELIVERY, "motorThreshold": 0})
-    assert params["parameter"] == "motorThreshold"
+    assert params["parameter"] == "delivery.motorThreshold"
     expect_error(daemon, "io.tmsd.Clinic.AddPatient", "io.tmsd.Clinic.InvalidValue", mrn=" ", familyName="A",
                  givenName="B", birthDate="1980-01-01")
     expect_error(daemon, "io.tmsd.Clinic.CreateCourse", "io.tmsd.Clinic.InvalidValue", patientId=1, protocolId="itbs",

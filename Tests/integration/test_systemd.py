@@ -295,8 +295,8 @@ def test_the_journal_gets_structured_entries_and_no_patient_data(tmp_dir):
     assert completed["PRIORITY"] == "6"
     assert completed["TMSD_COURSE"] == "1" and completed["TMSD_SESSION"].isdigit()
     assert completed["TMSD_OPERATOR"] == "root" and completed["TMSD_METHOD"] == "io.tmsd.Clinic.CompleteSession"
-    assert completed["CODE_FILE"].endswith("ClinicService.swift") and completed["CODE_LINE"].isdigit()
-    assert completed["CODE_FUNC"].startswith("respond")
+    assert completed["CODE_FILE"].endswith("TMSService/Sessions.swift") and completed["CODE_LINE"].isdigit()
+    assert completed["CODE_FUNC"].startswith("completeSession")
     assert by_message["refused"]["PRIORITY"] == "5" and by_message["refused"]["TMSD_ERROR"] in (
         "IntensityAboveMachineOutput", "DuplicateMRN")
     assert {"session missed", "session aborted", "course prescribed", "patient registered", "authorization recorded",

@@ -1,0 +1,72 @@
+// Who is calling, and the audit trail.
+
+extension Clinic {
+    /// One change, who made it and when.
+    public struct AuditEntry: Codable, Sendable, Equatable {
+        public var id: Int
+        public var at: String
+        public var uid: Int
+        public var user: String
+        public var pid: Int
+        public var method: String
+        public var patientId: Int?
+        public var courseId: Int?
+        public var sessionId: Int?
+        public var summary: String
+
+        public init(
+            id: Int, at: String, uid: Int, user: String, pid: Int, method: String, patientId: Int?, courseId: Int?,
+            sessionId: Int?, summary: String
+        ) {
+            self.id = id
+            self.at = at
+            self.uid = uid
+            self.user = user
+            self.pid = pid
+            self.method = method
+            self.patientId = patientId
+            self.courseId = courseId
+            self.sessionId = sessionId
+            self.summary = summary
+        }
+    }
+
+    public enum WhoAmI: ClinicMethod {
+        public typealias Input = Nothing
+        public struct Output: Codable, Sendable {
+            public var user: String
+            public var uid: Int
+            public var groups: [String]
+            public var roles: [Role]
+            /// The role each changing method needs, by method name.
+            public var required: [String: Role]
+            /// The Unix groups that hold each role, by role name.
+            public var roleGroups: [String: [String]]
+
+            public init(user: String, uid: Int, groups: [String], roles: [Role], required: [String: Role], roleGroups: [String: [String]]) {
+                self.user = user
+                self.uid = uid
+                self.groups = groups
+                self.roles = roles
+                self.required = required
+                self.roleGroups = roleGroups
+            }
+        }
+    }
+
+    public enum ListAudit: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var courseId: Int?
+            public var limit: Int?
+            public init(courseId: Int? = nil, limit: Int? = nil) {
+                self.courseId = courseId
+                self.limit = limit
+            }
+            public static var constraints: [String: Constraint] { ["courseId": .id, "limit": .int(1...10_000)] }
+        }
+        public struct Output: Codable, Sendable {
+            public var entries: [AuditEntry]
+            public init(entries: [AuditEntry]) { self.entries = entries }
+        }
+    }
+}

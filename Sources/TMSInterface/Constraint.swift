@@ -1,0 +1,123 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import TMSCore
+public import Varlink
+
+/// The rule one parameter keeps, beyond its IDL type: a client's numbers are
+/// bounded, so no arithmetic on them can overflow; its text is bounded and
+/// trimmed; its dates fall near today. The daemon checks them before a
+/// handler sees the call.
+public enum Constraint: Sendable, Equatable {
+    /// A whole number in the range.
+    case int(ClosedRange<Int>)
+    /// A number in the range; with `aboveLowest`, the lower bound itself is refused.
+    case float(ClosedRange<Double>, aboveLowest: Bool = false)
+    /// Text that is not blank, of at most `max` characters, without control
+    /// characters; white space around it is dropped.
+    case text(max: Int)
+    /// Free text (a note or a reason that may be left out) of at most `max` characters.
+    case note(max: Int)
+    /// One of these words.
+    case oneOf([String])
+    /// A date no more than `daysAhead` days after today (nil: any), no more
+    /// than `daysBack` days before it (nil: any), and not before the year `from`.
+    case date(daysAhead: Int?, daysBack: Int? = nil, from: Int? = nil)
+
+    /// The largest id a client may send: the largest integer every JSON peer carries exactly.
+    public static let largestID = (1 << 53) - 1
+    /// A record's id.
+    public static let id = Constraint.int(1...largestID)
+    /// A date on or before today.
+    public static let pastOrToday = Constraint.date(daysAhead: 0)
+
+    /// Why `value` breaks the rule, or nil; `value` comes back trimmed for text.
+    func check(_ value: inout JSON, today: CivilDate) -> String? {
+        switch (self, value) {
+        case (.int(let range), .int(let i)):
+            return range.contains(i) ? nil : "must be \(range.lowerBound) to \(range.upperBound)"
+        case (.float(let range, let above), .int(let i)):
+            var number = JSON.double(Double(i))
+            let reason = Constraint.float(range, aboveLowest: above).check(&number, today: today)
+            return reason
+        case (.float(let range, let above), .double(let d)):
+            let ok = range.contains(d) && !(above && d == range.lowerBound)
+            if ok { return nil }
+            let low = range.lowerBound.clinical, high = range.upperBound.clinical
+            return above ? "must be above \(low) and at most \(high)" : "must be \(low) to \(high)"
+        case (.text(let max), .string(let s)):
+            let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            value = .string(trimmed)
+            if trimmed.isEmpty { return "must not be empty" }
+            if trimmed.count > max { return "must be at most \(max) characters" }
+            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                return "must not contain control characters"
+            }
+            return nil
+        case (.note(let max), .string(let s)):
+            return s.count > max ? "must be at most \(max) characters" : nil
+        case (.oneOf(let words), .string(let s)):
+            return words.contains(s) ? nil : "'\(s)' is not one of \(words.joined(separator: ", "))"
+        case (.date(let ahead, let back, let from), .string(let s)):
+            guard let date = CivilDate(s) else { return nil }  // decoding names it InvalidDate
+            if let ahead, date.dayNumber - today.dayNumber > ahead {
+                return ahead <= 1 ? "is in the future" : "is more than \(ahead) days ahead"
+            }
+            if let back, today.dayNumber - date.dayNumber > back { return "is more than \(back) days in the past" }
+            if let from, date.year < from { return "is before \(from)" }
+            return nil
+        default:
+            return nil  // another type: the IDL's check names it
+        }
+    }
+}
+
+/// A parameter that breaks its method's constraints.
+public struct ConstraintViolation: Error, Sendable, Equatable {
+    public let parameter: String
+    public let reason: String
+}
+
+extension ClinicInput {
+    /// Checks `parameters` against `constraints`, trimming text as it goes;
+    /// throws for the first parameter (by path, in order) that breaks its rule.
+    public static func check(_ parameters: inout [String: JSON], today: CivilDate) throws(ConstraintViolation) {
+        for (path, rule) in constraints.sorted(by: { $0.key < $1.key }) {
+            let segments = path.split(separator: ".").map(String.init)
+            var root = JSON.object(parameters)
+            if let (where_, reason) = apply(rule, &root, segments[...], prefix: "", today: today) {
+                throw ConstraintViolation(parameter: where_, reason: reason)
+            }
+            if case .object(let updated) = root { parameters = updated }
+        }
+    }
+
+    /// Applies `rule` at `segments` under `value`; returns the first breach's path and reason.
+    private static func apply(
+        _ rule: Constraint, _ value: inout JSON, _ segments: ArraySlice<String>, prefix: String, today: CivilDate
+    ) -> (String, String)? {
+        guard let segment = segments.first else {
+            return rule.check(&value, today: today).map { (prefix, $0) }
+        }
+        let eachElement = segment.hasSuffix("[]")
+        let name = eachElement ? String(segment.dropLast(2)) : segment
+        guard case .object(var members) = value, var member = members[name] else { return nil }
+        let path = prefix.isEmpty ? name : prefix + "." + name
+        var breach: (String, String)?
+        if eachElement {
+            guard case .array(var elements) = member else { return nil }
+            for index in elements.indices {
+                breach = apply(rule, &elements[index], segments.dropFirst(), prefix: "\(path)[\(index)]", today: today)
+                if breach != nil { break }
+            }
+            member = .array(elements)
+        } else {
+            breach = apply(rule, &member, segments.dropFirst(), prefix: path, today: today)
+        }
+        members[name] = member
+        value = .object(members)
+        return breach
+    }
+}

@@ -1,0 +1,270 @@
+public import TMSCore
+
+// Courses: prescribing, following, pausing and ending them.
+
+extension Clinic {
+    /// Where the coil goes, and how the site was found: the domain's own type.
+    public typealias Target = TargetSite
+
+    /// A course of treatment: one protocol, prescribed for one patient.
+    public struct Course: Codable, Sendable, Equatable {
+        public var id: Int
+        public var patientId: Int
+        public var protocolId: String
+        public var protocolName: String
+        public var status: CourseStatus
+        public var statusReason: String?
+        public var startDate: CivilDate
+        public var sessionTime: LocalTime
+        public var timeZone: String
+        public var prescriber: String
+        public var target: Target
+        public var intensityPercentMT: Double
+        public var frequencyHz: Double
+        public var pulsesPerTrain: Int
+        public var trainDurationSeconds: Double
+        public var interTrainIntervalSeconds: Double
+        public var trains: Int
+        public var pulsesPerSession: Int
+        public var sessionsPerDay: Int
+        public var totalSessions: Int
+        public var phases: [Phase]
+        public var createdAt: String
+
+        public init(
+            id: Int, patientId: Int, protocolId: String, protocolName: String, status: CourseStatus, statusReason: String?,
+            startDate: CivilDate, sessionTime: LocalTime, timeZone: String, prescriber: String, target: Target,
+            intensityPercentMT: Double, frequencyHz: Double, pulsesPerTrain: Int, trainDurationSeconds: Double,
+            interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int, sessionsPerDay: Int, totalSessions: Int,
+            phases: [Phase], createdAt: String
+        ) {
+            self.id = id
+            self.patientId = patientId
+            self.protocolId = protocolId
+            self.protocolName = protocolName
+            self.status = status
+            self.statusReason = statusReason
+            self.startDate = startDate
+            self.sessionTime = sessionTime
+            self.timeZone = timeZone
+            self.prescriber = prescriber
+            self.target = target
+            self.intensityPercentMT = intensityPercentMT
+            self.frequencyHz = frequencyHz
+            self.pulsesPerTrain = pulsesPerTrain
+            self.trainDurationSeconds = trainDurationSeconds
+            self.interTrainIntervalSeconds = interTrainIntervalSeconds
+            self.trains = trains
+            self.pulsesPerSession = pulsesPerSession
+            self.sessionsPerDay = sessionsPerDay
+            self.totalSessions = totalSessions
+            self.phases = phases
+            self.createdAt = createdAt
+        }
+    }
+
+    /// Where a course stands.
+    public struct Progress: Codable, Sendable, Equatable {
+        public var total: Int
+        public var done: Int
+        public var missed: Int
+        public var aborted: Int
+        public var remaining: Int
+        public var nextSessionId: Int?
+        public var nextDate: CivilDate?
+        public var nextTime: LocalTime?
+
+        public init(
+            total: Int, done: Int, missed: Int, aborted: Int, remaining: Int, nextSessionId: Int?, nextDate: CivilDate?,
+            nextTime: LocalTime?
+        ) {
+            self.total = total
+            self.done = done
+            self.missed = missed
+            self.aborted = aborted
+            self.remaining = remaining
+            self.nextSessionId = nextSessionId
+            self.nextDate = nextDate
+            self.nextTime = nextTime
+        }
+    }
+
+    /// A course with its progress and its whole calendar.
+    public struct CourseCalendar: Codable, Sendable {
+        public var course: Course
+        public var progress: Progress
+        public var sessions: [Session]
+
+        public init(course: Course, progress: Progress, sessions: [Session]) {
+            self.course = course
+            self.progress = progress
+            self.sessions = sessions
+        }
+    }
+
+    /// A course alone.
+    public struct CourseReply: Codable, Sendable {
+        public var course: Course
+        public init(course: Course) { self.course = course }
+    }
+
+    /// A record named by its id, and why.
+    public struct ByIDWithReason: ClinicInput, Equatable {
+        public var id: Int
+        public var reason: String
+        public init(id: Int, reason: String) {
+            self.id = id
+            self.reason = reason
+        }
+        public static var constraints: [String: Constraint] { ["id": .id, "reason": .text(max: 2000)] }
+    }
+
+    static let targetConstraints: [String: Constraint] = [
+        "label": .text(max: 200), "x": .float(-1000...1000), "y": .float(-1000...1000), "z": .float(-1000...1000),
+        "coordinateSystem": .note(max: 50),
+    ]
+
+    public enum CreateCourse: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var patientId: Int
+            public var protocolId: String
+            public var startDate: CivilDate
+            public var prescriber: String
+            public var target: Target
+            public var intensityPercentMT: Double?
+            public var sessionTime: LocalTime?
+            public var override: String?
+
+            public init(
+                patientId: Int, protocolId: String, startDate: CivilDate, prescriber: String, target: Target,
+                intensityPercentMT: Double? = nil, sessionTime: LocalTime? = nil, override: String? = nil
+            ) {
+                self.patientId = patientId
+                self.protocolId = protocolId
+                self.startDate = startDate
+                self.prescriber = prescriber
+                self.target = target
+                self.intensityPercentMT = intensityPercentMT
+                self.sessionTime = sessionTime
+                self.override = override
+            }
+
+            public static var constraints: [String: Constraint] {
+                var rules: [String: Constraint] = [
+                    "patientId": .id, "protocolId": .text(max: 100), "startDate": .date(daysAhead: 366, daysBack: 7),
+                    "prescriber": .text(max: 200), "intensityPercentMT": .float(0...200, aboveLowest: true),
+                    "override": .note(max: 2000),
+                ]
+                for (path, rule) in targetConstraints { rules["target." + path] = rule }
+                return rules
+            }
+        }
+        public typealias Output = CourseCalendar
+        public static var role: Role? { .clinician }
+        public static var writes: Bool { true }
+    }
+
+    public enum GetCourse: ClinicMethod {
+        public typealias Input = ByID
+        public typealias Output = CourseCalendar
+    }
+
+    public enum ListCourses: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var patientId: Int?
+            public var status: CourseStatus?
+            public init(patientId: Int? = nil, status: CourseStatus? = nil) {
+                self.patientId = patientId
+                self.status = status
+            }
+            public static var constraints: [String: Constraint] {
+                ["patientId": .id, "status": .oneOf(CourseStatus.allCases.map(\.rawValue))]
+            }
+        }
+        public struct Output: Codable, Sendable {
+            public var courses: [Course]
+            public init(courses: [Course]) { self.courses = courses }
+        }
+    }
+
+    public enum CancelCourse: ClinicMethod {
+        public typealias Input = ByIDWithReason
+        public typealias Output = CourseReply
+        public static var role: Role? { .clinician }
+        public static var writes: Bool { true }
+    }
+
+    public enum PauseCourse: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var from: CivilDate
+            public init(id: Int, from: CivilDate) {
+                self.id = id
+                self.from = from
+            }
+            public static var constraints: [String: Constraint] { ["id": .id] }
+        }
+        public struct Output: Codable, Sendable {
+            public var course: Course
+            public var progress: Progress
+            public init(course: Course, progress: Progress) {
+                self.course = course
+                self.progress = progress
+            }
+        }
+        public static var role: Role? { .clinician }
+        public static var writes: Bool { true }
+    }
+
+    public enum ResumeCourse: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var on: CivilDate
+            public init(id: Int, on: CivilDate) {
+                self.id = id
+                self.on = on
+            }
+            public static var constraints: [String: Constraint] { ["id": .id] }
+        }
+        public struct Output: Codable, Sendable {
+            public var course: Course
+            public var progress: Progress
+            public var sessions: [Session]
+            public var warnings: [String]
+            public init(course: Course, progress: Progress, sessions: [Session], warnings: [String]) {
+                self.course = course
+                self.progress = progress
+                self.sessions = sessions
+                self.warnings = warnings
+            }
+        }
+        public static var role: Role? { .clinician }
+        public static var writes: Bool { true }
+    }
+
+    public enum ChangePreferredTime: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var time: LocalTime
+            public var from: CivilDate
+            public init(id: Int, time: LocalTime, from: CivilDate) {
+                self.id = id
+                self.time = time
+                self.from = from
+            }
+            public static var constraints: [String: Constraint] { ["id": .id] }
+        }
+        public struct Output: Codable, Sendable {
+            public var course: Course
+            public var moved: [Move]
+            public var warnings: [String]
+            public init(course: Course, moved: [Move], warnings: [String]) {
+                self.course = course
+                self.moved = moved
+                self.warnings = warnings
+            }
+        }
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+}

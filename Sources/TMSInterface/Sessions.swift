@@ -1,0 +1,255 @@
+public import TMSCore
+
+// Sessions: the day's list, starting, completing, stopping short.
+
+extension Clinic {
+    /// What was delivered at a session, as the technician records it.
+    public struct DeliveryInput: Codable, Sendable, Equatable {
+        public var motorThreshold: Double
+        public var intensityPercentMT: Double
+        public var frequencyHz: Double
+        public var pulsesPerTrain: Int
+        public var trainDurationSeconds: Double
+        public var interTrainIntervalSeconds: Double
+        public var trains: Int
+        public var pulsesDelivered: Int
+        public var coil: String
+        public var target: String
+        public var notes: String?
+
+        public init(
+            motorThreshold: Double, intensityPercentMT: Double, frequencyHz: Double, pulsesPerTrain: Int,
+            trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesDelivered: Int, coil: String,
+            target: String, notes: String? = nil
+        ) {
+            self.motorThreshold = motorThreshold
+            self.intensityPercentMT = intensityPercentMT
+            self.frequencyHz = frequencyHz
+            self.pulsesPerTrain = pulsesPerTrain
+            self.trainDurationSeconds = trainDurationSeconds
+            self.interTrainIntervalSeconds = interTrainIntervalSeconds
+            self.trains = trains
+            self.pulsesDelivered = pulsesDelivered
+            self.coil = coil
+            self.target = target
+            self.notes = notes
+        }
+
+        static let constraints: [String: Constraint] = [
+            "motorThreshold": .float(1...100), "intensityPercentMT": .float(0...200, aboveLowest: true),
+            "frequencyHz": .float(0...100, aboveLowest: true), "pulsesPerTrain": .int(1...10_000),
+            "trainDurationSeconds": .float(0...3600, aboveLowest: true), "interTrainIntervalSeconds": .float(0...3600),
+            "trains": .int(1...10_000), "pulsesDelivered": .int(0...100_000), "coil": .text(max: 100), "target": .text(max: 200),
+            "notes": .note(max: 2000),
+        ]
+    }
+
+    /// A delivery as stored; `outputPercent` is intensity x threshold, in % of machine output.
+    public struct Delivery: Codable, Sendable, Equatable {
+        public var motorThreshold: Double
+        public var intensityPercentMT: Double
+        public var outputPercent: Double
+        public var frequencyHz: Double
+        public var pulsesPerTrain: Int
+        public var trainDurationSeconds: Double
+        public var interTrainIntervalSeconds: Double
+        public var trains: Int
+        public var pulsesDelivered: Int
+        public var coil: String
+        public var target: String
+        public var notes: String
+
+        public init(
+            motorThreshold: Double, intensityPercentMT: Double, outputPercent: Double, frequencyHz: Double, pulsesPerTrain: Int,
+            trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesDelivered: Int, coil: String,
+            target: String, notes: String
+        ) {
+            self.motorThreshold = motorThreshold
+            self.intensityPercentMT = intensityPercentMT
+            self.outputPercent = outputPercent
+            self.frequencyHz = frequencyHz
+            self.pulsesPerTrain = pulsesPerTrain
+            self.trainDurationSeconds = trainDurationSeconds
+            self.interTrainIntervalSeconds = interTrainIntervalSeconds
+            self.trains = trains
+            self.pulsesDelivered = pulsesDelivered
+            self.coil = coil
+            self.target = target
+            self.notes = notes
+        }
+    }
+
+    /// One booked session.
+    public struct Session: Codable, Sendable, Equatable {
+        public var id: Int
+        public var courseId: Int
+        public var patientId: Int
+        public var number: Int
+        public var total: Int
+        public var phase: String
+        public var date: CivilDate
+        public var time: LocalTime
+        public var scheduledAt: String
+        public var status: SessionStatus
+        public var startedAt: String?
+        public var finishedAt: String?
+        public var delivery: Delivery?
+        public var pulsesDelivered: Int?
+        public var reason: String?
+        public var replaces: Int?
+        public var replacedBy: Int?
+        public var chair: String?
+        public var minutes: Int?
+        public var medications: String?
+
+        public init(
+            id: Int, courseId: Int, patientId: Int, number: Int, total: Int, phase: String, date: CivilDate, time: LocalTime,
+            scheduledAt: String, status: SessionStatus, startedAt: String?, finishedAt: String?, delivery: Delivery?,
+            pulsesDelivered: Int?, reason: String?, replaces: Int?, replacedBy: Int?, chair: String?, minutes: Int?,
+            medications: String?
+        ) {
+            self.id = id
+            self.courseId = courseId
+            self.patientId = patientId
+            self.number = number
+            self.total = total
+            self.phase = phase
+            self.date = date
+            self.time = time
+            self.scheduledAt = scheduledAt
+            self.status = status
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.delivery = delivery
+            self.pulsesDelivered = pulsesDelivered
+            self.reason = reason
+            self.replaces = replaces
+            self.replacedBy = replacedBy
+            self.chair = chair
+            self.minutes = minutes
+            self.medications = medications
+        }
+    }
+
+    /// A session on the day list, with the patient's name for the front desk.
+    public struct DaySession: Codable, Sendable, Equatable {
+        public var session: Session
+        public var patientName: String
+        public var protocolId: String
+
+        public init(session: Session, patientName: String, protocolId: String) {
+            self.session = session
+            self.patientName = patientName
+            self.protocolId = protocolId
+        }
+    }
+
+    /// A session alone.
+    public struct SessionReply: Codable, Sendable {
+        public var session: Session
+        public init(session: Session) { self.session = session }
+    }
+
+    /// A session that ended short, the one booked in its stead, and where the course stands.
+    public struct Rebooked: Codable, Sendable {
+        public var session: Session
+        public var replacement: Session
+        public var progress: Progress
+        public var warnings: [String]
+
+        public init(session: Session, replacement: Session, progress: Progress, warnings: [String]) {
+            self.session = session
+            self.replacement = replacement
+            self.progress = progress
+            self.warnings = warnings
+        }
+    }
+
+    public enum ListSessions: ClinicMethod {
+        public typealias Input = OnDay
+        public struct Output: Codable, Sendable {
+            public var date: CivilDate
+            public var sessions: [DaySession]
+            public init(date: CivilDate, sessions: [DaySession]) {
+                self.date = date
+                self.sessions = sessions
+            }
+        }
+    }
+
+    public enum GetSession: ClinicMethod {
+        public typealias Input = ByID
+        public typealias Output = SessionReply
+    }
+
+    public enum StartSession: ClinicMethod {
+        public typealias Input = ByID
+        public typealias Output = SessionReply
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
+    public enum CompleteSession: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var delivery: DeliveryInput
+            public var override: String?
+
+            public init(id: Int, delivery: DeliveryInput, override: String? = nil) {
+                self.id = id
+                self.delivery = delivery
+                self.override = override
+            }
+
+            public static var constraints: [String: Constraint] {
+                var rules: [String: Constraint] = ["id": .id, "override": .note(max: 2000)]
+                for (path, rule) in DeliveryInput.constraints { rules["delivery." + path] = rule }
+                return rules
+            }
+        }
+        public struct Output: Codable, Sendable {
+            public var session: Session
+            public var progress: Progress
+            public init(session: Session, progress: Progress) {
+                self.session = session
+                self.progress = progress
+            }
+        }
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
+    public enum AbortSession: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var pulsesDelivered: Int
+            public var reason: String
+            public init(id: Int, pulsesDelivered: Int, reason: String) {
+                self.id = id
+                self.pulsesDelivered = pulsesDelivered
+                self.reason = reason
+            }
+            public static var constraints: [String: Constraint] {
+                ["id": .id, "pulsesDelivered": .int(0...100_000), "reason": .text(max: 500)]
+            }
+        }
+        public typealias Output = Rebooked
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
+    public enum MissSession: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var reason: String?
+            public init(id: Int, reason: String? = nil) {
+                self.id = id
+                self.reason = reason
+            }
+            public static var constraints: [String: Constraint] { ["id": .id, "reason": .note(max: 500)] }
+        }
+        public typealias Output = Rebooked
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+}

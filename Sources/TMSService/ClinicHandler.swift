@@ -1,0 +1,192 @@
+public import Foundation
+import GRDB
+public import Logging
+public import TMSCore
+public import TMSInterface
+public import TMSStore
+public import Varlink
+import Synchronization
+
+/// The daemon's side of `io.tmsd.Clinic`: each call is checked against its
+/// method's declaration in TMSInterface (the role it needs, the IDL, the
+/// bounds of its parameters), decoded into the method's input, handed to
+/// the method's handler (one per method, grouped by domain in Handlers/),
+/// and its output encoded as the IDL's reply. A refusal of a method that
+/// writes is audited here, once, with its error's name.
+public struct ClinicHandler: VarlinkHandler {
+    public let store: ClinicStore
+    public let configuration: LiveConfiguration
+    public let logger: Logger
+    public let now: @Sendable () -> Date
+    let users = UserDirectory()
+    private var table = MethodTable()
+
+    public init(
+        store: ClinicStore, configuration: LiveConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+        var table = MethodTable()
+        registerPatients(&table)
+        registerCourses(&table)
+        registerSessions(&table)
+        registerBooking(&table)
+        registerSafety(&table)
+        registerMedications(&table)
+        registerOutcomes(&table)
+        registerReports(&table)
+        registerAccess(&table)
+        self.table = table
+    }
+
+    /// The methods with no handler: none, or a method was declared and not written.
+    var unhandled: [String] { Clinic.methods.map { $0.name }.filter { table.entries[$0] == nil } }
+
+    public func mayBlock(_ method: VarlinkMethod) -> Bool { Clinic.byName[method.name]?.writes ?? false }
+
+    public func handle(
+        _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?
+    ) throws -> [String: JSON] {
+        guard let entry = table.entries[method.name] else { throw VarlinkError.methodNotImplemented(call.method) }
+        let declaration = entry.declaration
+        let config = configuration.configuration
+        let audit = AuditContext(
+            uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
+        // Roles are read from the groups only when the method needs one: reads do not touch /etc/group.
+        let roles = declaration.role == nil ? [] : config.roles(of: users.groups(of: peer.uid))
+        let context = Call(audit: audit, configuration: config, calendar: configuration.calendar, roles: roles)
+        do {
+            if let needed = declaration.role, !roles.contains(needed) {
+                logger.notice("permission denied", metadata: [
+                    "tmsd_method": "\(call.method)", "tmsd_operator": "\(audit.user)", "tmsd_role_needed": "\(needed.rawValue)",
+                ])
+                throw Refusal(.permissionDenied, "\(declaration.name) needs the \(needed.rawValue) role")
+            }
+            if let invalid { throw Refusal(.invalidParameter(invalid.parameter), "parameter \(invalid.parameter): \(invalid.reason)") }
+            return try entry.run(call.parameters, context)
+        } catch let refusal as Refusal {
+            refused(declaration, audit, refusal.error, refusal.summary)
+            throw refusal.error
+        } catch let error as ClinicError {
+            logger.notice("refused", metadata: [
+                "tmsd_method": "\(call.method)", "tmsd_operator": "\(audit.user)", "tmsd_error": "\(error.code.rawValue)",
+            ])
+            refused(declaration, audit, VarlinkError(error), error.message)
+            throw VarlinkError(error)
+        } catch let error as VarlinkError {
+            refused(declaration, audit, error, error.name)
+            throw error
+        } catch let error as DatabaseError {
+            // GRDB's description names the statement, never its arguments.
+            logger.error("database failure", metadata: [
+                "tmsd_method": "\(call.method)", "tmsd_sqlite_code": "\(error.resultCode.rawValue)", "tmsd_error": "\(error.message ?? "")",
+            ])
+            let failure = VarlinkError(
+                "\(Clinic.interfaceName).StorageFailure", ["message": .string("The database failed (\(error.resultCode)); nothing was changed.")])
+            refused(declaration, audit, failure, "the database failed")
+            throw failure
+        } catch {
+            logger.error("unexpected failure", metadata: ["tmsd_method": "\(call.method)", "tmsd_error": "\(String(describing: type(of: error)))"])
+            throw VarlinkError("\(Clinic.interfaceName).StorageFailure", ["message": .string("Internal failure; nothing was changed.")])
+        }
+    }
+
+    /// A refusal decided before the handler ran, with what the audit says of it.
+    struct Refusal: Error {
+        let error: VarlinkError
+        let summary: String
+        init(_ error: VarlinkError, _ summary: String) {
+            self.error = error
+            self.summary = summary
+        }
+    }
+
+    /// Records a refused call of a method that writes, once, with its error's
+    /// name; a refused read is not audited (nothing was asked to change).
+    private func refused(_ declaration: any ClinicMethod.Type, _ audit: AuditContext, _ error: VarlinkError, _ summary: String) {
+        guard declaration.writes else { return }
+        do {
+            try store.auditRefusal(audit, error: error.name, summary: "refused: \(summary)")
+        } catch {
+            logger.error("could not audit a refused call", metadata: ["tmsd_method": "\(audit.method)", "tmsd_error": "\(error)"])
+        }
+    }
+
+    /// One line per change: ids and the operator, never patient data. The
+    /// caller's place is passed on, so CODE_FILE/LINE/FUNC name the change.
+    func log(
+        _ message: Logger.Message, _ call: Call, _ metadata: Logger.Metadata,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        var m = metadata
+        m["tmsd_method"] = "\(call.audit.method)"
+        m["tmsd_operator"] = "\(call.audit.user)"
+        logger.info(message, metadata: m, file: file, function: function, line: line)
+    }
+}
+
+/// What a reload may change while the daemon runs: the configuration and
+/// the clinic calendar built from it (once, not per call).
+public final class LiveConfiguration: Sendable {
+    private let current: Mutex<(Configuration, ClinicCalendar)>
+    public init(_ configuration: Configuration) { current = Mutex((configuration, configuration.calendar)) }
+    public var configuration: Configuration { current.withLock { $0.0 } }
+    public var calendar: ClinicCalendar { current.withLock { $0.1 } }
+    public func replace(_ configuration: Configuration) { current.withLock { $0 = (configuration, configuration.calendar) } }
+}
+
+/// What a handler knows of its call beyond its input: who and when, the
+/// configuration in force when it began, and the caller's roles.
+struct Call: Sendable {
+    let audit: AuditContext
+    let configuration: Configuration
+    let calendar: ClinicCalendar
+    /// The caller's roles, read for methods that need one (empty for reads).
+    let roles: Set<Role>
+
+    /// Today in the clinic's zone.
+    var today: CivilDate { calendar.date(at: audit.at) }
+    var clinical: ClinicalData { configuration.clinical }
+    var booking: BookingPolicy { BookingPolicy(calendar: calendar, resources: configuration.resources) }
+}
+
+/// Each method's handler, by name, behind its declaration.
+struct MethodTable: Sendable {
+    struct Entry: Sendable {
+        let declaration: any ClinicMethod.Type
+        let run: @Sendable ([String: JSON], Call) throws -> [String: JSON]
+    }
+
+    private(set) var entries: [String: Entry] = [:]
+
+    /// `handler` answers `method`: its input checked against the method's
+    /// constraints and decoded, its output encoded.
+    mutating func on<M: ClinicMethod>(_ method: M.Type, _ handler: @escaping @Sendable (M.Input, Call) throws -> M.Output) {
+        precondition(entries[M.name] == nil, "\(M.name) is handled twice")
+        entries[M.name] = Entry(declaration: M.self) { parameters, call in
+            var parameters = parameters
+            do throws(ConstraintViolation) {
+                try M.Input.check(&parameters, today: call.today)
+            } catch {
+                throw ClinicError.invalidValue(error.parameter, error.reason)
+            }
+            let input: M.Input
+            do {
+                input = try VarlinkDecoder().decode(M.Input.self, from: parameters)
+            } catch let DecodingError.dataCorrupted(context) {
+                let path = varlinkPath(context.codingPath)
+                if let date = context.underlyingError as? CivilDate.Unreadable { throw ClinicError.invalidDate(path, date.text) }
+                if let time = context.underlyingError as? LocalTime.Unreadable {
+                    throw ClinicError.invalidValue(path, "'\(time.text)' is not HH:MM")
+                }
+                throw VarlinkError.invalidParameter(path)
+            } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+                let DecodingError.keyNotFound(_, context) {
+                throw VarlinkError.invalidParameter(varlinkPath(context.codingPath))
+            }
+            return try VarlinkEncoder().encodeObject(try handler(input, call))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import TMSCore
+import TMSInterface
+import TMSStore
+
+// Medications taken alongside a course, past trials and eligibility.
+extension ClinicHandler {
+    func registerMedications(_ table: inout MethodTable) {
+        table.on(Clinic.StartMedication.self) { input, call in
+            let record = try store.startMedication(
+                patientId: input.patientId, drug: input.drug, dose: input.dose, unit: input.unit, on: input.date, audit: call.audit)
+            return try medicationChange(record, call)
+        }
+        table.on(Clinic.ChangeMedicationDose.self) { input, call in
+            let record = try store.changeMedicationDose(id: input.id, dose: input.dose, unit: input.unit, on: input.date, audit: call.audit)
+            return try medicationChange(record, call)
+        }
+        table.on(Clinic.StopMedication.self) { input, call in
+            try medicationChange(try store.stopMedication(id: input.id, on: input.date, audit: call.audit), call)
+        }
+        table.on(Clinic.ListMedications.self) { input, call in
+            .init(medications: try store.medications(patientId: input.patientId).map { Clinic.Medication($0, call.clinical.drugs) })
+        }
+        table.on(Clinic.ListUnclassifiedDrugs.self) { _, call in
+            .init(drugs: try store.drugsInUse().map(\.drug).filter { call.clinical.drugs[$0] == nil })
+        }
+        table.on(Clinic.RecordTrial.self) { input, call in
+            let drug = input.drug?.trimmingCharacters(in: .whitespaces).lowercased()
+            let trial = Trial(
+                id: 0, kind: input.kind, drug: drug, drugClass: input.drugClass ?? drug.flatMap { call.clinical.drugs[$0]?.drugClass },
+                highestDose: input.highestDose, unit: input.unit, weeksAtDose: input.weeksAtDose, adherence: input.adherence,
+                outcome: input.outcome)
+            let recorded = try store.recordTrial(
+                patientId: input.patientId, trial, sideEffects: input.sideEffects ?? "", reasonStopped: input.reasonStopped ?? "",
+                audit: call.audit)
+            log("trial recorded", call, ["tmsd_trial": "\(recorded.id)"])
+            return .init(trial: recorded)
+        }
+        table.on(Clinic.GetEligibility.self) { input, call in
+            let trials = try store.trials(patientId: input.patientId)
+            let rules = call.clinical.eligibility
+            let judged = trials.map { ($0, rules.judge($0)) }
+            let adequate = judged.filter { $0.1.counts }.map(\.0)
+            let psychotherapy = trials.count { $0.kind == .psychotherapy && $0.adherence != .poor }
+            let phq9 = try store.latestPHQ9(patientId: input.patientId)
+            return .init(
+                trd: adequate.count >= rules.trdTrials, adequate: adequate.count, required: rules.trdTrials,
+                trials: judged.map { Clinic.TrialJudgement(trial: $0.0, counts: $0.1.counts, reason: $0.1.reason) },
+                payers: rules.payers.sorted { $0.id < $1.id }.map { rule in
+                    let (meets, findings) = rule.judge(adequate: adequate, psychotherapyTrials: psychotherapy, latestPHQ9: phq9)
+                    return Clinic.PayerJudgement(id: rule.id, name: rule.name, meets: meets, findings: findings)
+                })
+        }
+    }
+
+    /// A medication as recorded, with what the drug table says of it and
+    /// which active courses now need their motor threshold measured again.
+    private func medicationChange(_ record: MedicationRecord, _ call: Call) throws -> Clinic.MedicationChange {
+        let clinical = call.clinical
+        var warnings: [String] = []
+        if let known = clinical.drugs[record.drug] {
+            warnings = known.warnings
+            if known.triggersRecheck(clinical.recheckOnChange) {
+                for course in try store.courses(patientId: record.patientId, status: .active) {
+                    warnings.append("course \(course.id): the motor threshold must be measured again before its next session")
+                }
+            }
+        } else {
+            warnings.append("\(record.drug) is not in the drug table: a clinician must classify it; it does not count as safe")
+        }
+        log("medication recorded", call, ["tmsd_patient": "\(record.patientId)", "tmsd_medication": "\(record.id)"])
+        return .init(medication: Clinic.Medication(record, clinical.drugs), warnings: warnings)
+    }
+}

@@ -1,0 +1,98 @@
+import Testing
+import TMSCore
+@testable import TMSInterface
+import Varlink
+
+/// The declarations and the IDL say the same: every method of one is a
+/// method of the other, with the same fields, each as optional in both, of
+/// the same kind, enumerations with the same cases; every number a client
+/// sends has a bound; every method that writes needs a role.
+@Suite struct DeclarationTests {
+    let interface = Clinic.interface
+
+    @Test func everyIDLMethodIsDeclaredOnceAndNoOther() {
+        let declared = Clinic.methods.map { $0.name }
+        #expect(declared.count == Set(declared).count, "a method declared twice")
+        #expect(Set(declared) == Set(interface.methods.keys))
+    }
+
+    @Test func theDeclarationsNameThemselvesAsTheIDLDoes() {
+        #expect(Clinic.CompleteSession.name == "CompleteSession")
+        #expect(Clinic.CompleteSession.qualifiedName == "io.tmsd.Clinic.CompleteSession")
+    }
+
+    @Test(arguments: Clinic.methods.map { $0.name })
+    func inputAndOutputAgreeWithTheIDL(_ name: String) throws {
+        let method = try #require(interface.methods[name])
+        let declaration = try #require(Clinic.byName[name])
+        let (input, output) = try Self.shapes(declaration)
+        #expect(Self.differences(input, method.input) == [], "\(name) input")
+        #expect(Self.differences(output, method.output) == [], "\(name) output")
+    }
+
+    @Test(arguments: Clinic.methods.map { $0.name })
+    func everyNumberAClientSendsHasABound(_ name: String) throws {
+        let method = try #require(interface.methods[name])
+        let constraints = try #require(Clinic.byName[name]).constraints
+        let leaves = Self.leaves(method.input, in: interface, at: "")
+        for (path, type) in leaves where type == .int || type == .float {
+            #expect(constraints[path] != nil, "\(name): \(path) has no bound")
+        }
+        for (path, rule) in constraints {
+            guard let type = leaves[path] else {
+                Issue.record("\(name): the constraint on \(path) names no parameter")
+                continue
+            }
+            switch rule {
+            case .int: #expect(type == .int, "\(name): \(path) is \(type), bounded as an int")
+            case .float: #expect(type == .float, "\(name): \(path) is \(type), bounded as a float")
+            case .text, .note, .oneOf, .date: #expect(type == .string, "\(name): \(path) is \(type), ruled as text")
+            }
+        }
+    }
+
+    @Test func everyMethodThatWritesNeedsARole() {
+        for method in Clinic.methods where method.writes {
+            #expect(method.role != nil, "\(method.name) writes and needs no role")
+        }
+    }
+
+    @Test func readsNeedNoRole() {
+        for method in Clinic.methods where !method.writes {
+            #expect(method.role == nil, "\(method.name) only reads but needs a role")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The IDL's fields as the difference check takes them: a struct.
+    static func differences(_ shape: Shape, _ fields: [VarlinkField]) -> [String] {
+        shape.differences(from: .structure(fields), in: Clinic.interface, at: "")
+    }
+
+    static func shapes<M: ClinicMethod>(_ declaration: M.Type) throws -> (input: Shape, output: Shape) {
+        (try Shape.of(M.Input.self), try Shape.of(M.Output.self))
+    }
+
+    /// Every scalar parameter of `fields` by path, as the constraints name them (`items[]` for array elements).
+    static func leaves(_ fields: [VarlinkField], in interface: VarlinkInterface, at prefix: String) -> [String: VarlinkType] {
+        var out: [String: VarlinkType] = [:]
+        func walk(_ type: VarlinkType, _ path: String) {
+            switch type {
+            case .maybe(let inner): walk(inner, path)
+            case .named(let name): if let resolved = interface.types[name] { walk(resolved, path) }
+            case .structure(let members): for f in members { walk(f.type, path.isEmpty ? f.name : path + "." + f.name) }
+            case .array(let element): walk(element, path + "[]")
+            case .map: break  // maps carry no numbers here
+            case .enumeration, .object: break
+            case .int, .float, .string, .bool: out[path] = type
+            }
+        }
+        for field in fields { walk(field.type, prefix.isEmpty ? field.name : prefix + "." + field.name) }
+        return out
+    }
+}
+
+extension ClinicMethod {
+    static var constraints: [String: Constraint] { Input.constraints }
+}
