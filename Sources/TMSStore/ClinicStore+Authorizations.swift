@@ -83,16 +83,17 @@ extension ClinicStore {
         _ db: Database, where condition: String, _ arguments: StatementArguments
     ) throws -> [Int: [AuthorizationUse.Booking]] {
         var out: [Int: [AuthorizationUse.Booking]] = [:]
-        let rows = try Row.fetchCursor(
+        let rows = try fetch(
             db.cachedStatement(sql: """
                 SELECT s.course_id, s.number, s.scheduled_date, s.status FROM session s JOIN course c ON c.id = s.course_id
                 WHERE \(condition) ORDER BY s.course_id, s.scheduled_at, s.id
                 """),
-            arguments: arguments)
-        while let row = try rows.next() {
-            out[row[0], default: []].append(
-                AuthorizationUse.Booking(number: row[1], date: CivilDate(row[2] as String)!, status: SessionStatus(rawValue: row[3])!))
+            arguments
+        ) { row in
+            (course: row["course_id"] as Int, booking: AuthorizationUse.Booking(
+                number: row["number"], date: CivilDate(row["scheduled_date"] as String)!, status: SessionStatus(rawValue: row["status"])!))
         }
+        for (course, booking) in rows { out[course, default: []].append(booking) }
         return out
     }
 
@@ -110,8 +111,9 @@ extension ClinicStore {
             arguments
         ) { row in
             Authorization(
-                id: row[0], courseId: row[1], payer: row[2], reference: row[3], sessions: row[4],
-                from: CivilDate(row[5] as String)!, to: CivilDate(row[6] as String)!, recordedBy: row[7], extensions: [])
+                id: row["id"], courseId: row["course_id"], payer: row["payer"], reference: row["reference"], sessions: row["sessions"],
+                from: CivilDate(row["from_date"] as String)!, to: CivilDate(row["to_date"] as String)!, recordedBy: row["recorded_by"],
+                extensions: [])
         }
         guard !found.isEmpty else { return [] }
         let extensions = try fetch(
@@ -122,9 +124,9 @@ extension ClinicStore {
                 """),
             arguments
         ) { row -> (Int, Authorization.Extension) in
-            (row[0], Authorization.Extension(
-                sessions: row[1], to: (row[2] as String?).flatMap { CivilDate($0) }, reason: row[3], recordedBy: row[4],
-                at: Timestamp.parse(row[5]) ?? Date(timeIntervalSince1970: 0)))
+            (row["authorization_id"], Authorization.Extension(
+                sessions: row["sessions"], to: (row["to_date"] as String?).flatMap { CivilDate($0) }, reason: row["reason"],
+                recordedBy: row["recorded_by"], at: Timestamp.parse(row["created_at"]) ?? Date(timeIntervalSince1970: 0)))
         }
         let index = Dictionary(uniqueKeysWithValues: found.indices.map { (found[$0].id, $0) })
         for (authorizationId, e) in extensions {

@@ -58,8 +58,10 @@ extension ClinicStore {
                                        ORDER BY g.scheduled_at, g.id LIMIT 1)
                                FROM session s WHERE s.scheduled_date = ? AND s.status = 'completed')
                 """)
-            for row in try Row.fetchAll(firsts, arguments: [date.description]) {
-                firstDelivered[row[0]] = (row[1], CivilDate(row[2] as String)!)
+            for (course, first) in try Self.fetch(firsts, [date.description], { row in
+                (row["course_id"] as Int, (id: row["id"] as Int, date: CivilDate(row["scheduled_date"] as String)!))
+            }) {
+                firstDelivered[course] = first
             }
             var measured: [Int: [CivilDate]] = [:]
             let measuredDays = try db.cachedStatement(sql: """
@@ -70,8 +72,10 @@ extension ClinicStore {
                   AND EXISTS (SELECT 1 FROM session s WHERE s.course_id = m.course_id AND s.scheduled_date = m.date AND s.status = 'completed')
                 ORDER BY m.course_id, m.date
                 """)
-            for row in try Row.fetchAll(measuredDays, arguments: [date.description]) {
-                measured[row[0], default: []].append(CivilDate(row[1] as String)!)
+            for (course, day) in try Self.fetch(measuredDays, [date.description], { row in
+                (row["course_id"] as Int, CivilDate(row["date"] as String)!)
+            }) {
+                measured[course, default: []].append(day)
             }
 
             let events = try Self.adverseEvents(db, where: "date = ?", [date.description])
@@ -81,14 +85,15 @@ extension ClinicStore {
             // Courses completed this week, with the day of their last session.
             var ending: [(course: Int, last: CivilDate)] = []
             let completed = try db.cachedStatement(sql: """
-                SELECT s.course_id, max(s.scheduled_date) FROM session s JOIN course c ON c.id = s.course_id
+                SELECT s.course_id, max(s.scheduled_date) AS last FROM session s JOIN course c ON c.id = s.course_id
                 WHERE c.status = 'completed' AND s.status = 'completed' AND s.course_id IN (
                   SELECT course_id FROM session WHERE scheduled_date BETWEEN ? AND ? AND status = 'completed')
                 GROUP BY s.course_id
                 """)
-            for row in try Row.fetchAll(completed, arguments: [monday.description, sunday.description]) {
-                let last = CivilDate(row[1] as String)!
-                if last >= monday, last <= sunday { ending.append((row[0], last)) }
+            for (course, last) in try Self.fetch(completed, [monday.description, sunday.description], { row in
+                (row["course_id"] as Int, CivilDate(row["last"] as String)!)
+            }) where last >= monday && last <= sunday {
+                ending.append((course, last))
             }
 
             // The courses every part names, and their patients.

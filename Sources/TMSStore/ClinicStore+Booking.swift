@@ -1,0 +1,380 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// Booking: moving sessions, chairs out of service, and the rebooking every move goes through.
+extension ClinicStore {
+    /// Moves one booked session to `date` (and `time`, and `chair`, when
+    /// given), keeping every rule of the chairs; see RescheduleSession in the IDL.
+    public func reschedule(
+        id: Int, to date: CivilDate, time: LocalTime?, chair: String?, clinic: BookingPolicy, today: CivilDate,
+        audit: AuditContext
+    ) throws -> SessionRecord {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
+            if date < today { throw ClinicError.dateInPast(date, today: today) }
+            let open = clinic.resources.openingHours(on: date)
+            guard clinic.calendar.isClinicDay(date), !open.isEmpty else { throw ClinicError.closedDay(date) }
+            var resources = clinic.resources
+            if let chair {
+                guard let found = resources.chair(named: chair) else { throw ClinicError.chairNotFound(chair) }
+                guard found.coils.contains(course.coil) else { throw ClinicError.chairUnsuitable(chair, coil: course.coil) }
+                resources.chairs = [found]
+            }
+            let sameDay = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND scheduled_date = ? AND id != ? AND status != 'missed' AND status != 'aborted'",
+                arguments: [course.id, date.description, id]) ?? 0
+            if sameDay >= course.sessionsPerDay {
+                throw ClinicError.invalidValue("date", "course \(course.id) already has its session\(course.sessionsPerDay == 1 ? "" : "s") on \(date)")
+            }
+            // Off its chair while we look, so it never stands in its own way.
+            try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [id])
+            let occupancy = try Self.occupancy(db, date)
+            let slot: Slot
+            if let time {
+                let range = TimeRange(start: time.minutes, end: time.minutes + course.slotMinutes)
+                guard open.contains(where: { $0.contains(range) }) else { throw ClinicError.outsideOpeningHours(date, range) }
+                let chairs = resources.chairs(carrying: course.coil).map(\.name)
+                guard !chairs.isEmpty else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
+                guard let free = chairs.first(where: { occupancy.isFree($0, range) }) else {
+                    // Name the booking in the way; when only outages are, there is none to name.
+                    let marks = Array(repeating: "?", count: chairs.count).joined(separator: ",")
+                    guard let blocking = try Self.fetchOne(
+                        db.makeStatement(sql: """
+                            SELECT id, chair, start_minute, slot_minutes FROM session
+                            WHERE scheduled_date = ? AND chair IN (\(marks)) AND status IN ('scheduled', 'in_progress', 'completed')
+                              AND start_minute < ? AND ? < start_minute + slot_minutes
+                            ORDER BY start_minute LIMIT 1
+                            """),
+                        StatementArguments([date.description] as [any DatabaseValueConvertible]
+                            + chairs.map { $0 as any DatabaseValueConvertible } + [range.end, range.start]),
+                        { row in (id: row["id"] as Int, chair: row["chair"] as String, range: Self.range(row)) })
+                    else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
+                    throw ClinicError.slotTaken(by: blocking.id, chair: blocking.chair, date: date, range: blocking.range)
+                }
+                slot = Slot(chair: free, start: time.minutes, minutes: course.slotMinutes)
+            } else {
+                let finder = SlotFinder(resources: resources, coil: course.coil, minutes: course.slotMinutes, interval: 0)
+                guard let found = finder.find(count: 1, on: date, preferred: course.sessionTime.minutes, occupancy: occupancy)?.first else {
+                    throw ClinicError.noFreeSlot(date, coil: course.coil)
+                }
+                slot = found
+            }
+            var calendar = clinic.calendar
+            calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+            let start = LocalTime(minutes: slot.start)!
+            try db.execute(
+                sql: """
+                    UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ?,
+                      slot_minutes = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    date.description, start.description, Timestamp.format(calendar.instant(on: date, at: start)), slot.chair,
+                    slot.start, slot.minutes, id,
+                ])
+            try Self.renumber(db, course: course.id)
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) moved from \(session.date) \(session.time) to \(date) \(start) on \(slot.chair)")
+            return try Self.session(db, id)
+        }
+    }
+
+    /// After the clinic's days, hours or chairs changed: every open booking from
+    /// `today` on that no longer fits (a closed day, outside hours, a chair
+    /// gone or without the coil) moves, course by course. Returns the moves.
+    public func applyClinicChange(clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> [Move] {
+        try pool.write { db in
+            // A light scan of every open booking from today; full records only for those that move.
+            let coils = Dictionary(uniqueKeysWithValues: try Self.fetch(db.makeStatement(sql: "SELECT id, coil FROM course"), []) {
+                row in (row["id"] as Int, (row["coil"] as String?) ?? "")
+            })
+            let open = try Self.fetch(
+                db.makeStatement(sql: """
+                    SELECT id, course_id, scheduled_date, start_minute, slot_minutes, chair FROM session
+                    WHERE status = 'scheduled' AND scheduled_date >= ? AND chair IS NOT NULL
+                    """),
+                [today.description]
+            ) { row in
+                (id: row["id"] as Int, course: row["course_id"] as Int, date: row["scheduled_date"] as String, range: Self.range(row),
+                 chair: row["chair"] as String)
+            }
+            var affectedIds: [Int] = []
+            var days: [String: (clinic: Bool, hours: [TimeRange])] = [:]
+            for booking in open {
+                if days[booking.date] == nil, let date = CivilDate(booking.date) {
+                    days[booking.date] = (clinic.calendar.isClinicDay(date), clinic.resources.openingHours(on: date))
+                }
+                guard let day = days[booking.date] else { continue }
+                let fits = day.clinic && day.hours.contains { $0.contains(booking.range) }
+                    && (clinic.resources.chair(named: booking.chair)?.coils.contains(coils[booking.course] ?? "") ?? false)
+                if !fits { affectedIds.append(booking.id) }
+            }
+            let affected = try affectedIds.map { try Self.session(db, $0) }
+            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            try Self.auditMoves(db, moves, audit, because: "after the clinic's calendar changed")
+            return moves
+        }
+    }
+
+    /// An appointment cancelled ahead of time (by the patient or the clinic):
+    /// the session itself moves to the next clinic day with a free slot, and
+    /// the course's later open sessions move behind it.
+    public func postponeSession(
+        id: Int, reason: String, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> (session: SessionRecord, moves: [Move]) {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
+            let all = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            let movable = all.filter { $0.status == .scheduled && $0.date >= session.date }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < session.date }
+            // Not that day again: the appointment was cancelled.
+            var busy = Set(staying.map(\.date))
+            busy.insert(session.date)
+            let result = try Self.rebook(
+                db, course, movable: movable, replacing: nil, from: max(session.date.adding(days: 1), today), busyDays: busy,
+                clinic: clinic)
+            try Self.renumber(db, course: course.id)
+            let moves = Self.moves(movable, result)
+            try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["cancelled \(session.date): \(reason)", id])
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) cancelled on \(session.date)")
+            try Self.auditMoves(db, moves, audit, because: "after the appointment on \(session.date) was cancelled")
+            return (try Self.session(db, id), moves)
+        }
+    }
+
+    /// Takes a chair out of service from `from` to `to` (inclusive); its
+    /// bookings in that range move. Returns the outage's id and the moves.
+    public func setChairOutOfService(
+        _ chair: String, from: CivilDate, to: CivilDate, reason: String, clinic: BookingPolicy, today: CivilDate,
+        audit: AuditContext
+    ) throws -> (id: Int, moves: [Move]) {
+        try pool.write { db in
+            guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
+            guard to >= from else { throw ClinicError.invalidValue("to", "is before from") }
+            if to < today { throw ClinicError.dateInPast(to, today: today) }
+            try db.execute(
+                sql: "INSERT INTO chair_outage (chair, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [chair, from.description, to.description, reason, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            let affected = try Self.sessions(
+                db, where: "s.status = 'scheduled' AND s.chair = ? AND s.scheduled_date BETWEEN ? AND ?",
+                [chair, max(from, today).description, to.description])
+            try Self.writeAudit(db, audit, summary: "chair \(chair) out of service \(from) to \(to)")
+            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            try Self.auditMoves(db, moves, audit, because: "off chair \(chair), out of service")
+            return (id, moves)
+        }
+    }
+
+    /// Lifts a chair's outages from `from` (today or later) on: those that
+    /// begin then or later go, one that began earlier ends the day before.
+    /// Sessions already moved off the chair stay where they are. Returns how
+    /// many outages changed.
+    public func returnChairToService(
+        _ chair: String, from: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> Int {
+        try pool.write { db in
+            guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
+            if from < today { throw ClinicError.dateInPast(from, today: today) }
+            try db.cachedStatement(sql: "DELETE FROM chair_outage WHERE chair = ? AND from_date >= ?")
+                .execute(arguments: [chair, from.description])
+            var changed = db.changesCount
+            try db.cachedStatement(sql: "UPDATE chair_outage SET to_date = ? WHERE chair = ? AND from_date < ? AND to_date >= ?")
+                .execute(arguments: [from.adding(days: -1).description, chair, from.description, from.description])
+            changed += db.changesCount
+            guard changed > 0 else {
+                throw ClinicError.invalidValue("from", "chair \(chair) is not out of service on \(from) or later")
+            }
+            try Self.writeAudit(db, audit, summary: "chair \(chair) back in service from \(from)")
+            return changed
+        }
+    }
+
+    /// Chairs out of service on `date`, with the reason.
+    public func outages(on date: CivilDate) throws -> [String: String] {
+        try pool.read { db in
+            let outages = try Self.fetch(
+                db.cachedStatement(sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1"),
+                [date.description]
+            ) { row in (row["chair"] as String, row["reason"] as String) }
+            return Dictionary(outages, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The minutes of the day a booked session's row holds its chair.
+    static func range(_ row: NamedRow) -> TimeRange {
+        let start: Int = row["start_minute"]
+        return TimeRange(start: start, end: start + (row["slot_minutes"] as Int))
+    }
+
+    /// The bookings on `date` that hold a chair.
+    static func occupancy(_ db: Database, _ date: CivilDate) throws -> DayOccupancy {
+        var occupancy = DayOccupancy()
+        let bookings = try fetch(
+            try db.cachedStatement(sql: """
+                SELECT chair, start_minute, slot_minutes FROM session
+                WHERE scheduled_date = ? AND chair IS NOT NULL AND status IN ('scheduled', 'in_progress', 'completed')
+                """),
+            [date.description]
+        ) { row in (chair: row["chair"] as String, range: range(row)) }
+        for booking in bookings { occupancy.take(booking.chair, booking.range) }
+        // A chair out of service is taken all day.
+        let outages = try String.fetchAll(
+            try db.cachedStatement(sql: "SELECT chair FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1"),
+            arguments: [date.description])
+        for chair in outages { occupancy.take(chair, TimeRange(start: 0, end: 24 * 60)) }
+        return occupancy
+    }
+
+    /// Where a session is booked.
+    public struct Place: Sendable, Hashable {
+        public var date: CivilDate
+        public var time: LocalTime
+        public var chair: String?
+    }
+
+    /// One session moved: where it was and where it is now.
+    public struct Move: Sendable, Hashable {
+        public var session: Int
+        public var course: Int
+        public var from: Place
+        public var to: Place
+    }
+
+    /// The moves `rebook` made, from the sessions as they were.
+    static func moves(_ before: [SessionRecord], _ result: Rebooking.Result) -> [Move] {
+        let old = Dictionary(uniqueKeysWithValues: before.map { ($0.id, $0) })
+        return result.moved.compactMap { id, slot in
+            guard let was = old[id] else { return nil }
+            let from = Place(date: was.date, time: was.time, chair: was.chair)
+            let to = Place(date: slot.date, time: slot.time, chair: slot.chair)
+            return from == to ? nil : Move(session: id, course: was.courseId, from: from, to: to)
+        }
+    }
+
+    /// Re-plans each course that has an `affected` session: its open sessions
+    /// from the earliest affected day on are laid out again from that day (or
+    /// today, if later) into free slots, keeping counts and phases. Returns
+    /// what moved.
+    static func moveOff(_ db: Database, _ affected: [SessionRecord], clinic: BookingPolicy, today: CivilDate) throws -> [Move] {
+        var moves: [Move] = []
+        let cache = OccupancyCache()
+        for (courseId, sessions) in Dictionary(grouping: affected, by: \.courseId).sorted(by: { $0.key < $1.key }) {
+            let course = try Self.course(db, courseId)
+            let earliest = sessions.map(\.date).min()!
+            let all = try Self.sessions(db, where: "s.course_id = ?", [courseId])
+            let movable = all.filter { $0.status == .scheduled && $0.date >= earliest }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < earliest }
+            let result = try rebook(
+                db, course, movable: movable, replacing: nil, from: max(earliest, today), busyDays: Set(staying.map(\.date)),
+                clinic: clinic, cache: cache)
+            try renumber(db, course: courseId)
+            moves += Self.moves(movable, result)
+        }
+        return moves
+    }
+
+    /// Audits each move, with the reason it happened.
+    static func auditMoves(_ db: Database, _ moves: [Move], _ audit: AuditContext, because reason: String) throws {
+        for move in moves {
+            try writeAudit(
+                db, audit, course: move.course, session: move.session,
+                summary: "session \(move.session) moved \(reason): \(move.from.date) \(move.from.time) -> \(move.to.date) \(move.to.time) on \(move.to.chair ?? "-")")
+        }
+    }
+
+    /// Days' occupancy read once and kept current by one operation that moves
+    /// many sessions (a reload that closed a day moves thousands): each day is
+    /// read from the database the first time it is asked for, and every
+    /// booking the operation releases or takes is applied here as well.
+    final class OccupancyCache {
+        private var days: [CivilDate: DayOccupancy] = [:]
+
+        func get(_ db: Database, _ date: CivilDate) throws -> DayOccupancy {
+            if let known = days[date] { return known }
+            let read = try ClinicStore.occupancy(db, date)
+            days[date] = read
+            return read
+        }
+
+        func release(_ session: SessionRecord) {
+            guard let chair = session.chair, let range = session.range else { return }
+            days[session.date]?.release(chair, range)
+        }
+
+        func take(_ date: CivilDate, _ chair: String?, _ range: TimeRange) {
+            guard let chair else { return }
+            days[date]?.take(chair, range)
+        }
+    }
+
+    /// A DayBooker over this transaction's view of the chairs.
+    static func booker(
+        _ db: Database, _ clinic: BookingPolicy, coil: String, minutes: Int, interval: Int, preferred: LocalTime,
+        cache: OccupancyCache? = nil
+    ) -> DayBooker {
+        let finder = SlotFinder(resources: clinic.resources, coil: coil, minutes: minutes, interval: interval)
+        return { date, count in
+            let occupancy = try cache?.get(db, date) ?? occupancy(db, date)
+            return finder.find(count: count, on: date, preferred: preferred.minutes, occupancy: occupancy)
+        }
+    }
+
+    /// Why a course could not be booked, for the person who asked.
+    static func noRoom(_ failure: ScheduleGenerator.Failure, coil: String) -> ClinicError {
+        switch failure {
+        case .dayOverflows:
+            return .invalidValue("sessionTime", "the day's sessions at the protocol's interval would run past midnight")
+        case .noClinicDays:
+            return .noFreeSlot(nil, coil: coil)
+        }
+    }
+
+    /// Lays `movable` (open sessions of `course`) and, when `replacing` names
+    /// a phase, one replacement in it, out again from `from` into free slots.
+    /// The movable sessions are unbooked first, so they never collide with
+    /// each other on the way; each then takes its new date, time and chair.
+    static func rebook(
+        _ db: Database, _ course: CourseRecord, movable: [SessionRecord], replacing phase: String?, from: CivilDate,
+        busyDays: Set<CivilDate>, clinic: BookingPolicy, cache: OccupancyCache? = nil
+    ) throws -> Rebooking.Result {
+        var calendar = clinic.calendar
+        calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+        let generator = ScheduleGenerator(
+            calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
+        if !movable.isEmpty {
+            try db.execute(
+                sql: "UPDATE session SET chair = NULL WHERE id IN (\(Array(repeating: "?", count: movable.count).joined(separator: ",")))",
+                arguments: StatementArguments(movable.map(\.id)))
+        }
+        for session in movable { cache?.release(session) }
+        let result: Rebooking.Result
+        do {
+            result = try Rebooking.plan(
+                phases: course.phases, missedPhase: phase, movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) },
+                generator: generator, from: from, busyDays: busyDays, at: course.sessionTime,
+                booker: booker(db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
+                               preferred: course.sessionTime, cache: cache))
+        } catch let failure as ScheduleGenerator.Failure {
+            throw noRoom(failure, coil: course.coil)
+        }
+        let move = try db.cachedStatement(sql: """
+            UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ?,
+              slot_minutes = ?
+            WHERE id = ?
+            """)
+        for (movedId, slot) in result.moved {
+            try move.execute(arguments: [
+                slot.date.description, slot.time.description, Timestamp.format(slot.instant), slot.chair, slot.time.minutes,
+                slot.minutes, movedId,
+            ])
+            cache?.take(slot.date, slot.chair, TimeRange(start: slot.time.minutes, end: slot.time.minutes + slot.minutes))
+        }
+        return result
+    }
+}

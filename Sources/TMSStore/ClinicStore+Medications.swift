@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// Medications taken alongside a course.
+extension ClinicStore {
+    /// Starts a drug for a patient; returns the record.
+    public func startMedication(
+        patientId: Int, drug: String, dose: Double, unit: String, on date: CivilDate, replaces: Int? = nil, audit: AuditContext
+    ) throws -> MedicationRecord {
+        try pool.write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, replaces, audit) }
+    }
+
+    static func startMedication(
+        _ db: Database, _ patientId: Int, _ drug: String, _ dose: Double, _ unit: String, _ date: CivilDate, _ replaces: Int?,
+        _ audit: AuditContext
+    ) throws -> MedicationRecord {
+        _ = try patient(db, patientId)
+        let name = drug.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !name.isEmpty else { throw ClinicError.invalidValue("drug", "must name the drug") }
+        guard dose > 0, dose.isFinite else { throw ClinicError.invalidValue("dose", "must be above 0") }
+        guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, mcg, ...)") }
+        try db.execute(
+            sql: """
+                INSERT INTO medication (patient_id, drug, dose, unit, start_date, replaces, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [patientId, name, dose, unit, date.description, replaces, audit.user, Timestamp.format(audit.at)])
+        let id = Int(db.lastInsertedRowID)
+        try writeAudit(db, audit, patient: patientId, summary: "medication \(id): \(name) \(dose.clinical) \(unit) from \(date)")
+        return try medications(db, "m.id = ?", [id]).first!
+    }
+
+    /// A new dose from `date`: the old record stops that day, a new one starts.
+    public func changeMedicationDose(id: Int, dose: Double, unit: String, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+        try pool.write { db in
+            guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
+                throw ClinicError.invalidValue("id", "no medication has id \(id)")
+            }
+            guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
+            guard date >= old.startDate else { throw ClinicError.invalidValue("date", "is before the medication started (\(old.startDate))") }
+            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
+            return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, id, audit)
+        }
+    }
+
+    public func stopMedication(id: Int, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+        try pool.write { db in
+            guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
+                throw ClinicError.invalidValue("id", "no medication has id \(id)")
+            }
+            guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
+            guard date >= old.startDate else {
+                throw ClinicError.invalidValue("date", "the stop date is before the start (\(old.startDate))")
+            }
+            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
+            try Self.writeAudit(db, audit, patient: old.patientId, summary: "medication \(id) stopped on \(date)")
+            return try Self.medications(db, "m.id = ?", [id]).first!
+        }
+    }
+
+    public func medications(patientId: Int) throws -> [MedicationRecord] {
+        try pool.read { db in
+            _ = try Self.patient(db, patientId)
+            return try Self.medications(db, "m.patient_id = ?", [patientId])
+        }
+    }
+
+    /// Every drug in use (not stopped) by any patient, with the patients.
+    public func drugsInUse() throws -> [(drug: String, patients: [Int])] {
+        try pool.read { db in
+            try Self.fetch(
+                db.makeStatement(sql: """
+                    SELECT drug, group_concat(DISTINCT patient_id) AS patients FROM medication WHERE stop_date IS NULL
+                    GROUP BY drug ORDER BY drug
+                    """),
+                []
+            ) { row in (row["drug"] as String, (row["patients"] as String).split(separator: ",").compactMap { Int($0) }) }
+        }
+    }
+
+    static func activeMedications(_ db: Database, patient: Int, on date: CivilDate) throws -> [MedicationRecord] {
+        try medications(
+            db, "m.patient_id = ? AND m.start_date <= ? AND (m.stop_date IS NULL OR m.stop_date > ?)",
+            [patient, date.description, date.description])
+    }
+
+    static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces FROM medication m
+                WHERE \(condition) ORDER BY m.start_date, m.id
+                """),
+            arguments
+        ) { row in
+            MedicationRecord(
+                id: row["id"], patientId: row["patient_id"], drug: row["drug"], dose: row["dose"], unit: row["unit"],
+                startDate: CivilDate(row["start_date"] as String)!, stopDate: (row["stop_date"] as String?).flatMap { CivilDate($0) },
+                replaces: row["replaces"])
+        }
+    }
+}

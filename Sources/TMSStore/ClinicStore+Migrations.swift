@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// Migrations: named by string, never edited once landed; add new ones at the end.
+extension ClinicStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-30 patients, courses, sessions, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE patient (
+                  id INTEGER PRIMARY KEY,
+                  mrn TEXT NOT NULL UNIQUE,
+                  family_name TEXT NOT NULL,
+                  given_name TEXT NOT NULL,
+                  birth_date TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE TABLE course (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  protocol_id TEXT NOT NULL,
+                  protocol_name TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status IN ('active', 'completed', 'cancelled')),
+                  status_reason TEXT,
+                  start_date TEXT NOT NULL,
+                  session_time TEXT NOT NULL,
+                  time_zone TEXT NOT NULL,
+                  prescriber TEXT NOT NULL,
+                  target_method TEXT NOT NULL,
+                  target_label TEXT NOT NULL,
+                  target_x REAL, target_y REAL, target_z REAL,
+                  coordinate_system TEXT,
+                  frequency_hz REAL NOT NULL,
+                  intensity_pct_mt REAL NOT NULL,
+                  pulses_per_train INTEGER NOT NULL,
+                  train_duration_s REAL NOT NULL,
+                  inter_train_interval_s REAL NOT NULL,
+                  trains INTEGER NOT NULL,
+                  pulses_per_session INTEGER NOT NULL CHECK (pulses_per_session = trains * pulses_per_train),
+                  sessions_per_day INTEGER NOT NULL,
+                  interval_minutes INTEGER NOT NULL,
+                  total_sessions INTEGER NOT NULL,
+                  phases TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX course_by_patient ON course(patient_id);
+                CREATE TABLE session (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  number INTEGER NOT NULL,
+                  phase TEXT NOT NULL,
+                  scheduled_date TEXT NOT NULL,
+                  scheduled_time TEXT NOT NULL,
+                  scheduled_at TEXT NOT NULL,
+                  status TEXT NOT NULL
+                    CHECK (status IN ('scheduled', 'in_progress', 'completed', 'missed', 'aborted')),
+                  started_at TEXT,
+                  finished_at TEXT,
+                  motor_threshold REAL,
+                  intensity_pct_mt REAL,
+                  frequency_hz REAL,
+                  pulses_per_train INTEGER,
+                  train_duration_s REAL,
+                  inter_train_interval_s REAL,
+                  trains INTEGER,
+                  pulses_delivered INTEGER,
+                  coil TEXT,
+                  target TEXT,
+                  notes TEXT,
+                  reason TEXT,
+                  replaces INTEGER UNIQUE REFERENCES session(id),
+                  CHECK (status != 'completed' OR (motor_threshold IS NOT NULL AND pulses_delivered IS NOT NULL))
+                );
+                CREATE INDEX session_by_date ON session(scheduled_date, scheduled_time);
+                CREATE INDEX session_by_course ON session(course_id, scheduled_at);
+                CREATE TABLE audit (
+                  id INTEGER PRIMARY KEY,
+                  at TEXT NOT NULL,
+                  uid INTEGER NOT NULL,
+                  user TEXT NOT NULL,
+                  pid INTEGER NOT NULL,
+                  method TEXT NOT NULL,
+                  patient_id INTEGER,
+                  course_id INTEGER,
+                  session_id INTEGER,
+                  summary TEXT NOT NULL
+                );
+                CREATE INDEX audit_by_course ON audit(course_id, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 chairs and slots") { db in
+            try db.execute(sql: """
+                ALTER TABLE course ADD COLUMN coil TEXT;
+                ALTER TABLE course ADD COLUMN slot_minutes INTEGER;
+                ALTER TABLE session ADD COLUMN chair TEXT;
+                ALTER TABLE session ADD COLUMN start_minute INTEGER;
+                ALTER TABLE session ADD COLUMN slot_minutes INTEGER;
+                CREATE INDEX session_by_day_and_chair ON session(scheduled_date, chair);
+                """)
+            for treatment in ProtocolLibrary.builtIn {
+                try db.execute(
+                    sql: "UPDATE course SET coil = ?, slot_minutes = ? WHERE protocol_id = ?",
+                    arguments: [treatment.coil, ClinicResources.stimulationMinutes(treatment) + 10, treatment.id])
+            }
+            // The last line of defence: no two live bookings overlap on a chair.
+            let clash = """
+                SELECT RAISE(ABORT, 'chair double-booked') FROM session o
+                WHERE o.scheduled_date = NEW.scheduled_date AND o.chair = NEW.chair AND o.id != NEW.id
+                  AND o.status IN ('scheduled', 'in_progress', 'completed')
+                  AND o.start_minute < NEW.start_minute + NEW.slot_minutes AND NEW.start_minute < o.start_minute + o.slot_minutes;
+                """
+            try db.execute(sql: """
+                CREATE TRIGGER session_chair_free_on_insert BEFORE INSERT ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                CREATE TRIGGER session_chair_free_on_update
+                BEFORE UPDATE OF scheduled_date, start_minute, slot_minutes, chair, status ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                """)
+        }
+        migrator.registerMigration("2026-11-30 pauses and chair outages") { db in
+            try db.execute(sql: """
+                ALTER TABLE course ADD COLUMN paused_from TEXT;
+                CREATE TABLE chair_outage (
+                  id INTEGER PRIMARY KEY,
+                  chair TEXT NOT NULL,
+                  from_date TEXT NOT NULL,
+                  to_date TEXT NOT NULL CHECK (to_date >= from_date),
+                  reason TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX chair_outage_by_dates ON chair_outage(from_date, to_date);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 outcomes and alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE outcome (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  scale TEXT NOT NULL,
+                  timepoint TEXT NOT NULL CHECK (timepoint IN ('baseline', 'weekly', 'end')),
+                  date TEXT NOT NULL,
+                  total INTEGER NOT NULL,
+                  items TEXT,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX outcome_by_course ON outcome(course_id, scale, date);
+                CREATE TABLE alert (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  outcome_id INTEGER REFERENCES outcome(id),
+                  kind TEXT NOT NULL,
+                  detail TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  acknowledged_at TEXT,
+                  acknowledged_by TEXT,
+                  note TEXT
+                );
+                CREATE INDEX alert_open ON alert(acknowledged_at, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 motor thresholds and adverse events") { db in
+            try db.execute(sql: """
+                CREATE TABLE motor_threshold (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  date TEXT NOT NULL,
+                  method TEXT NOT NULL CHECK (method IN ('visual', 'emg', 'algorithm')),
+                  muscle TEXT NOT NULL,
+                  value REAL NOT NULL CHECK (value >= 1 AND value <= 100),
+                  operator TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX motor_threshold_by_course ON motor_threshold(course_id, date);
+                CREATE TABLE adverse_event (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  session_id INTEGER REFERENCES session(id),
+                  kind TEXT NOT NULL,
+                  severity TEXT NOT NULL CHECK (severity IN ('mild', 'moderate', 'severe')),
+                  date TEXT NOT NULL,
+                  details TEXT NOT NULL,
+                  held INTEGER NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX adverse_event_by_course ON adverse_event(course_id, date);
+                ALTER TABLE course ADD COLUMN held_since TEXT;
+                ALTER TABLE course ADD COLUMN hold_reason TEXT;
+                """)
+        }
+        migrator.registerMigration("2026-11-30 safety screens") { db in
+            try db.execute(sql: """
+                CREATE TABLE screen (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  date TEXT NOT NULL,
+                  answers TEXT NOT NULL,
+                  result TEXT NOT NULL CHECK (result IN ('clear', 'relative', 'absolute')),
+                  findings TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  signed_off_by TEXT,
+                  sign_off_reason TEXT,
+                  signed_off_at TEXT
+                );
+                CREATE INDEX screen_by_course ON screen(course_id, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 medications") { db in
+            try db.execute(sql: """
+                CREATE TABLE medication (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  drug TEXT NOT NULL,
+                  dose REAL NOT NULL CHECK (dose > 0),
+                  unit TEXT NOT NULL CHECK (unit != ''),
+                  start_date TEXT NOT NULL,
+                  stop_date TEXT CHECK (stop_date IS NULL OR stop_date >= start_date),
+                  replaces INTEGER REFERENCES medication(id),
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX medication_by_patient ON medication(patient_id, start_date);
+                ALTER TABLE session ADD COLUMN medications TEXT;
+                """)
+        }
+        migrator.registerMigration("2026-11-30 treatment trials") { db in
+            try db.execute(sql: """
+                CREATE TABLE trial (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  kind TEXT NOT NULL CHECK (kind IN ('medication', 'psychotherapy')),
+                  drug TEXT,
+                  drug_class TEXT,
+                  highest_dose REAL,
+                  unit TEXT,
+                  weeks_at_dose REAL NOT NULL CHECK (weeks_at_dose >= 0),
+                  adherence TEXT NOT NULL CHECK (adherence IN ('good', 'partial', 'poor')),
+                  outcome TEXT NOT NULL CHECK (outcome IN ('none', 'partial', 'response', 'remission', 'intolerance')),
+                  side_effects TEXT NOT NULL,
+                  reason_stopped TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  CHECK (kind = 'psychotherapy' OR (drug IS NOT NULL AND highest_dose > 0 AND unit IS NOT NULL AND unit != ''))
+                );
+                CREATE INDEX trial_by_patient ON trial(patient_id, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 payer authorizations") { db in
+            try db.execute(sql: """
+                CREATE TABLE payer_authorization (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  payer TEXT NOT NULL CHECK (payer != ''),
+                  reference TEXT NOT NULL CHECK (reference != ''),
+                  sessions INTEGER NOT NULL CHECK (sessions > 0),
+                  from_date TEXT NOT NULL,
+                  to_date TEXT NOT NULL CHECK (to_date >= from_date),
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX payer_authorization_by_course ON payer_authorization(course_id, id);
+                CREATE TABLE authorization_extension (
+                  id INTEGER PRIMARY KEY,
+                  authorization_id INTEGER NOT NULL REFERENCES payer_authorization(id),
+                  sessions INTEGER NOT NULL CHECK (sessions >= 0),
+                  to_date TEXT,
+                  reason TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL,
+                  CHECK (sessions > 0 OR to_date IS NOT NULL)
+                );
+                CREATE INDEX authorization_extension_by_authorization ON authorization_extension(authorization_id, id);
+                """)
+        }
+        migrator.registerMigration("2026-11-30 indexes for the daily report") { db in
+            // The report reads the courses under way, and the day's events, measurements and medication changes,
+            // over years of history.
+            try db.execute(sql: """
+                CREATE INDEX course_by_status ON course(status);
+                CREATE INDEX adverse_event_by_date ON adverse_event(date);
+                CREATE INDEX motor_threshold_by_date ON motor_threshold(date);
+                CREATE INDEX medication_by_start ON medication(start_date);
+                CREATE INDEX medication_by_stop ON medication(stop_date);
+                """)
+        }
+        migrator.registerMigration("2026-12-02 refusals name their error") { db in
+            // A refused call's audit row carries the name of the error it got.
+            try db.execute(sql: "ALTER TABLE audit ADD COLUMN error TEXT")
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// Sessions: the day's list, starting, completing, ending short.
+extension ClinicStore {
+    public func session(id: Int) throws -> SessionRecord {
+        try pool.read { db in try Self.session(db, id) }
+    }
+
+    /// Every session booked on `date`, by time, with the patient's name.
+    public func sessions(on date: CivilDate) throws -> [DaySessionRecord] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: Self.sessionSelect + """
+                , p.family_name, p.given_name, c.protocol_id
+                FROM session s JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id
+                WHERE s.scheduled_date = ? ORDER BY s.scheduled_time, s.id
+                """)
+            return try Self.fetch(statement, [date.description]) { row in
+                DaySessionRecord(
+                    session: Self.sessionRecord(row), patientName: "\(row["family_name"] as String), \(row["given_name"] as String)",
+                    protocolId: row["protocol_id"])
+            }
+        }
+    }
+
+    public func startSession(id: Int, audit: AuditContext) throws -> SessionRecord {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
+            guard session.status == .scheduled else {
+                throw ClinicError.invalidValue("id", "session \(id) is already in progress")
+            }
+            try db.execute(
+                sql: "UPDATE session SET status = 'in_progress', started_at = ? WHERE id = ?",
+                arguments: [Timestamp.format(audit.at), id])
+            try Self.writeAudit(db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) started")
+            return try Self.session(db, id)
+        }
+    }
+
+    /// Records a delivered session; the course completes with its last session.
+    public func completeSession(
+        id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [],
+        recheckDrugs: Set<String> = [], doseWarning: String? = nil, override: String? = nil, audit: AuditContext
+    ) throws -> (SessionRecord, CourseProgress) {
+        try pool.write { db in
+            var (session, course) = try Self.openSession(db, id)
+            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
+            try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
+            var overridden = ""
+            if let doseWarning {
+                guard let override else { throw ClinicError.doseLimitExceeded(doseWarning) }
+                overridden += "; dose limit (\(doseWarning)) overridden: \(override)"
+            }
+            if let recheck, let reason = try Self.recheckDue(
+                db, course, on: session.date, recheck, holdKinds: holdKinds, recheckDrugs: recheckDrugs) {
+                guard let override else { throw ClinicError.recheckDue(course: course.id, reason: reason) }
+                overridden += "; MT re-check (\(reason)) overridden: \(override)"
+            }
+            let now = Timestamp.format(audit.at)
+            let medications = try Self.activeMedications(db, patient: course.patientId, on: session.date)
+                .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; ")
+            try db.cachedStatement(sql: """
+                UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
+                  motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
+                  train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
+                  coil = ?, target = ?, notes = ?, medications = ?
+                WHERE id = ?
+                """).execute(arguments: [
+                    now, now, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
+                    d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
+                    d.notes, medications, id,
+                ])
+            let counts = try Self.sessionCounts(db, course.id)
+            let open = counts.open
+            if open == 0 {
+                try db.cachedStatement(sql: "UPDATE course SET status = 'completed' WHERE id = ?").execute(arguments: [course.id])
+                course.status = .completed
+            }
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
+                    + (open == 0 ? "; course \(course.id) completed" : "") + overridden)
+            // The session as the UPDATE left it, without reading it back.
+            let finished = Timestamp.parse(now)!
+            session.status = .completed
+            session.startedAt = session.startedAt ?? finished
+            session.finishedAt = finished
+            session.delivery = d
+            session.pulsesDelivered = d.pulsesDelivered
+            session.medications = medications
+            return (session, try Self.progress(db, course, counts: counts))
+        }
+    }
+
+    /// How a session ended without being delivered in full.
+    public enum Shortfall: Sendable {
+        case missed(reason: String?)
+        case aborted(pulsesDelivered: Int, reason: String)
+    }
+
+    /// Records a missed or aborted session and books its replacement on the
+    /// next free clinic day, moving the rest of the course so each phase keeps
+    /// its count and rhythm. `today` is the clinic's date now.
+    public func endShort(
+        id: Int, _ shortfall: Shortfall, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> (session: SessionRecord, replacement: SessionRecord, progress: CourseProgress) {
+        try pool.write { db in
+            let (session, course) = try Self.openSession(db, id)
+            let now = Timestamp.format(audit.at)
+            switch shortfall {
+            case .missed(let reason):
+                try db.execute(
+                    sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = ? WHERE id = ?",
+                    arguments: [now, reason, id])
+            case .aborted(let pulses, let reason):
+                guard pulses >= 0 else { throw ClinicError.invalidValue("pulsesDelivered", "cannot be negative") }
+                try DeliveryRules.checkPulses(pulses, prescribed: course.dose.pulsesPerSession)
+                try db.execute(
+                    sql: """
+                        UPDATE session SET status = 'aborted', started_at = coalesce(started_at, ?), finished_at = ?,
+                          pulses_delivered = ?, reason = ? WHERE id = ?
+                        """,
+                    arguments: [now, now, pulses, reason, id])
+            }
+
+            // Sessions after the missed day move; those on or before it stay.
+            let all = try Self.sessions(db, where: "s.course_id = ?", [course.id])
+            let movable = all.filter { $0.status == .scheduled && $0.date > session.date }
+            let staying = all.filter { $0.status != .missed && $0.status != .aborted && !movable.contains($0) }
+            let from = max(session.date.adding(days: 1), today)
+            let result = try Self.rebook(
+                db, course, movable: movable, replacing: session.phase, from: from, busyDays: Set(staying.map(\.date)),
+                clinic: clinic)
+            let slot = result.replacement
+            try db.execute(
+                sql: """
+                    INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces,
+                      chair, start_minute, slot_minutes)
+                    VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    course.id, session.number, slot.phase, slot.date.description, slot.time.description,
+                    Timestamp.format(slot.instant), id, slot.chair, slot.time.minutes, slot.minutes,
+                ])
+            let replacementId = Int(db.lastInsertedRowID)
+            try Self.renumber(db, course: course.id)
+            let verb = if case .missed = shortfall { "missed" } else { "aborted" }
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: course.id, session: id,
+                summary: "session \(id) \(verb); replacement \(replacementId) booked on \(slot.date), \(result.moved.count) sessions moved")
+            return (try Self.session(db, id), try Self.session(db, replacementId), try Self.progress(db, course))
+        }
+    }
+
+    /// Sessions booked on `date`, and how many of them are done: the daemon's STATUS line.
+    public func dayCounts(on date: CivilDate) throws -> (booked: Int, done: Int) {
+        try pool.read { db in
+            try Self.fetchOne(
+                try db.cachedStatement(sql: """
+                    SELECT count(*) FILTER (WHERE status NOT IN ('missed', 'aborted')) AS booked,
+                      count(*) FILTER (WHERE status = 'completed') AS done
+                    FROM session WHERE scheduled_date = ?
+                    """),
+                [date.description]
+            ) { row in (row["booked"], row["done"]) }!
+        }
+    }
+}

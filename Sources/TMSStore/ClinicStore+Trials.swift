@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+public import TMSCore
+
+// Past treatment trials, and what eligibility reads of a patient.
+extension ClinicStore {
+    public func recordTrial(
+        patientId: Int, _ trial: Trial, sideEffects: String, reasonStopped: String, audit: AuditContext
+    ) throws -> Trial {
+        try pool.write { db in
+            _ = try Self.patient(db, patientId)
+            if trial.kind == .medication {
+                guard let drug = trial.drug, !drug.isEmpty else { throw ClinicError.invalidValue("drug", "a medication trial names its drug") }
+                guard let dose = trial.highestDose, dose > 0 else { throw ClinicError.invalidValue("highestDose", "must be above 0") }
+                guard let unit = trial.unit, !unit.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, ...)")
+                }
+            }
+            guard trial.weeksAtDose >= 0, trial.weeksAtDose <= 520 else { throw ClinicError.invalidValue("weeksAtDose", "must be 0 to 520") }
+            try db.execute(
+                sql: """
+                    INSERT INTO trial (patient_id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome,
+                      side_effects, reason_stopped, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
+                            trial.weeksAtDose, trial.adherence.rawValue, trial.outcome.rawValue, sideEffects, reasonStopped,
+                            audit.user, Timestamp.format(audit.at)])
+            let id = Int(db.lastInsertedRowID)
+            try Self.writeAudit(db, audit, patient: patientId, summary: "trial \(id): \(trial.kind.rawValue) \(trial.drug ?? "")")
+            return try Self.trials(db, patientId).first { $0.id == id }!
+        }
+    }
+
+    public func trials(patientId: Int) throws -> [Trial] {
+        try pool.read { db in
+            _ = try Self.patient(db, patientId)
+            return try Self.trials(db, patientId)
+        }
+    }
+
+    /// The latest PHQ-9 total recorded for the patient, in any course.
+    public func latestPHQ9(patientId: Int) throws -> Int? {
+        try pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT o.total FROM outcome o JOIN course c ON c.id = o.course_id
+                    WHERE c.patient_id = ? AND o.scale = 'phq9' ORDER BY o.date DESC, o.id DESC LIMIT 1
+                    """,
+                arguments: [patientId])
+        }
+    }
+
+    static func trials(_ db: Database, _ patientId: Int) throws -> [Trial] {
+        try fetch(
+            try db.cachedStatement(sql: """
+                SELECT id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome FROM trial
+                WHERE patient_id = ? ORDER BY id
+                """),
+            [patientId]
+        ) { row in
+            Trial(
+                id: row["id"], kind: Trial.Kind(rawValue: row["kind"])!, drug: row["drug"], drugClass: row["drug_class"],
+                highestDose: row["highest_dose"], unit: row["unit"], weeksAtDose: row["weeks_at_dose"],
+                adherence: Trial.Adherence(rawValue: row["adherence"])!, outcome: Trial.Outcome(rawValue: row["outcome"])!)
+        }
+    }
+}
