@@ -3,7 +3,15 @@
 The daemon is started with NOTIFY_SOCKET pointing at a datagram socket of
 ours, and the harness waits for its READY=1 (with a timeout), never on a
 sleep. Every fixture stops what it started on success and on failure.
+
+The clinic's clock: every daemon the harness starts runs under libfaketime
+(Debian's faketime), its clock set by a file of its own, so a test does not
+depend on the day it runs and can move a daemon's day on (`travel`) to
+treat the next session on its own day. Real time goes on passing from
+there. The clock starts on Wednesday 2026-12-02 at 08:00 UTC.
 """
+import calendar
+import datetime
 import grp
 import json
 import os
@@ -25,6 +33,33 @@ TMSD = os.environ.get("TMSD", str(ROOT / ".build/debug/tmsd"))
 TMSCTL = os.environ.get("TMSCTL", str(ROOT / ".build/debug/tmsctl"))
 PYTHON = sys.executable
 ROOT_GROUP = grp.getgrgid(os.getgid()).gr_name
+
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+CLINIC_START = calendar.timegm((2026, 12, 2, 8, 0, 0))
+# Seconds from real time to the clinic's, for every daemon that has not travelled.
+OFFSET = CLINIC_START - int(time.time())
+
+
+def clinic_now(offset=OFFSET):
+    """The clinic's instant, as a daemon at `offset` sees it."""
+    return datetime.datetime.fromtimestamp(time.time() + offset, datetime.timezone.utc)
+
+
+def today_utc():
+    """The clinic's date today (UTC, the test clinic's zone), for daemons that have not travelled."""
+    return clinic_now().date().isoformat()
+
+
+def days_ago(n, offset=OFFSET):
+    return (clinic_now(offset).date() - datetime.timedelta(days=n)).isoformat()
+
+
+def faked_clock(clock_file, env):
+    """The command prefix and environment that run a program on the clock in `clock_file`.
+    (Started through env: libfaketime preloaded straight into a Swift program started by
+    Python loses the program's arguments.)"""
+    return ["/usr/bin/env"], dict(env, LD_PRELOAD=FAKETIME, FAKETIME_TIMESTAMP_FILE=str(clock_file), FAKETIME_NO_CACHE="1",
+                                  FAKETIME_DONT_FAKE_MONOTONIC="1")
 
 TEST_CONFIG = """
 [clinic]
@@ -51,6 +86,20 @@ class Daemon:
         self.log = directory / "tmsd.log"
         self.extra_args = list(extra_args)
         self.process = None
+        self.clock = directory / "clock"
+        self.offset = OFFSET
+        self.clock.write_text(f"{self.offset:+d}\n")
+
+    def travel(self, days=0, hours=0, minutes=0):
+        """Moves this daemon's clock on (at once: it reads the clock file on every reading)."""
+        self.offset += int(days * 86400 + hours * 3600 + minutes * 60)
+        self.clock.write_text(f"{self.offset:+d}\n")
+
+    def now(self):
+        return clinic_now(self.offset)
+
+    def today(self):
+        return self.now().date().isoformat()
 
     def start(self, timeout=20.0):
         notify_path = str(self.directory / "notify.sock")
@@ -59,9 +108,9 @@ class Daemon:
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
         notify.settimeout(timeout)
-        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        prefix, env = faked_clock(self.clock, dict(os.environ, NOTIFY_SOCKET=notify_path))
         self.process = subprocess.Popen(
-            [TMSD, "--config", str(self.config), "--socket", self.socket, "--database", self.database, *self.extra_args],
+            [*prefix, TMSD, "--config", str(self.config), "--socket", self.socket, "--database", self.database, *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=open(self.log, "ab"), env=env)
         deadline = time.monotonic() + timeout
         try:
@@ -201,8 +250,6 @@ def as_nobody(d, *args):
                           timeout=30, user="nobody", group=nobodys_group(), extra_groups=[])
 
 
-def today_utc():
-    return time.strftime("%Y-%m-%d", time.gmtime())
 
 
 def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):

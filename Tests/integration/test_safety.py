@@ -1,17 +1,13 @@
 """Motor threshold re-checks, overrides, adverse events and the seizure hold."""
-import datetime
-
 import pytest
 import varlink
 
-from conftest import add_course, add_patient, as_nobody, start_where_nobody_reaches, today_utc, with_nobody_as_operator
+from conftest import (add_course, add_patient, as_nobody, days_ago, start_where_nobody_reaches, today_utc,
+                      with_nobody_as_operator)
 
 DELIVERY = dict(motorThreshold=55, intensityPercentMT=120, frequencyHz=10, pulsesPerTrain=40, trainDurationSeconds=4,
                 interTrainIntervalSeconds=26, trains=75, pulsesDelivered=3000, coil="figure-8", target="left DLPFC")
 
-
-def days_ago(n):
-    return (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=n)).isoformat()
 
 
 def refused(d, call, name, **parameters):
