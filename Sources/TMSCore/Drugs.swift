@@ -1,0 +1,32 @@
+/// What the clinical data says of a drug.
+public struct DrugClass: Sendable, Hashable {
+    public enum Hazard: String, Sendable { case strong, relative }
+    public var name: String
+    public var drugClass: String
+    public var seizure: Hazard?
+    public var raisesMT: Bool
+    public var blunts: Bool
+
+    public init(name: String, drugClass: String, seizure: Hazard? = nil, raisesMT: Bool = false, blunts: Bool = false) {
+        self.name = name
+        self.drugClass = drugClass
+        self.seizure = seizure
+        self.raisesMT = raisesMT
+        self.blunts = blunts
+    }
+
+    /// The warnings a start or change of this drug raises.
+    public var warnings: [String] {
+        var out: [String] = []
+        if let seizure { out.append("\(name) lowers the seizure threshold (\(seizure.rawValue) hazard)") }
+        if raisesMT { out.append("\(name) raises the motor threshold") }
+        if blunts { out.append("\(name) may blunt the response to TMS") }
+        return out
+    }
+
+    /// Whether a change of it marks the MT re-check due under `rule`
+    /// (property names: seizure, raises-mt, blunts).
+    public func triggersRecheck(_ rule: Set<String>) -> Bool {
+        (rule.contains("seizure") && seizure != nil) || (rule.contains("raises-mt") && raisesMT) || (rule.contains("blunts") && blunts)
+    }
+}
