@@ -34,6 +34,12 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case doseLimitExceeded = "DoseLimitExceeded"
         case screenRequired = "ScreenRequired"
         case authorizationNotFound = "AuthorizationNotFound"
+        case notTodaysSession = "NotTodaysSession"
+        case dailyLimitReached = "DailyLimitReached"
+        case deviationFromPrescription = "DeviationFromPrescription"
+        case overrideNotPermitted = "OverrideNotPermitted"
+        case patientBooked = "PatientBooked"
+        case findingNotStanding = "FindingNotStanding"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -152,7 +158,8 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func recheckDue(course: Int, reason: String) -> ClinicError {
         ClinicError(
             .recheckDue,
-            "Course \(course) needs its motor threshold measured again: \(reason). Measure it, or have a clinician override with a reason.",
+            "Course \(course) needs its motor threshold measured again: \(reason). Measure it, or have a clinician override it "
+                + "(--override \(GateRule.mtRecheck.rawValue)=REASON).",
             [("course", .int(course)), ("reason", .string(reason))])
     }
     public static func eventKindNotFound(_ kind: String) -> ClinicError {
@@ -164,9 +171,61 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
             [("course", .int(course)), ("since", .string(since.description))])
     }
 
-    public static func doseLimitExceeded(_ reason: String) -> ClinicError {
+    public static func doseLimitExceeded(_ reason: String, rule: GateRule = .doseLimit) -> ClinicError {
         ClinicError(
-            .doseLimitExceeded, "\(reason). A clinician may override with a reason.", [("reason", .string(reason))])
+            .doseLimitExceeded, "\(reason). A clinician may override it (--override \(rule.rawValue)=REASON).",
+            [("reason", .string(reason)), ("rule", .string(rule.rawValue))])
+    }
+
+    public static func notTodaysSession(_ session: Int, date: CivilDate, today: CivilDate) -> ClinicError {
+        ClinicError(
+            .notTodaysSession,
+            "Session \(session) is booked for \(date), not today (\(today)); a session is given on its own day, or moved to today first (tmsctl reschedule).",
+            [("session", .int(session)), ("date", .string(date.description)), ("today", .string(today.description))])
+    }
+
+    public static func dailyLimitReached(course: Int, date: CivilDate, perDay: Int) -> ClinicError {
+        ClinicError(
+            .dailyLimitReached,
+            "Course \(course) has had its \(perDay == 1 ? "session" : "\(perDay) sessions") on \(date); its protocol gives "
+                + "\(perDay == 1 ? "one" : "\(perDay)") a day.",
+            [("course", .int(course)), ("date", .string(date.description)), ("perDay", .int(perDay))])
+    }
+
+    public static func deviation(_ rule: GateRule, what: String, prescribed: String, delivered: String) -> ClinicError {
+        ClinicError(
+            .deviationFromPrescription,
+            "The \(what) delivered, \(delivered), is not the \(prescribed) prescribed; a clinician may accept it "
+                + "(--override \(rule.rawValue)=REASON).",
+            [("rule", .string(rule.rawValue)), ("prescribed", .string(prescribed)), ("delivered", .string(delivered))])
+    }
+
+    public static func overrideNotPermitted(_ rule: GateRule?) -> ClinicError {
+        let what = rule.map { "the \($0.rawValue) rule" } ?? "a rule"
+        return ClinicError(
+            .overrideNotPermitted, "Permission denied: overriding \(what) needs the clinician role.",
+            [("rule", .string(rule?.rawValue ?? "")), ("role", .string("clinician"))])
+    }
+
+    /// One reason was given for several rules that each need their own.
+    public static func overridesNeeded(_ rules: [GateRule], first: ClinicError) -> ClinicError {
+        ClinicError(
+            first.code,
+            first.message + " One reason was given for \(rules.count) rules (\(rules.map(\.rawValue).joined(separator: ", "))); "
+                + "give each its own (--override RULE=REASON).",
+            first.parameters)
+    }
+
+    public static func patientBooked(_ session: Int, date: CivilDate, range: TimeRange) -> ClinicError {
+        ClinicError(
+            .patientBooked, "The patient is booked \(range) on \(date) in session \(session); a patient is in one session at a time.",
+            [("session", .int(session)), ("date", .string(date.description)), ("time", .string(LocalTime(minutes: range.start)!.description))])
+    }
+
+    public static func findingNotStanding(course: Int, question: String) -> ClinicError {
+        ClinicError(
+            .findingNotStanding, "Course \(course) has no standing safety-screen finding '\(question)' to clear.",
+            [("course", .int(course)), ("question", .string(question))])
     }
 
     public static func screenRequired(course: Int, state: String, reason: String) -> ClinicError {

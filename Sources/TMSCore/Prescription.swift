@@ -52,6 +52,40 @@ public struct TargetSite: Sendable, Hashable, Codable {
     }
 }
 
+/// The dose of one session as prescribed, copied from the protocol.
+public struct PrescribedDose: Sendable, Hashable {
+    public var frequencyHz: Double
+    public var intensityPercentMT: Double
+    public var pulsesPerTrain: Int
+    public var trainDurationSeconds: Double
+    public var interTrainIntervalSeconds: Double
+    public var trains: Int
+    public var pulsesPerSession: Int
+
+    public init(protocol p: TreatmentProtocol, intensityPercentMT: Double? = nil) {
+        frequencyHz = p.frequencyHz
+        self.intensityPercentMT = intensityPercentMT ?? p.intensityPercentMT
+        pulsesPerTrain = p.pulsesPerTrain
+        trainDurationSeconds = p.trainDurationSeconds
+        interTrainIntervalSeconds = p.interTrainIntervalSeconds
+        trains = p.trains
+        pulsesPerSession = p.pulsesPerSession
+    }
+}
+
+extension PrescribedDose {
+    public init(frequencyHz: Double, intensityPercentMT: Double, pulsesPerTrain: Int, trainDurationSeconds: Double,
+         interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int) {
+        self.frequencyHz = frequencyHz
+        self.intensityPercentMT = intensityPercentMT
+        self.pulsesPerTrain = pulsesPerTrain
+        self.trainDurationSeconds = trainDurationSeconds
+        self.interTrainIntervalSeconds = interTrainIntervalSeconds
+        self.trains = trains
+        self.pulsesPerSession = pulsesPerSession
+    }
+}
+
 /// What a technician records when a session is done.
 public struct Delivery: Sendable, Hashable {
     /// Resting motor threshold, % of machine output.
@@ -89,32 +123,16 @@ public struct Delivery: Sendable, Hashable {
     public var outputPercent: Double { intensityPercentMT * motorThreshold / 100 }
 }
 
-/// The hard rules a delivered session must keep.
+/// What a delivery must be to be a delivery at all (the treatment gate weighs
+/// it against the prescription and the safety rules).
 public enum DeliveryRules {
-    /// Checks `delivery` against the course's prescribed pulses per session.
-    public static func check(_ d: Delivery, prescribedPulses: Int) throws(ClinicError) {
-        try checkMotorThreshold(d.motorThreshold)
-        if !(d.intensityPercentMT > 0 && d.intensityPercentMT <= 200) {
-            throw .invalidValue("intensityPercentMT", "must be above 0 and at most 200")
-        }
-        if !(d.frequencyHz > 0 && d.frequencyHz <= 100) { throw .invalidValue("frequencyHz", "must be above 0 and at most 100") }
-        if d.pulsesPerTrain < 1 { throw .invalidValue("pulsesPerTrain", "must be at least 1") }
-        if !(d.trainDurationSeconds > 0 && d.trainDurationSeconds <= 3600) {
-            throw .invalidValue("trainDurationSeconds", "must be above 0 and at most 3600")
-        }
-        if !(d.interTrainIntervalSeconds >= 0 && d.interTrainIntervalSeconds <= 3600) {
-            throw .invalidValue("interTrainIntervalSeconds", "must be 0 to 3600")
-        }
-        if d.trains < 1 { throw .invalidValue("trains", "must be at least 1") }
-        if d.pulsesDelivered < 0 { throw .invalidValue("pulsesDelivered", "cannot be negative") }
-        if d.pulsesDelivered > d.trains * d.pulsesPerTrain {
+    /// The pulses given fit in the trains given, which are bounded (1-10000
+    /// trains of 1-10000 pulses), so the product cannot overflow.
+    public static func checkConsistency(_ d: Delivery) throws(ClinicError) {
+        if d.pulsesDelivered > d.trains.multipliedReportingOverflow(by: d.pulsesPerTrain).partialValue || d.trains < 1 || d.pulsesPerTrain < 1 {
             throw .invalidValue(
-                "pulsesDelivered", "\(d.pulsesDelivered) is more than \(d.trains) trains x \(d.pulsesPerTrain) pulses")
+                "delivery.pulsesDelivered", "\(d.pulsesDelivered) is more than \(d.trains) trains x \(d.pulsesPerTrain) pulses")
         }
-        if d.coil.isEmpty { throw .invalidValue("coil", "must name the coil") }
-        if d.target.isEmpty { throw .invalidValue("target", "must name the target") }
-        try checkOutput(intensityPercentMT: d.intensityPercentMT, motorThreshold: d.motorThreshold)
-        try checkPulses(d.pulsesDelivered, prescribed: prescribedPulses)
     }
 
     public static func checkMotorThreshold(_ mt: Double) throws(ClinicError) {
@@ -123,22 +141,28 @@ public enum DeliveryRules {
 
     /// Intensity above 100% of machine output is never given.
     public static func checkOutput(intensityPercentMT: Double, motorThreshold: Double) throws(ClinicError) {
-        let output = intensityPercentMT * motorThreshold / 100
-        if output > 100 {
-            throw ClinicError(
-                .intensityAboveMachineOutput,
-                "\(intensityPercentMT.clinical)% of MT \(motorThreshold.clinical)% is \(output.clinical)% of machine output, above 100%.",
-                [("intensityPercentMT", .double(intensityPercentMT)), ("motorThreshold", .double(motorThreshold)),
-                 ("outputPercent", .double(output))])
+        if intensityPercentMT * motorThreshold / 100 > 100 {
+            throw aboveMachineOutput(intensityPercentMT: intensityPercentMT, motorThreshold: motorThreshold)
         }
+    }
+
+    public static func aboveMachineOutput(intensityPercentMT: Double, motorThreshold: Double) -> ClinicError {
+        let output = intensityPercentMT * motorThreshold / 100
+        return ClinicError(
+            .intensityAboveMachineOutput,
+            "\(intensityPercentMT.clinical)% of MT \(motorThreshold.clinical)% is \(output.clinical)% of machine output, above 100%.",
+            [("intensityPercentMT", .double(intensityPercentMT)), ("motorThreshold", .double(motorThreshold)),
+             ("outputPercent", .double(output))])
     }
 
     /// No session delivers more pulses than prescribed.
     public static func checkPulses(_ delivered: Int, prescribed: Int) throws(ClinicError) {
-        if delivered > prescribed {
-            throw ClinicError(
-                .pulsesAbovePrescription, "\(delivered) pulses is more than the \(prescribed) prescribed per session.",
-                [("delivered", .int(delivered)), ("prescribed", .int(prescribed))])
-        }
+        if delivered > prescribed { throw abovePrescription(delivered, prescribed: prescribed) }
+    }
+
+    public static func abovePrescription(_ delivered: Int, prescribed: Int) -> ClinicError {
+        ClinicError(
+            .pulsesAbovePrescription, "\(delivered) pulses is more than the \(prescribed) prescribed per session.",
+            [("delivered", .int(delivered)), ("prescribed", .int(prescribed))])
     }
 }

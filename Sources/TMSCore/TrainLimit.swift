@@ -13,21 +13,32 @@ public struct TrainLimit: Sendable, Hashable {
         self.seconds = seconds
     }
 
-    /// Why a train breaks the table, or nil when it keeps it (or the table
-    /// has no row for its coil and frequency).
+    /// How a train stands against the table.
+    public enum Verdict: Sendable, Equatable {
+        /// Within its row.
+        case within
+        /// Longer than its row allows, or above the table's intensities: why.
+        case exceeds(String)
+        /// The table has no row for its coil and frequency: nothing on record says it is safe.
+        case unknown(String)
+    }
+
+    /// Judges a train of `trainSeconds` at `frequencyHz` and `percentMT` on `coil` by the table.
     public static func check(
         _ limits: [TrainLimit], coil: String, frequencyHz: Double, percentMT: Double, trainSeconds: Double
-    ) -> String? {
+    ) -> Verdict {
         let rows = limits.filter { $0.coil == coil && abs($0.frequencyHz - frequencyHz) < 0.01 }.sorted { $0.upToPercentMT < $1.upToPercentMT }
-        guard !rows.isEmpty else { return nil }
+        guard !rows.isEmpty else {
+            return .unknown("the limits table has no row for the \(coil) coil at \(frequencyHz.clinical) Hz")
+        }
         guard let row = rows.first(where: { percentMT <= $0.upToPercentMT + 1e-9 }) else {
-            return "\(percentMT.clinical)% MT at \(frequencyHz.clinical) Hz on the \(coil) coil is above every row of the limits table"
-                + " (highest: \(rows.last!.upToPercentMT.clinical)%)"
+            return .exceeds("\(percentMT.clinical)% MT at \(frequencyHz.clinical) Hz on the \(coil) coil is above every row of the limits table"
+                + " (highest: \(rows.last!.upToPercentMT.clinical)%)")
         }
         guard trainSeconds <= row.seconds + 1e-9 else {
-            return "\(trainSeconds.clinical) s trains at \(frequencyHz.clinical) Hz and \(percentMT.clinical)% MT on the \(coil) coil exceed"
-                + " the \(row.seconds.clinical) s limit"
+            return .exceeds("\(trainSeconds.clinical) s trains at \(frequencyHz.clinical) Hz and \(percentMT.clinical)% MT on the \(coil) coil exceed"
+                + " the \(row.seconds.clinical) s limit")
         }
-        return nil
+        return .within
     }
 }

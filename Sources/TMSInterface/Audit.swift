@@ -13,10 +13,12 @@ extension Clinic {
         public var courseId: Int?
         public var sessionId: Int?
         public var summary: String
+        /// For a refused call, the error it got.
+        public var error: String?
 
         public init(
             id: Int, at: String, uid: Int, user: String, pid: Int, method: String, patientId: Int?, courseId: Int?,
-            sessionId: Int?, summary: String
+            sessionId: Int?, summary: String, error: String?
         ) {
             self.id = id
             self.at = at
@@ -28,6 +30,7 @@ extension Clinic {
             self.courseId = courseId
             self.sessionId = sessionId
             self.summary = summary
+            self.error = error
         }
     }
 

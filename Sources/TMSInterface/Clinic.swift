@@ -37,7 +37,7 @@ public enum Clinic {
         ReturnChairToService.self,
         // Safety
         RecordThreshold.self, ListThresholds.self, RecordAdverseEvent.self, ListAdverseEvents.self, ResumeHeldCourse.self,
-        ListScreenQuestions.self, RecordScreen.self, SignOffScreen.self, GetScreen.self,
+        ListScreenQuestions.self, RecordScreen.self, SignOffScreen.self, GetScreen.self, ClearScreenFinding.self,
         // Medications and trials
         StartMedication.self, ChangeMedicationDose.self, StopMedication.self, ListMedications.self, ListUnclassifiedDrugs.self,
         RecordTrial.self, GetEligibility.self,

@@ -89,16 +89,18 @@ extension Clinic {
         }
     }
 
-    /// A course with its progress and its whole calendar.
+    /// A course with its progress, its whole calendar, and the findings its treatment went ahead with.
     public struct CourseCalendar: Codable, Sendable {
         public var course: Course
         public var progress: Progress
         public var sessions: [Session]
+        public var findings: [Finding]
 
-        public init(course: Course, progress: Progress, sessions: [Session]) {
+        public init(course: Course, progress: Progress, sessions: [Session], findings: [Finding]) {
             self.course = course
             self.progress = progress
             self.sessions = sessions
+            self.findings = findings
         }
     }
 
@@ -133,11 +135,14 @@ extension Clinic {
             public var target: Target
             public var intensityPercentMT: Double?
             public var sessionTime: LocalTime?
+            /// One reason without a rule, as clients before per-rule overrides sent it.
             public var override: String?
+            public var overrides: [Override]?
 
             public init(
                 patientId: Int, protocolId: String, startDate: CivilDate, prescriber: String, target: Target,
-                intensityPercentMT: Double? = nil, sessionTime: LocalTime? = nil, override: String? = nil
+                intensityPercentMT: Double? = nil, sessionTime: LocalTime? = nil, override: String? = nil,
+                overrides: [Override]? = nil
             ) {
                 self.patientId = patientId
                 self.protocolId = protocolId
@@ -147,16 +152,17 @@ extension Clinic {
                 self.intensityPercentMT = intensityPercentMT
                 self.sessionTime = sessionTime
                 self.override = override
+                self.overrides = overrides
             }
 
             public static var constraints: [String: Constraint] {
                 var rules: [String: Constraint] = [
                     "patientId": .id, "protocolId": .text(max: 100), "startDate": .date(daysAhead: 366, daysBack: 7),
                     "prescriber": .text(max: 200), "intensityPercentMT": .float(0...200, aboveLowest: true),
-                    "override": .note(max: 2000),
+                    "override": .text(max: 2000),
                 ]
                 for (path, rule) in targetConstraints { rules["target." + path] = rule }
-                return rules
+                return rules.merging(overrideConstraints("overrides")) { $1 }
             }
         }
         public typealias Output = CourseCalendar

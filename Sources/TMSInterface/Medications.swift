@@ -87,13 +87,15 @@ extension Clinic {
             public var drug: String
             public var dose: Double
             public var unit: String
-            public var date: CivilDate
-            public init(patientId: Int, drug: String, dose: Double, unit: String, date: CivilDate) {
+            public var date: CivilDate?
+            public var time: LocalTime?
+            public init(patientId: Int, drug: String, dose: Double, unit: String, date: CivilDate? = nil, time: LocalTime? = nil) {
                 self.patientId = patientId
                 self.drug = drug
                 self.dose = dose
                 self.unit = unit
                 self.date = date
+                self.time = time
             }
             public static var constraints: [String: Constraint] {
                 doseConstraints.merging(["patientId": .id, "drug": .text(max: 100), "date": .date(daysAhead: 1)]) { $1 }
@@ -109,12 +111,14 @@ extension Clinic {
             public var id: Int
             public var dose: Double
             public var unit: String
-            public var date: CivilDate
-            public init(id: Int, dose: Double, unit: String, date: CivilDate) {
+            public var date: CivilDate?
+            public var time: LocalTime?
+            public init(id: Int, dose: Double, unit: String, date: CivilDate? = nil, time: LocalTime? = nil) {
                 self.id = id
                 self.dose = dose
                 self.unit = unit
                 self.date = date
+                self.time = time
             }
             public static var constraints: [String: Constraint] {
                 doseConstraints.merging(["id": .id, "date": .date(daysAhead: 1)]) { $1 }
@@ -128,10 +132,12 @@ extension Clinic {
     public enum StopMedication: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
             public var id: Int
-            public var date: CivilDate
-            public init(id: Int, date: CivilDate) {
+            public var date: CivilDate?
+            public var time: LocalTime?
+            public init(id: Int, date: CivilDate? = nil, time: LocalTime? = nil) {
                 self.id = id
                 self.date = date
+                self.time = time
             }
             public static var constraints: [String: Constraint] { ["id": .id, "date": .date(daysAhead: 1)] }
         }

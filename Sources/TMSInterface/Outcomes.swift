@@ -63,10 +63,11 @@ extension Clinic {
         public var points: [Outcome]
         public var baseline: Int?
         public var latest: Int?
-        public var response: Bool
+        /// Nil when there is no baseline, or no later score, to judge.
+        public var response: Bool?
         public var remission: Bool
 
-        public init(scale: Scale, points: [Outcome], baseline: Int?, latest: Int?, response: Bool, remission: Bool) {
+        public init(scale: Scale, points: [Outcome], baseline: Int?, latest: Int?, response: Bool?, remission: Bool) {
             self.scale = scale
             self.points = points
             self.baseline = baseline
@@ -117,11 +118,11 @@ extension Clinic {
             public var courseId: Int
             public var scale: String
             public var timepoint: Timepoint
-            public var date: CivilDate
+            public var date: CivilDate?
             public var total: Int?
             public var items: [Int]?
 
-            public init(courseId: Int, scale: String, timepoint: Timepoint, date: CivilDate, total: Int? = nil, items: [Int]? = nil) {
+            public init(courseId: Int, scale: String, timepoint: Timepoint, date: CivilDate? = nil, total: Int? = nil, items: [Int]? = nil) {
                 self.courseId = courseId
                 self.scale = scale
                 self.timepoint = timepoint

@@ -253,12 +253,15 @@ extension Clinic {
             public var medicationChanges: [ReportNote]
             public var endingThisWeek: [ReportNote]
             public var authorizations: [ReportAuthorization]
+            /// The day's overrides and warnings from the treatment gate.
+            public var findings: [ReportNote]
 
             public init(
                 clinic: String, date: CivilDate, tomorrow: CivilDate, sessions: [ReportSession], done: Int, missed: Int,
                 aborted: Int, open: Int, pulsesDelivered: Int, pulsesPrescribed: Int, tomorrowSessions: [ReportSession],
                 recheckDue: [ReportNote], adverseEvents: [ReportNote], openAlerts: [ReportNote], onHold: [ReportNote],
-                medicationChanges: [ReportNote], endingThisWeek: [ReportNote], authorizations: [ReportAuthorization]
+                medicationChanges: [ReportNote], endingThisWeek: [ReportNote], authorizations: [ReportAuthorization],
+                findings: [ReportNote]
             ) {
                 self.clinic = clinic
                 self.date = date
@@ -278,6 +281,7 @@ extension Clinic {
                 self.medicationChanges = medicationChanges
                 self.endingThisWeek = endingThisWeek
                 self.authorizations = authorizations
+                self.findings = findings
             }
         }
     }
@@ -299,11 +303,13 @@ extension Clinic {
             public var authorizations: [Authorization]
             public var use: AuthorizationUse
             public var billing: [BilledSession]
+            public var findings: [Finding]
 
             public init(
                 clinic: String, patient: String, birthDate: CivilDate?, mrn: String?, course: Course, progress: Progress,
                 thresholds: [Threshold], sessions: [Session], medications: [Medication], trajectories: [Trajectory],
-                events: [AdverseEvent], authorizations: [Authorization], use: AuthorizationUse, billing: [BilledSession]
+                events: [AdverseEvent], authorizations: [Authorization], use: AuthorizationUse, billing: [BilledSession],
+                findings: [Finding]
             ) {
                 self.clinic = clinic
                 self.patient = patient
@@ -319,6 +325,7 @@ extension Clinic {
                 self.authorizations = authorizations
                 self.use = use
                 self.billing = billing
+                self.findings = findings
             }
         }
     }

@@ -101,13 +101,15 @@ extension Clinic {
     public enum RecordThreshold: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
             public var courseId: Int
-            public var date: CivilDate
+            public var date: CivilDate?
+            public var time: LocalTime?
             public var method: ThresholdMethod
             public var muscle: String
             public var value: Double
-            public init(courseId: Int, date: CivilDate, method: ThresholdMethod, muscle: String, value: Double) {
+            public init(courseId: Int, date: CivilDate? = nil, time: LocalTime? = nil, method: ThresholdMethod, muscle: String, value: Double) {
                 self.courseId = courseId
                 self.date = date
+                self.time = time
                 self.method = method
                 self.muscle = muscle
                 self.value = value
@@ -142,14 +144,19 @@ extension Clinic {
             public var sessionId: Int?
             public var kind: String
             public var severity: Severity
-            public var date: CivilDate
+            public var date: CivilDate?
+            public var time: LocalTime?
             public var details: String
-            public init(courseId: Int, sessionId: Int? = nil, kind: String, severity: Severity, date: CivilDate, details: String) {
+            public init(
+                courseId: Int, sessionId: Int? = nil, kind: String, severity: Severity, date: CivilDate? = nil, time: LocalTime? = nil,
+                details: String
+            ) {
                 self.courseId = courseId
                 self.sessionId = sessionId
                 self.kind = kind
                 self.severity = severity
                 self.date = date
+                self.time = time
                 self.details = details
             }
             public static var constraints: [String: Constraint] {
@@ -194,9 +201,9 @@ extension Clinic {
     public enum RecordScreen: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
             public var courseId: Int
-            public var date: CivilDate
+            public var date: CivilDate?
             public var answers: [String: Bool]
-            public init(courseId: Int, date: CivilDate, answers: [String: Bool]) {
+            public init(courseId: Int, date: CivilDate? = nil, answers: [String: Bool]) {
                 self.courseId = courseId
                 self.date = date
                 self.answers = answers
@@ -223,11 +230,57 @@ extension Clinic {
         public static var writes: Bool { true }
     }
 
+    /// A safety-screen finding that stands until a clinician clears it.
+    public struct ScreenFinding: Codable, Sendable, Equatable {
+        public var question: String
+        public var contraindication: TMSCore.ScreenQuestion.Weight
+        public var screen: Int
+        public var date: CivilDate
+        public var signedOff: Bool
+
+        public init(question: String, contraindication: TMSCore.ScreenQuestion.Weight, screen: Int, date: CivilDate, signedOff: Bool) {
+            self.question = question
+            self.contraindication = contraindication
+            self.screen = screen
+            self.date = date
+            self.signedOff = signedOff
+        }
+    }
+
+    /// A course's latest screen, every screen, and the findings that stand.
+    public struct ScreenHistory: Codable, Sendable {
+        public var screen: Screen?
+        public var history: [Screen]
+        public var standing: [ScreenFinding]
+
+        public init(screen: Screen?, history: [Screen], standing: [ScreenFinding]) {
+            self.screen = screen
+            self.history = history
+            self.standing = standing
+        }
+    }
+
     public enum GetScreen: ClinicMethod {
         public typealias Input = ByCourse
-        public struct Output: Codable, Sendable {
-            public var screen: Screen?
-            public init(screen: Screen?) { self.screen = screen }
+        public typealias Output = ScreenHistory
+    }
+
+    public enum ClearScreenFinding: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var courseId: Int
+            public var question: String
+            public var reason: String
+            public init(courseId: Int, question: String, reason: String) {
+                self.courseId = courseId
+                self.question = question
+                self.reason = reason
+            }
+            public static var constraints: [String: Constraint] {
+                ["courseId": .id, "question": .text(max: 100), "reason": .text(max: 2000)]
+            }
         }
+        public typealias Output = ScreenHistory
+        public static var role: Role? { .clinician }
+        public static var writes: Bool { true }
     }
 }

@@ -3,24 +3,25 @@ public import TMSCore
 // Sessions: the day's list, starting, completing, stopping short.
 
 extension Clinic {
-    /// What was delivered at a session, as the technician records it.
+    /// What was delivered at a session, as the technician records it; what
+    /// it leaves out, the daemon fills from the course's prescription.
     public struct DeliveryInput: Codable, Sendable, Equatable {
-        public var motorThreshold: Double
-        public var intensityPercentMT: Double
-        public var frequencyHz: Double
-        public var pulsesPerTrain: Int
-        public var trainDurationSeconds: Double
-        public var interTrainIntervalSeconds: Double
-        public var trains: Int
-        public var pulsesDelivered: Int
-        public var coil: String
-        public var target: String
+        public var motorThreshold: Double?
+        public var intensityPercentMT: Double?
+        public var frequencyHz: Double?
+        public var pulsesPerTrain: Int?
+        public var trainDurationSeconds: Double?
+        public var interTrainIntervalSeconds: Double?
+        public var trains: Int?
+        public var pulsesDelivered: Int?
+        public var coil: String?
+        public var target: String?
         public var notes: String?
 
         public init(
-            motorThreshold: Double, intensityPercentMT: Double, frequencyHz: Double, pulsesPerTrain: Int,
-            trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesDelivered: Int, coil: String,
-            target: String, notes: String? = nil
+            motorThreshold: Double? = nil, intensityPercentMT: Double? = nil, frequencyHz: Double? = nil, pulsesPerTrain: Int? = nil,
+            trainDurationSeconds: Double? = nil, interTrainIntervalSeconds: Double? = nil, trains: Int? = nil,
+            pulsesDelivered: Int? = nil, coil: String? = nil, target: String? = nil, notes: String? = nil
         ) {
             self.motorThreshold = motorThreshold
             self.intensityPercentMT = intensityPercentMT
@@ -179,12 +180,27 @@ extension Clinic {
 
     public enum GetSession: ClinicMethod {
         public typealias Input = ByID
-        public typealias Output = SessionReply
+        public struct Output: Codable, Sendable {
+            public var session: Session
+            public var findings: [Finding]
+            public init(session: Session, findings: [Finding]) {
+                self.session = session
+                self.findings = findings
+            }
+        }
     }
 
     public enum StartSession: ClinicMethod {
         public typealias Input = ByID
-        public typealias Output = SessionReply
+        public struct Output: Codable, Sendable {
+            public var session: Session
+            /// What completing it will need a clinician's override for, as things stand.
+            public var pending: [Finding]
+            public init(session: Session, pending: [Finding]) {
+                self.session = session
+                self.pending = pending
+            }
+        }
         public static var role: Role? { .operator }
         public static var writes: Bool { true }
     }
@@ -192,27 +208,33 @@ extension Clinic {
     public enum CompleteSession: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
             public var id: Int
-            public var delivery: DeliveryInput
+            public var delivery: DeliveryInput?
+            /// One reason without a rule, as clients before per-rule overrides sent it.
             public var override: String?
+            public var overrides: [Override]?
 
-            public init(id: Int, delivery: DeliveryInput, override: String? = nil) {
+            public init(id: Int, delivery: DeliveryInput? = nil, override: String? = nil, overrides: [Override]? = nil) {
                 self.id = id
                 self.delivery = delivery
                 self.override = override
+                self.overrides = overrides
             }
 
             public static var constraints: [String: Constraint] {
-                var rules: [String: Constraint] = ["id": .id, "override": .note(max: 2000)]
+                var rules: [String: Constraint] = ["id": .id, "override": .text(max: 2000)]
                 for (path, rule) in DeliveryInput.constraints { rules["delivery." + path] = rule }
-                return rules
+                return rules.merging(overrideConstraints("overrides")) { $1 }
             }
         }
         public struct Output: Codable, Sendable {
             public var session: Session
             public var progress: Progress
-            public init(session: Session, progress: Progress) {
+            /// What the treatment went ahead with: warnings, and overrides with their reasons.
+            public var findings: [Finding]
+            public init(session: Session, progress: Progress, findings: [Finding]) {
                 self.session = session
                 self.progress = progress
+                self.findings = findings
             }
         }
         public static var role: Role? { .operator }

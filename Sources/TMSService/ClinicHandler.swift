@@ -150,6 +150,15 @@ struct Call: Sendable {
     var today: CivilDate { calendar.date(at: audit.at) }
     var clinical: ClinicalData { configuration.clinical }
     var booking: BookingPolicy { BookingPolicy(calendar: calendar, resources: configuration.resources) }
+    /// The treatment gate, as the clinic weighs its rules, now.
+    var gate: TreatmentGate { TreatmentGate(policy: clinical.policy, calendar: calendar, now: audit.at) }
+
+    /// When something recorded for `date` happened: at `time` that day when
+    /// given; else now, when the date is today; else at the start of that day.
+    func instant(_ date: CivilDate, _ time: LocalTime?) -> Date {
+        if let time { return calendar.instant(on: date, at: time) }
+        return date == today ? audit.at : calendar.instant(on: date, at: LocalTime(minutes: 0)!)
+    }
 }
 
 /// Each method's handler, by name, behind its declaration.

@@ -1,5 +1,6 @@
 import Foundation
 public import TMSCore
+public import TMSStore
 import TOMLKit
 
 /// The clinical lists and limits tmsd works from: the bundled clinical.toml,
@@ -15,6 +16,22 @@ public struct ClinicalData: Sendable, Equatable {
     public var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
     public var eligibility = EligibilityRules()
     public var billing = BillingRules()
+    /// `[rules]`: how the treatment gate weighs each rule, and the tolerances of the deviation rules.
+    public var severities: [GateRule: Finding.Severity] = [:]
+    public var tolerances: [GateRule: Double] = [:]
+
+    /// The treatment gate's policy: the rules' weights and the tables they read.
+    public var policy: GatePolicy {
+        var policy = GatePolicy()
+        policy.recheck = recheck
+        policy.trainLimits = trainLimits
+        policy.severities = severities
+        policy.tolerances = tolerances
+        return policy
+    }
+
+    /// Which records the gate's rules read.
+    public var selection: FactSelection { FactSelection(holdKinds: holdKinds, recheckDrugs: recheckDrugs) }
 
     /// The adverse event kinds that put a course on hold (a seizure).
     public var holdKinds: Set<String> { Set(eventKinds.values.filter(\.hold).map(\.id)) }
@@ -47,6 +64,8 @@ public struct ClinicalData: Sendable, Equatable {
         var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
         var eligibility = EligibilityRules()
         var billing = BillingRules()
+        var severities: [GateRule: Finding.Severity] = [:]
+        var tolerances: [GateRule: Double] = [:]
         for (order, (text, file)) in texts.enumerated() {
             let table: TOMLTable
             do {
@@ -57,9 +76,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing", "rules"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID] and [billing]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID], [billing] and [rules]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -152,6 +171,40 @@ public struct ClinicalData: Sendable, Equatable {
                     }
                 }
             }
+            if let rules = table["rules"]?.table {
+                // The treatment gate's rules: { severity = "refuse" | "override" | "warn", tolerance = N } as they apply.
+                for key in rules.keys {
+                    guard let rule = GateRule(rawValue: key) else {
+                        problem("rules", key, "unknown rule; the rules are \(GateRule.allCases.map(\.rawValue).joined(separator: ", "))")
+                        continue
+                    }
+                    guard let body = rules[key]?.table else {
+                        problem("rules", key, "must be { severity = \"refuse\", \"override\" or \"warn\" }")
+                        continue
+                    }
+                    for field in body.keys where field != "severity" && !(field == "tolerance" && rule.isDeviation) {
+                        problem("rules", key, "unknown key \(field); a rule takes severity\(rule.isDeviation ? " and tolerance" : "")")
+                    }
+                    if let raw = body["severity"] {
+                        guard let severity = raw.string.flatMap(Finding.Severity.init(rawValue:)) else {
+                            problem("rules", key, "severity must be \"refuse\", \"override\" or \"warn\"")
+                            continue
+                        }
+                        if rule.isHardStop, severity != .refuse {
+                            problem("rules", key, "is a hard stop: it always refuses, whatever the data says")
+                            continue
+                        }
+                        severities[rule] = severity
+                    }
+                    if let raw = body["tolerance"], rule.isDeviation {
+                        guard let tolerance = number(raw), tolerance >= 0, tolerance <= 1000 else {
+                            problem("rules", key, "tolerance must be a number, 0 to 1000")
+                            continue
+                        }
+                        tolerances[rule] = tolerance
+                    }
+                }
+            }
             if let rules = table["billing"]?.table {
                 for key in rules.keys {
                     switch key {
@@ -228,7 +281,8 @@ public struct ClinicalData: Sendable, Equatable {
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
             screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
-            recheckOnChange: recheckOnChange, eligibility: eligibility, billing: billing)
+            recheckOnChange: recheckOnChange, eligibility: eligibility, billing: billing, severities: severities,
+            tolerances: tolerances)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]
         for (id, values) in fields.sorted(by: { $0.key < $1.key }) {

@@ -26,9 +26,7 @@ struct DailyReport {
         let clinical = config.clinical
         // The next clinic day: on a Friday, Monday's bookings (or Tuesday's after a Monday holiday).
         let tomorrowDate = config.calendar.clinicDay(onOrAfter: date.adding(days: 1)) ?? date.adding(days: 1)
-        let facts = try store.dayFacts(
-            on: date, tomorrow: tomorrowDate, recheck: clinical.recheck,
-            holdKinds: clinical.holdKinds, recheckDrugs: clinical.recheckDrugs)
+        let facts = try store.dayFacts(on: date, tomorrow: tomorrowDate, clinical.selection)
         func patient(_ id: Int) throws -> PatientRecord {
             if let known = facts.patients[id] { return known }
             return try store.patient(id: id)  // only if a row came after the report's read began
@@ -47,19 +45,26 @@ struct DailyReport {
                 number: s.number, total: s.total, time: s.time, chair: s.chair, status: s.status, reason: s.reason,
                 pulsesDelivered: s.pulsesDelivered, pulsesPrescribed: c.dose.pulsesPerSession, cpt: cpt)
         }
-        // CPT codes by the clinical data's [billing]: the course's first delivered session, a re-determination, a delivery.
-        let firstOfDay = Dictionary(grouping: facts.sessions.filter { $0.status == .completed }, by: \.courseId)
-            .mapValues { $0.min { ($0.scheduledAt, $0.id) < ($1.scheduledAt, $1.id) }!.id }
+        // CPT codes by the clinical data's [billing], by the order of delivery and the date of service:
+        // the course's first delivered session, a re-determination, a delivery.
+        let given = facts.sessions.filter { $0.status == .completed && $0.serviceDate == date }
+        let firstOfDay = Dictionary(grouping: given, by: \.courseId)
+            .mapValues { $0.min { ($0.startedAt ?? $0.scheduledAt, $0.id) < ($1.startedAt ?? $1.scheduledAt, $1.id) }!.id }
         func cpt(_ s: SessionRecord) -> String? {
-            guard s.status == .completed else { return nil }
+            guard s.status == .completed, let served = s.serviceDate, served == date else { return nil }
             return clinical.billing.code(
-                session: s.id, on: s.date, first: facts.firstDelivered[s.courseId], measured: facts.measured[s.courseId] ?? [],
+                session: s.id, on: served, first: facts.firstDelivered[s.courseId], measured: facts.measured[s.courseId] ?? [],
                 firstOfDay: firstOfDay[s.courseId] == s.id)
         }
 
         let today = facts.sessions
-        let recheck = try Set(facts.tomorrow.map(\.courseId)).sorted().compactMap { id in
-            try facts.recheckDue[id].map { try note(id, $0) }
+        // The gate's re-check rule, as each of the next day's courses will meet it at its first session there.
+        let firstTomorrow = Dictionary(grouping: facts.tomorrow, by: \.courseId).mapValues { $0.map(\.scheduledAt).min()! }
+        let recheck = try firstTomorrow.keys.sorted().compactMap { id -> Clinic.ReportNote? in
+            guard let f = facts.tomorrowFacts[id], let reason = clinical.recheck.due(
+                at: firstTomorrow[id]!, on: tomorrowDate, lastMeasured: f.lastMeasured, lastDelivered: f.lastDelivered,
+                seizures: f.seizures, changes: f.changes, calendar: config.calendar) else { return nil }
+            return try note(id, reason)
         }
         let events = try facts.events.map { e in
             try note(e.courseId, "\(e.kind), \(e.severity.rawValue): \(e.details)" + (e.held ? " (course put on hold)" : ""))
@@ -112,6 +117,10 @@ struct DailyReport {
             pulsesPrescribed: try today.filter { $0.status == .completed || $0.status == .aborted }
                 .map { try course($0.courseId).dose.pulsesPerSession }.reduce(0, +),
             tomorrowSessions: try facts.tomorrow.map { try row($0, cpt: nil) }, recheckDue: recheck, adverseEvents: events,
-            openAlerts: alerts, onHold: held, medicationChanges: changes, endingThisWeek: ending, authorizations: authorizations)
+            openAlerts: alerts, onHold: held, medicationChanges: changes, endingThisWeek: ending, authorizations: authorizations,
+            findings: try facts.findings.map { f in
+                try note(f.courseId, "session \(f.sessionId.map(String.init) ?? "-"): \(f.rule) \(f.severity == .override ? "overridden" : "noted"): "
+                    + f.message + (f.reason.map { " (\(f.recordedBy): \($0))" } ?? ""))
+            })
     }
 }

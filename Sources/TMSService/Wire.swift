@@ -170,7 +170,7 @@ extension Clinic.Trajectory {
             let points = byScale[id]!.sorted { ($0.date, $0.id) < ($1.date, $1.id) }
             let baseline = points.first { $0.timepoint == .baseline }?.total
             let latest = points.last { $0.timepoint != .baseline }?.total
-            let response = baseline.flatMap { b in latest.map { scale.isResponse(baseline: b, latest: $0) } } ?? false
+            let response = baseline.flatMap { b in latest.map { scale.isResponse(baseline: b, latest: $0) } }
             return Clinic.Trajectory(
                 scale: Clinic.Scale(scale), points: points.map(Clinic.Outcome.init), baseline: baseline, latest: latest,
                 response: response, remission: latest.map(scale.isRemission) ?? false)
@@ -191,7 +191,7 @@ extension Clinic.AuditEntry {
     init(_ a: AuditRecord) {
         self.init(
             id: a.id, at: Timestamp.format(a.at), uid: a.uid, user: a.user, pid: a.pid, method: a.method, patientId: a.patientId,
-            courseId: a.courseId, sessionId: a.sessionId, summary: a.summary)
+            courseId: a.courseId, sessionId: a.sessionId, summary: a.summary, error: a.error)
     }
 }
 
@@ -207,5 +207,29 @@ extension VarlinkError {
             }
         }
         self.init("\(Clinic.interfaceName).\(e.code.rawValue)", parameters)
+    }
+}
+
+extension Clinic.Finding {
+    /// A finding as kept.
+    init(_ f: FindingRecord) {
+        self.init(
+            rule: f.rule, severity: f.severity, message: f.message, sessionId: f.sessionId, reason: f.reason, recordedBy: f.recordedBy,
+            at: Timestamp.format(f.at))
+    }
+
+    /// A finding as the gate found it, not (yet) kept.
+    init(_ f: Finding) {
+        self.init(rule: f.rule.rawValue, severity: f.severity, message: f.message)
+    }
+}
+
+extension Clinic.ScreenHistory {
+    init(_ h: ScreenHistory) {
+        self.init(
+            screen: h.latest.map(Clinic.Screen.init), history: h.screens.map(Clinic.Screen.init),
+            standing: h.standing.map {
+                Clinic.ScreenFinding(question: $0.question, contraindication: $0.weight, screen: $0.screen, date: $0.date, signedOff: $0.signedOff)
+            })
     }
 }

@@ -21,7 +21,7 @@ extension ClinicStore {
                 AuditRecord(
                     id: row["id"], at: Timestamp.parse(row["at"]) ?? Date(timeIntervalSince1970: 0), uid: row["uid"],
                     user: row["user"], pid: row["pid"], method: row["method"], patientId: row["patient_id"],
-                    courseId: row["course_id"], sessionId: row["session_id"], summary: row["summary"])
+                    courseId: row["course_id"], sessionId: row["session_id"], summary: row["summary"], error: row["error"])
             }
         }
     }

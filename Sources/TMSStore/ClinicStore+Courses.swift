@@ -6,9 +6,10 @@ public import TMSCore
 extension ClinicStore {
     /// Prescribes a course and books its whole calendar into the clinic's
     /// chairs, inside the same transaction, so no other booking can take a
-    /// slot between planning and writing.
+    /// slot between planning and writing; `accepted` are the findings the
+    /// treatment gate let the prescription go ahead with, kept on the course.
     public func createCourse(
-        _ new: NewCourse, clinic: BookingPolicy, timeZone: String, overridden: String? = nil, audit: AuditContext
+        _ new: NewCourse, clinic: BookingPolicy, timeZone: String, accepted: [AcceptedFinding] = [], audit: AuditContext
     ) throws -> CourseRecord {
         try pool.write { db in
             _ = try Self.patient(db, new.patientId)
@@ -54,10 +55,11 @@ extension ClinicStore {
                     slot.chair, slot.time.minutes, slot.minutes,
                 ])
             }
+            _ = try Self.recordFindings(db, accepted, course: courseId, session: nil, audit: audit)
             try Self.writeAudit(
                 db, audit, patient: new.patientId, course: courseId,
                 summary: "course \(courseId) prescribed: \(new.treatment.id), \(plan.count) sessions from \(new.startDate)"
-                    + (overridden.map { "; \($0)" } ?? ""))
+                    + accepted.compactMap { f in f.reason.map { "; \(f.rule.rawValue) (\(f.message)) overridden: \($0)" } }.joined())
             return try Self.course(db, courseId)
         }
     }
@@ -87,11 +89,14 @@ extension ClinicStore {
         }
     }
 
-    /// A course's sessions, in calendar order, and where it stands.
-    public func courseDetail(id: Int) throws -> (CourseRecord, CourseProgress, [SessionRecord]) {
+    /// A course's sessions, in calendar order, where it stands, and the findings its treatment went ahead with.
+    public func courseDetail(
+        id: Int
+    ) throws -> (course: CourseRecord, progress: CourseProgress, sessions: [SessionRecord], findings: [FindingRecord]) {
         try pool.read { db in
             let course = try Self.course(db, id)
-            return (course, try Self.progress(db, course), try Self.sessions(db, where: "s.course_id = ?", [id]))
+            return (course, try Self.progress(db, course), try Self.sessions(db, where: "s.course_id = ?", [id]),
+                    try Self.findings(db, where: "course_id = ?", [id]))
         }
     }
 

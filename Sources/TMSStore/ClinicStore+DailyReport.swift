@@ -9,6 +9,8 @@ public import TMSCore
 /// than a few per course: over years of history the report reads what is
 /// under way, not what is finished.
 public struct DayFacts: Sendable {
+    /// The day's sessions: those given that day (their date of service), and
+    /// those booked for it that were not given on another.
     public var sessions: [SessionRecord]
     /// The next day's sessions still booked.
     public var tomorrow: [SessionRecord]
@@ -17,13 +19,14 @@ public struct DayFacts: Sendable {
     /// Every course and patient the report names, by id.
     public var courses: [Int: CourseRecord]
     public var patients: [Int: PatientRecord]
-    /// For courses with a session delivered on the day: the course's first delivered session.
+    /// For courses with a session delivered on the day: the course's first
+    /// delivered session, by the order of delivery, and its date of service.
     public var firstDelivered: [Int: (id: Int, date: CivilDate)]
     /// For courses with a session delivered on the day and their MT measured
     /// that day: every day the MT was measured and a session delivered.
     public var measured: [Int: [CivilDate]]
-    /// Why each of tomorrow's courses needs its MT re-checked first.
-    public var recheckDue: [Int: String]
+    /// The treatment gate's facts of each of tomorrow's courses, for its MT re-check.
+    public var tomorrowFacts: [Int: TreatmentFacts]
     public var events: [AdverseEventRecord]
     public var openAlerts: [AlertRecord]
     public var medicationChanges: [MedicationRecord]
@@ -36,16 +39,17 @@ public struct DayFacts: Sendable {
     public var ending: [(course: Int, last: CivilDate)]
     /// The scores of the courses ending this week.
     public var outcomes: [Int: [OutcomeRecord]]
+    /// What the day's sessions went ahead with: warnings and overrides.
+    public var findings: [FindingRecord]
 }
 
 extension ClinicStore {
-    /// Reads the day's facts; `tomorrow` is the date after it.
-    public func dayFacts(
-        on date: CivilDate, tomorrow: CivilDate, recheck: RecheckRules, holdKinds: Set<String>, recheckDrugs: Set<String>
-    ) throws -> DayFacts {
+    /// Reads the day's facts; `tomorrow` is the next clinic day.
+    public func dayFacts(on date: CivilDate, tomorrow: CivilDate, _ selection: FactSelection) throws -> DayFacts {
         let monday = date.startOfWeek, sunday = date.startOfWeek.adding(days: 6)
         return try pool.read { db in
-            let sessions = try Self.sessions(db, where: "s.scheduled_date = ?", [date.description])
+            let sessions = try Self.sessions(
+                db, where: "(s.service_date = ?1 OR (s.service_date IS NULL AND s.scheduled_date = ?1))", [date.description])
             let next = try Self.sessions(db, where: "s.scheduled_date = ? AND s.status = 'scheduled'", [tomorrow.description])
             let unfinished = try Self.fetch(
                 try db.cachedStatement(sql: "SELECT * FROM course WHERE status = 'active' ORDER BY id"), [], Self.courseRecord)
@@ -53,13 +57,13 @@ extension ClinicStore {
 
             var firstDelivered: [Int: (id: Int, date: CivilDate)] = [:]
             let firsts = try db.cachedStatement(sql: """
-                SELECT f.course_id, f.id, f.scheduled_date FROM session f
+                SELECT f.course_id, f.id, coalesce(f.service_date, f.scheduled_date) AS day FROM session f
                 WHERE f.id IN (SELECT (SELECT g.id FROM session g WHERE g.course_id = s.course_id AND g.status = 'completed'
-                                       ORDER BY g.scheduled_at, g.id LIMIT 1)
-                               FROM session s WHERE s.scheduled_date = ? AND s.status = 'completed')
+                                       ORDER BY g.started_at, g.id LIMIT 1)
+                               FROM session s WHERE s.service_date = ? AND s.status = 'completed')
                 """)
             for (course, first) in try Self.fetch(firsts, [date.description], { row in
-                (row["course_id"] as Int, (id: row["id"] as Int, date: CivilDate(row["scheduled_date"] as String)!))
+                (row["course_id"] as Int, (id: row["id"] as Int, date: CivilDate(row["day"] as String)!))
             }) {
                 firstDelivered[course] = first
             }
@@ -67,9 +71,9 @@ extension ClinicStore {
             let measuredDays = try db.cachedStatement(sql: """
                 SELECT DISTINCT m.course_id, m.date FROM motor_threshold m
                 WHERE m.course_id IN (SELECT m2.course_id FROM motor_threshold m2 JOIN session s
-                                        ON s.course_id = m2.course_id AND s.scheduled_date = m2.date AND s.status = 'completed'
+                                        ON s.course_id = m2.course_id AND s.service_date = m2.date AND s.status = 'completed'
                                       WHERE m2.date = ?)
-                  AND EXISTS (SELECT 1 FROM session s WHERE s.course_id = m.course_id AND s.scheduled_date = m.date AND s.status = 'completed')
+                  AND EXISTS (SELECT 1 FROM session s WHERE s.course_id = m.course_id AND s.service_date = m.date AND s.status = 'completed')
                 ORDER BY m.course_id, m.date
                 """)
             for (course, day) in try Self.fetch(measuredDays, [date.description], { row in
@@ -102,12 +106,10 @@ extension ClinicStore {
             for course in try Self.courses(db, ids: named.filter { courses[$0] == nil }) { courses[course.id] = course }
             let patients = try Self.patients(db, ids: Set(courses.values.map(\.patientId) + changes.map(\.patientId)))
 
-            var recheckDue: [Int: String] = [:]
+            var tomorrowFacts: [Int: TreatmentFacts] = [:]
             for id in Set(next.map(\.courseId)) {
                 guard let course = courses[id] else { continue }
-                if let reason = try Self.recheckDue(db, course, on: tomorrow, recheck, holdKinds: holdKinds, recheckDrugs: recheckDrugs) {
-                    recheckDue[id] = reason
-                }
+                tomorrowFacts[id] = try Self.treatmentFacts(db, course, session: nil, selection)
             }
 
             let bookings = try Self.bookings(db, where: "c.status = 'active'", [])
@@ -122,10 +124,13 @@ extension ClinicStore {
             ending.sort { $0.course < $1.course }
             var outcomes: [Int: [OutcomeRecord]] = [:]
             for (course, _) in ending { outcomes[course] = try Self.outcomes(db, course) }
+            let given = Set(sessions.filter { $0.serviceDate == date }.map(\.id))
+            let findings = given.isEmpty ? [] : try Self.findings(db, where: "session_id IN (SELECT value FROM json_each(?))", [Self.jsonArray(given)])
             return DayFacts(
                 sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
-                firstDelivered: firstDelivered, measured: measured, recheckDue: recheckDue, events: events, openAlerts: alerts,
-                medicationChanges: changes, bookings: bookings, authorizations: authorizations, ending: ending, outcomes: outcomes)
+                firstDelivered: firstDelivered, measured: measured, tomorrowFacts: tomorrowFacts, events: events, openAlerts: alerts,
+                medicationChanges: changes, bookings: bookings, authorizations: authorizations, ending: ending, outcomes: outcomes,
+                findings: findings)
         }
     }
 
@@ -144,8 +149,6 @@ extension ClinicStore {
             [jsonArray(ids)], patientRecord)
         return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
     }
-
-    private static func jsonArray(_ ids: Set<Int>) -> String { "[" + ids.sorted().map(String.init).joined(separator: ",") + "]" }
 }
 
 // MARK: - The course summary's reads

@@ -1,19 +1,20 @@
-import Foundation
+public import Foundation
 import GRDB
 public import TMSCore
 
 // Medications taken alongside a course.
 extension ClinicStore {
-    /// Starts a drug for a patient; returns the record.
+    /// Starts a drug for a patient on `date`, at the instant `at`; returns the record.
     public func startMedication(
-        patientId: Int, drug: String, dose: Double, unit: String, on date: CivilDate, replaces: Int? = nil, audit: AuditContext
+        patientId: Int, drug: String, dose: Double, unit: String, on date: CivilDate, at: Date, replaces: Int? = nil,
+        audit: AuditContext
     ) throws -> MedicationRecord {
-        try pool.write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, replaces, audit) }
+        try pool.write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, at, replaces, audit) }
     }
 
     static func startMedication(
-        _ db: Database, _ patientId: Int, _ drug: String, _ dose: Double, _ unit: String, _ date: CivilDate, _ replaces: Int?,
-        _ audit: AuditContext
+        _ db: Database, _ patientId: Int, _ drug: String, _ dose: Double, _ unit: String, _ date: CivilDate, _ at: Date,
+        _ replaces: Int?, _ audit: AuditContext
     ) throws -> MedicationRecord {
         _ = try patient(db, patientId)
         let name = drug.trimmingCharacters(in: .whitespaces).lowercased()
@@ -22,29 +23,34 @@ extension ClinicStore {
         guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, mcg, ...)") }
         try db.execute(
             sql: """
-                INSERT INTO medication (patient_id, drug, dose, unit, start_date, replaces, recorded_by, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO medication (patient_id, drug, dose, unit, start_date, started_at, replaces, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [patientId, name, dose, unit, date.description, replaces, audit.user, Timestamp.format(audit.at)])
+            arguments: [patientId, name, dose, unit, date.description, Timestamp.formatPrecise(at), replaces, audit.user,
+                        Timestamp.format(audit.at)])
         let id = Int(db.lastInsertedRowID)
         try writeAudit(db, audit, patient: patientId, summary: "medication \(id): \(name) \(dose.clinical) \(unit) from \(date)")
         return try medications(db, "m.id = ?", [id]).first!
     }
 
-    /// A new dose from `date`: the old record stops that day, a new one starts.
-    public func changeMedicationDose(id: Int, dose: Double, unit: String, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+    /// A new dose from `date` (at the instant `at`): the old record stops then, a new one starts.
+    public func changeMedicationDose(
+        id: Int, dose: Double, unit: String, on date: CivilDate, at: Date, audit: AuditContext
+    ) throws -> MedicationRecord {
         try pool.write { db in
             guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
                 throw ClinicError.invalidValue("id", "no medication has id \(id)")
             }
             guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
             guard date >= old.startDate else { throw ClinicError.invalidValue("date", "is before the medication started (\(old.startDate))") }
-            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
-            return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, id, audit)
+            try db.execute(
+                sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?", arguments: [date.description, Timestamp.formatPrecise(at), id])
+            return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, at, id, audit)
         }
     }
 
-    public func stopMedication(id: Int, on date: CivilDate, audit: AuditContext) throws -> MedicationRecord {
+    /// Stops a drug on `date`, at the instant `at`.
+    public func stopMedication(id: Int, on date: CivilDate, at: Date, audit: AuditContext) throws -> MedicationRecord {
         try pool.write { db in
             guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
                 throw ClinicError.invalidValue("id", "no medication has id \(id)")
@@ -53,7 +59,8 @@ extension ClinicStore {
             guard date >= old.startDate else {
                 throw ClinicError.invalidValue("date", "the stop date is before the start (\(old.startDate))")
             }
-            try db.execute(sql: "UPDATE medication SET stop_date = ? WHERE id = ?", arguments: [date.description, id])
+            try db.execute(
+                sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?", arguments: [date.description, Timestamp.formatPrecise(at), id])
             try Self.writeAudit(db, audit, patient: old.patientId, summary: "medication \(id) stopped on \(date)")
             return try Self.medications(db, "m.id = ?", [id]).first!
         }

@@ -292,6 +292,66 @@ extension ClinicStore {
             // A refused call's audit row carries the name of the error it got.
             try db.execute(sql: "ALTER TABLE audit ADD COLUMN error TEXT")
         }
+        migrator.registerMigration("2026-12-02 the treatment gate") { db in
+            // The gate orders by instant wherever a rule says "since" or "after", so what it reads
+            // carries the instant it happened; it keeps every finding a treatment went ahead with, the
+            // screen's findings with their weights, a clinician's clearance of one, and each session's
+            // date of service. Rows from before this migration get their instant from when they were
+            // recorded, when that was their own day (UTC), else the start of their day: their order
+            // is only as good as that.
+            try db.execute(sql: """
+                ALTER TABLE motor_threshold ADD COLUMN measured_at TEXT;
+                UPDATE motor_threshold
+                  SET measured_at = CASE WHEN substr(created_at, 1, 10) = date THEN created_at ELSE date || 'T00:00:00Z' END;
+                ALTER TABLE adverse_event ADD COLUMN occurred_at TEXT;
+                UPDATE adverse_event
+                  SET occurred_at = CASE WHEN substr(created_at, 1, 10) = date THEN created_at ELSE date || 'T00:00:00Z' END;
+                ALTER TABLE medication ADD COLUMN started_at TEXT;
+                ALTER TABLE medication ADD COLUMN stopped_at TEXT;
+                UPDATE medication SET
+                  started_at = CASE WHEN substr(created_at, 1, 10) = start_date THEN created_at ELSE start_date || 'T00:00:00Z' END,
+                  stopped_at = CASE WHEN stop_date IS NULL THEN NULL ELSE stop_date || 'T00:00:00Z' END;
+                ALTER TABLE course ADD COLUMN held_at TEXT;
+                UPDATE course SET held_at = held_since || 'T00:00:00Z' WHERE held_since IS NOT NULL;
+                ALTER TABLE screen ADD COLUMN judged TEXT;
+                CREATE TABLE screen_clearance (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  question TEXT NOT NULL,
+                  reason TEXT NOT NULL CHECK (reason != ''),
+                  cleared_by TEXT NOT NULL,
+                  at TEXT NOT NULL
+                );
+                CREATE INDEX screen_clearance_by_course ON screen_clearance(course_id, id);
+                CREATE TABLE finding (
+                  id INTEGER PRIMARY KEY,
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  session_id INTEGER REFERENCES session(id),
+                  rule TEXT NOT NULL,
+                  severity TEXT NOT NULL CHECK (severity IN ('override', 'warn')),
+                  message TEXT NOT NULL,
+                  reason TEXT,
+                  recorded_by TEXT NOT NULL,
+                  at TEXT NOT NULL,
+                  CHECK (severity = 'warn' OR (reason IS NOT NULL AND reason != ''))
+                );
+                CREATE INDEX finding_by_course ON finding(course_id, id);
+                CREATE INDEX finding_by_session ON finding(session_id);
+                ALTER TABLE session ADD COLUMN service_date TEXT;
+                CREATE INDEX session_by_service_date ON session(service_date);
+                """)
+            // A session's date of service: the day it was started, in its course's zone.
+            let delivered = try Row.fetchAll(db, sql: """
+                SELECT s.id, s.started_at, c.time_zone FROM session s JOIN course c ON c.id = s.course_id
+                WHERE s.started_at IS NOT NULL
+                """)
+            let update = try db.makeStatement(sql: "UPDATE session SET service_date = ? WHERE id = ?")
+            for row in delivered {
+                guard let started = Timestamp.parse(row["started_at"]) else { continue }
+                let zone = TimeZone(identifier: row["time_zone"]) ?? TimeZone(secondsFromGMT: 0)!
+                try update.execute(arguments: [ClinicCalendar(timeZone: zone).date(at: started).description, row["id"] as Int])
+            }
+        }
         return migrator
     }
 }

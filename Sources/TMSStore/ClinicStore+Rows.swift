@@ -77,19 +77,7 @@ extension ClinicStore {
             status: status, startedAt: (row["started_at"] as String?).flatMap(Timestamp.parse),
             finishedAt: (row["finished_at"] as String?).flatMap(Timestamp.parse), delivery: delivery,
             pulsesDelivered: row["pulses_delivered"], reason: row["reason"], replaces: row["replaces"],
-            replacedBy: row["replaced_by"], chair: row["chair"], minutes: row["slot_minutes"], medications: row["medications"])
-    }
-}
-
-extension PrescribedDose {
-    init(frequencyHz: Double, intensityPercentMT: Double, pulsesPerTrain: Int, trainDurationSeconds: Double,
-         interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int) {
-        self.frequencyHz = frequencyHz
-        self.intensityPercentMT = intensityPercentMT
-        self.pulsesPerTrain = pulsesPerTrain
-        self.trainDurationSeconds = trainDurationSeconds
-        self.interTrainIntervalSeconds = interTrainIntervalSeconds
-        self.trains = trains
-        self.pulsesPerSession = pulsesPerSession
+            replacedBy: row["replaced_by"], chair: row["chair"], minutes: row["slot_minutes"], medications: row["medications"],
+            serviceDate: (row["service_date"] as String?).flatMap { CivilDate($0) })
     }
 }

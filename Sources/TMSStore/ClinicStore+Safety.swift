@@ -1,65 +1,103 @@
-import Foundation
+public import Foundation
 import GRDB
 public import TMSCore
 
 // Safety: the screen, motor thresholds, adverse events and holds.
 extension ClinicStore {
-    /// Records a course's safety screen, judged by the clinical data's questions.
+    /// Records a course's safety screen, judged by the clinical data's
+    /// questions. An earlier screen's findings are not erased by this one:
+    /// they stand until a clinician clears them (`clearScreenFinding`).
     public func recordScreen(
         courseId: Int, date: CivilDate, answers: [String: Bool], questions: [ScreenQuestion], audit: AuditContext
     ) throws -> ScreenRecord {
         try pool.write { db in
             let course = try Self.course(db, courseId)
             let (result, findings) = try ScreenResult.judge(answers, questions)
+            let yes = findings.keys.sorted()
             try db.execute(
                 sql: """
-                    INSERT INTO screen (course_id, date, answers, result, findings, recorded_by, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO screen (course_id, date, answers, result, findings, judged, recorded_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [courseId, date.description, answers.keys.sorted().map { "\($0)=\(answers[$0]! ? "yes" : "no")" }.joined(separator: ";"),
-                            result.rawValue, findings.joined(separator: ","), audit.user, Timestamp.format(audit.at)])
+                            result.rawValue, yes.joined(separator: ","), yes.map { "\($0)=\(findings[$0]!.rawValue)" }.joined(separator: ";"),
+                            audit.user, Timestamp.formatPrecise(audit.at)])
             let id = Int(db.lastInsertedRowID)
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: courseId,
-                summary: "safety screen \(id): \(result.rawValue)" + (findings.isEmpty ? "" : " (\(findings.joined(separator: ", ")))"))
+                summary: "safety screen \(id): \(result.rawValue)" + (yes.isEmpty ? "" : " (\(yes.joined(separator: ", ")))"))
             return try Self.latestScreen(db, courseId)!
         }
     }
 
-    /// A clinician signs off a relative contraindication, with a reason.
+    /// A clinician signs off the relative contraindications that stand, with a reason.
     public func signOffScreen(courseId: Int, reason: String, audit: AuditContext) throws -> ScreenRecord {
         try pool.write { db in
             let course = try Self.course(db, courseId)
             guard let screen = try Self.latestScreen(db, courseId) else {
                 throw ClinicError.screenRequired(course: courseId, state: "none", reason: "no safety screen has been recorded")
             }
-            guard screen.result == .relative, screen.signedOffBy == nil else {
+            let standing = StandingFinding.standing(try Self.screenFacts(db, courseId), try Self.clearances(db, courseId))
+            if standing.contains(where: { $0.weight == .absolute }) {
                 throw ClinicError.invalidValue(
-                    "courseId", screen.result == .absolute ? "an absolute contraindication cannot be signed off"
-                        : screen.signedOffBy != nil ? "the screen is already signed off" : "the screen found nothing to sign off")
+                    "courseId", "an absolute contraindication cannot be signed off; a clinician clears it after review (ClearScreenFinding)")
+            }
+            guard standing.contains(where: { $0.weight == .relative && !$0.signedOff }) else {
+                throw ClinicError.invalidValue(
+                    "courseId", standing.isEmpty ? "the screen found nothing to sign off" : "the screen is already signed off")
             }
             try db.execute(
                 sql: "UPDATE screen SET signed_off_by = ?, sign_off_reason = ?, signed_off_at = ? WHERE id = ?",
-                arguments: [audit.user, reason, Timestamp.format(audit.at), screen.id])
+                arguments: [audit.user, reason, Timestamp.formatPrecise(audit.at), screen.id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "safety screen \(screen.id) signed off")
             return try Self.latestScreen(db, courseId)!
         }
     }
 
-    public func screen(courseId: Int) throws -> ScreenRecord? {
-        try pool.read { db in
-            _ = try Self.course(db, courseId)
-            return try Self.latestScreen(db, courseId)
+    /// A clinician clears one finding that stands (absolute or relative), with a reason; the screens stay as they were.
+    public func clearScreenFinding(courseId: Int, question: String, reason: String, audit: AuditContext) throws -> ScreenHistory {
+        try pool.write { db in
+            let course = try Self.course(db, courseId)
+            let standing = StandingFinding.standing(try Self.screenFacts(db, courseId), try Self.clearances(db, courseId))
+            guard let finding = standing.first(where: { $0.question == question }) else {
+                throw ClinicError.findingNotStanding(course: courseId, question: question)
+            }
+            try db.execute(
+                sql: "INSERT INTO screen_clearance (course_id, question, reason, cleared_by, at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [courseId, question, reason, audit.user, Timestamp.formatPrecise(audit.at)])
+            try Self.writeAudit(
+                db, audit, patient: course.patientId, course: courseId,
+                summary: "safety screen finding \(question) (\(finding.weight.rawValue), screen \(finding.screen)) cleared: \(reason)")
+            return try Self.screenHistory(db, courseId)
         }
     }
 
+    /// A course's latest screen, every screen, and the findings that stand.
+    public func screenHistory(courseId: Int) throws -> ScreenHistory {
+        try pool.read { db in
+            _ = try Self.course(db, courseId)
+            return try Self.screenHistory(db, courseId)
+        }
+    }
+
+    static func screenHistory(_ db: Database, _ courseId: Int) throws -> ScreenHistory {
+        let screens = try self.screens(db, where: "course_id = ?", [courseId])
+        return ScreenHistory(
+            screens: screens, standing: StandingFinding.standing(try screenFacts(db, courseId), try clearances(db, courseId)),
+            clearances: try clearances(db, courseId))
+    }
+
     static func latestScreen(_ db: Database, _ courseId: Int) throws -> ScreenRecord? {
+        try screens(db, where: "id = (SELECT max(id) FROM screen WHERE course_id = ?)", [courseId]).first
+    }
+
+    static func screens(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [ScreenRecord] {
         try fetch(
             try db.cachedStatement(sql: """
                 SELECT id, course_id, date, answers, result, findings, recorded_by, signed_off_by, sign_off_reason
-                FROM screen WHERE course_id = ? ORDER BY id DESC LIMIT 1
+                FROM screen WHERE \(condition) ORDER BY id
                 """),
-            [courseId]
+            arguments
         ) { row in
             ScreenRecord(
                 id: row["id"], courseId: row["course_id"], date: CivilDate(row["date"] as String)!,
@@ -70,90 +108,55 @@ extension ClinicStore {
                 result: ScreenResult(rawValue: row["result"])!,
                 findings: (row["findings"] as String).split(separator: ",").map(String.init), recordedBy: row["recorded_by"],
                 signedOffBy: row["signed_off_by"], signOffReason: row["sign_off_reason"])
-        }.first
-    }
-
-    /// Why the course may not be treated yet, or nil when its screen allows it.
-    static func screenBlocks(_ db: Database, _ courseId: Int) throws -> ClinicError? {
-        guard let screen = try latestScreen(db, courseId) else {
-            return .screenRequired(course: courseId, state: "none", reason: "no safety screen has been recorded")
-        }
-        switch screen.result {
-        case .clear: return nil
-        case .absolute:
-            return .screenRequired(
-                course: courseId, state: "absolute",
-                reason: "the safety screen found an absolute contraindication (\(screen.findings.joined(separator: ", ")))")
-        case .relative:
-            guard screen.signedOffBy == nil else { return nil }
-            return .screenRequired(
-                course: courseId, state: "relative",
-                reason: "the safety screen found \(screen.findings.joined(separator: ", ")): a clinician must sign it off")
         }
     }
 
-    /// Why the course's motor threshold must be measured before a session on `date`, or nil.
-    static func recheckDue(
-        _ db: Database, _ course: CourseRecord, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>,
-        recheckDrugs: Set<String> = []
-    ) throws -> String? {
-        let measured = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT max(date) FROM motor_threshold WHERE course_id = ?"), arguments: [course.id])
-        let delivered = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT max(scheduled_date) FROM session WHERE course_id = ? AND status = 'completed' AND scheduled_date < ?"),
-            arguments: [course.id, date.description])
-        var seizure: String?
-        if !holdKinds.isEmpty {
-            seizure = try String.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT max(date) FROM adverse_event WHERE course_id = ? AND kind IN (\(holdKinds.map { _ in "?" }.joined(separator: ",")))"),
-                arguments: StatementArguments([course.id as any DatabaseValueConvertible] + holdKinds.sorted().map { $0 as any DatabaseValueConvertible }))
-        }
-        // The latest start or stop of a drug whose change calls for a re-check.
-        var change: (date: CivilDate, drug: String)?
-        if !recheckDrugs.isEmpty {
-            let marks = recheckDrugs.map { _ in "?" }.joined(separator: ",")
-            change = try Self.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT d, drug FROM (
-                      SELECT start_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks))
-                      UNION ALL
-                      SELECT stop_date AS d, drug FROM medication WHERE patient_id = ? AND drug IN (\(marks)) AND stop_date IS NOT NULL
-                    ) WHERE d <= ? ORDER BY d DESC LIMIT 1
-                    """),
-                StatementArguments(
-                    [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }
-                        + [course.patientId as any DatabaseValueConvertible] + recheckDrugs.sorted().map { $0 as any DatabaseValueConvertible }
-                        + [date.description as any DatabaseValueConvertible])
-            ) { row in (CivilDate(row["d"] as String)!, row["drug"] as String) }
-        }
-        return rules.due(
-            on: date, lastMeasured: measured.flatMap { CivilDate($0) }, lastDelivered: delivered.flatMap { CivilDate($0) },
-            lastSeizure: seizure.flatMap { CivilDate($0) }, lastMedicationChange: change)
-    }
-
-    /// Why a session of the course on `date` would need a re-check first, or nil.
-    public func recheckDue(
-        courseId: Int, on date: CivilDate, _ rules: RecheckRules, holdKinds: Set<String>, recheckDrugs: Set<String> = []
-    ) throws -> String? {
-        try pool.read { db in
-            try Self.recheckDue(db, try Self.course(db, courseId), on: date, rules, holdKinds: holdKinds, recheckDrugs: recheckDrugs)
+    /// The screens as the gate reads them. A screen recorded before findings
+    /// kept their weights has its findings weighed by its result.
+    static func screenFacts(_ db: Database, _ courseId: Int) throws -> [ScreenFacts] {
+        try fetch(
+            db.cachedStatement(sql: """
+                SELECT id, date, created_at, result, findings, judged, signed_off_at FROM screen WHERE course_id = ? ORDER BY id
+                """),
+            [courseId]
+        ) { row in
+            var findings: [String: ScreenQuestion.Weight] = [:]
+            if let judged = row["judged"] as String? {
+                for pair in judged.split(separator: ";") {
+                    let parts = pair.split(separator: "=")
+                    if parts.count == 2, let weight = ScreenQuestion.Weight(rawValue: String(parts[1])) { findings[String(parts[0])] = weight }
+                }
+            } else {
+                let weight: ScreenQuestion.Weight = (row["result"] as String) == "absolute" ? .absolute : .relative
+                for id in (row["findings"] as String).split(separator: ",") { findings[String(id)] = weight }
+            }
+            return ScreenFacts(
+                id: row["id"], date: CivilDate(row["date"] as String)!, at: instant(row["created_at"]), findings: findings,
+                signedOffAt: (row["signed_off_at"] as String?).flatMap(Timestamp.parse))
         }
     }
 
-    /// Records a motor threshold measurement for a course.
+    static func clearances(_ db: Database, _ courseId: Int) throws -> [ScreenClearance] {
+        try fetch(
+            db.cachedStatement(sql: "SELECT question, at, cleared_by, reason FROM screen_clearance WHERE course_id = ? ORDER BY id"),
+            [courseId]
+        ) { row in ScreenClearance(question: row["question"], at: instant(row["at"]), by: row["cleared_by"], reason: row["reason"]) }
+    }
+
+    /// Records a motor threshold measured at `at` (on `date`, the clinic's day of it).
     public func recordThreshold(
-        courseId: Int, date: CivilDate, method: ThresholdMethod, muscle: String, value: Double, audit: AuditContext
+        courseId: Int, date: CivilDate, at: Date, method: ThresholdMethod, muscle: String, value: Double, audit: AuditContext
     ) throws -> ThresholdRecord {
         try pool.write { db in
             let course = try Self.course(db, courseId)
             try DeliveryRules.checkMotorThreshold(value)
             try db.execute(
                 sql: """
-                    INSERT INTO motor_threshold (course_id, date, method, muscle, value, operator, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO motor_threshold (course_id, date, method, muscle, value, operator, created_at, measured_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [courseId, date.description, method.rawValue, muscle, value, audit.user, Timestamp.format(audit.at)])
+                arguments: [courseId, date.description, method.rawValue, muscle, value, audit.user, Timestamp.format(audit.at),
+                            Timestamp.formatPrecise(at)])
             let id = Int(db.lastInsertedRowID)
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: courseId,
@@ -172,7 +175,8 @@ extension ClinicStore {
     static func thresholds(_ db: Database, _ courseId: Int) throws -> [ThresholdRecord] {
         try fetch(
             try db.cachedStatement(sql: """
-                SELECT id, course_id, date, method, muscle, value, operator FROM motor_threshold WHERE course_id = ? ORDER BY date, id
+                SELECT id, course_id, date, method, muscle, value, operator FROM motor_threshold WHERE course_id = ?
+                ORDER BY measured_at, id
                 """),
             [courseId]
         ) { row in
@@ -182,10 +186,11 @@ extension ClinicStore {
         }
     }
 
-    /// Records an adverse event; one that holds (a seizure) puts the course
-    /// on hold at once, in the same transaction.
+    /// Records an adverse event that happened at `at` (on `date`); one that
+    /// holds (a seizure) puts the course on hold at once, from that instant,
+    /// in the same transaction.
     public func recordAdverseEvent(
-        courseId: Int, sessionId: Int?, kind: AdverseEventKind, severity: Severity, date: CivilDate, details: String,
+        courseId: Int, sessionId: Int?, kind: AdverseEventKind, severity: Severity, date: CivilDate, at: Date, details: String,
         audit: AuditContext
     ) throws -> AdverseEventRecord {
         try pool.write { db in
@@ -198,19 +203,20 @@ extension ClinicStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO adverse_event (course_id, session_id, kind, severity, date, details, held, recorded_by, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO adverse_event (course_id, session_id, kind, severity, date, details, held, recorded_by, created_at,
+                      occurred_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [courseId, sessionId, kind.id, severity.rawValue, date.description, details, kind.hold,
-                            audit.user, Timestamp.format(audit.at)])
+                            audit.user, Timestamp.format(audit.at), Timestamp.formatPrecise(at)])
             let id = Int(db.lastInsertedRowID)
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: courseId, session: sessionId,
                 summary: "adverse event \(id): \(kind.id), \(severity.rawValue), \(date)")
             if kind.hold, course.status == .active || course.status == .paused {
                 try db.execute(
-                    sql: "UPDATE course SET held_since = ?, hold_reason = ? WHERE id = ?",
-                    arguments: [date.description, "\(kind.name) (adverse event \(id))", courseId])
+                    sql: "UPDATE course SET held_since = ?, held_at = ?, hold_reason = ? WHERE id = ?",
+                    arguments: [date.description, Timestamp.formatPrecise(at), "\(kind.name) (adverse event \(id))", courseId])
                 try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "course \(courseId) on hold: \(kind.id)")
             }
             return try Self.adverseEvents(db, courseId).first { $0.id == id }!
@@ -232,7 +238,7 @@ extension ClinicStore {
         try fetch(
             try db.cachedStatement(sql: """
                 SELECT id, course_id, session_id, kind, severity, date, details, held, recorded_by FROM adverse_event
-                WHERE \(condition) ORDER BY date, id
+                WHERE \(condition) ORDER BY occurred_at, id
                 """),
             arguments
         ) { row in
@@ -243,19 +249,18 @@ extension ClinicStore {
         }
     }
 
-    /// Lifts a hold. Only after a motor threshold measured on or after the day
-    /// the hold began; the reason goes into the audit trail.
-    public func resumeHeldCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
+    /// Lifts a hold, as `gate` allows on the course's facts (a motor threshold
+    /// measured since the hold began); the reason goes into the audit trail.
+    public func resumeHeldCourse(
+        id: Int, reason: String, _ selection: FactSelection, audit: AuditContext, gate: (TreatmentFacts) throws -> Void
+    ) throws -> CourseRecord {
         try pool.write { db in
             let course = try Self.course(db, id)
-            guard course.status == .onHold, let since = try String.fetchOne(
-                db, sql: "SELECT held_since FROM course WHERE id = ?", arguments: [id]).flatMap({ CivilDate($0) }) else {
+            guard course.status == .onHold else {
                 throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not on hold")
             }
-            let measured = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM motor_threshold WHERE course_id = ? AND date >= ?", arguments: [id, since.description]) ?? 0
-            guard measured > 0 else { throw ClinicError.thresholdRequired(course: id, since: since) }
-            try db.execute(sql: "UPDATE course SET held_since = NULL, hold_reason = NULL WHERE id = ?", arguments: [id])
+            try gate(try Self.treatmentFacts(db, course, session: nil, selection))
+            try db.execute(sql: "UPDATE course SET held_since = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?", arguments: [id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) resumed from hold: \(reason)")
             return try Self.course(db, id)
         }

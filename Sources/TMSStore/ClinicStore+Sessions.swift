@@ -24,60 +24,60 @@ extension ClinicStore {
         }
     }
 
-    public func startSession(id: Int, audit: AuditContext) throws -> SessionRecord {
+    /// Starts a booked session, as `gate` allows on the course's facts;
+    /// `today` (the clinic's date now) is its date of service. Returns the
+    /// session and what the gate said the completion will need.
+    public func startSession(
+        id: Int, today: CivilDate, _ selection: FactSelection, audit: AuditContext, gate: (TreatmentFacts) throws -> Void
+    ) throws -> SessionRecord {
         try pool.write { db in
-            let (session, course) = try Self.openSession(db, id)
-            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
+            let (session, course) = try Self.changeableSession(db, id)
             guard session.status == .scheduled else {
                 throw ClinicError.invalidValue("id", "session \(id) is already in progress")
             }
+            try gate(try Self.treatmentFacts(db, course, session: session, selection))
             try db.execute(
-                sql: "UPDATE session SET status = 'in_progress', started_at = ? WHERE id = ?",
-                arguments: [Timestamp.format(audit.at), id])
+                sql: "UPDATE session SET status = 'in_progress', started_at = ?, service_date = ? WHERE id = ?",
+                arguments: [Timestamp.format(audit.at), today.description, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) started")
             return try Self.session(db, id)
         }
     }
 
-    /// Records a delivered session; the course completes with its last session.
+    /// Records a delivered session: `gate` reads the course's facts and
+    /// returns what was delivered (what the caller left out filled from the
+    /// prescription) and the findings it went ahead with, or throws the
+    /// refusal; the course completes with its last session. `today` (the
+    /// clinic's date now) is its date of service unless it was started earlier.
     public func completeSession(
-        id: Int, delivery d: Delivery, recheck: RecheckRules? = nil, holdKinds: Set<String> = [],
-        recheckDrugs: Set<String> = [], doseWarning: String? = nil, override: String? = nil, audit: AuditContext
-    ) throws -> (SessionRecord, CourseProgress) {
+        id: Int, today: CivilDate, _ selection: FactSelection, audit: AuditContext,
+        gate: (TreatmentFacts) throws -> (Delivery, [AcceptedFinding])
+    ) throws -> (session: SessionRecord, progress: CourseProgress, findings: [FindingRecord]) {
         try pool.write { db in
-            var (session, course) = try Self.openSession(db, id)
-            if let blocked = try Self.screenBlocks(db, course.id) { throw blocked }
-            try DeliveryRules.check(d, prescribedPulses: course.dose.pulsesPerSession)
-            var overridden = ""
-            if let doseWarning {
-                guard let override else { throw ClinicError.doseLimitExceeded(doseWarning) }
-                overridden += "; dose limit (\(doseWarning)) overridden: \(override)"
-            }
-            if let recheck, let reason = try Self.recheckDue(
-                db, course, on: session.date, recheck, holdKinds: holdKinds, recheckDrugs: recheckDrugs) {
-                guard let override else { throw ClinicError.recheckDue(course: course.id, reason: reason) }
-                overridden += "; MT re-check (\(reason)) overridden: \(override)"
-            }
+            var (session, course) = try Self.changeableSession(db, id)
+            let (d, accepted) = try gate(try Self.treatmentFacts(db, course, session: session, selection))
             let now = Timestamp.format(audit.at)
             let medications = try Self.activeMedications(db, patient: course.patientId, on: session.date)
                 .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; ")
             try db.cachedStatement(sql: """
                 UPDATE session SET status = 'completed', started_at = coalesce(started_at, ?), finished_at = ?,
-                  motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?, pulses_per_train = ?,
-                  train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
+                  service_date = coalesce(service_date, ?), motor_threshold = ?, intensity_pct_mt = ?, frequency_hz = ?,
+                  pulses_per_train = ?, train_duration_s = ?, inter_train_interval_s = ?, trains = ?, pulses_delivered = ?,
                   coil = ?, target = ?, notes = ?, medications = ?
                 WHERE id = ?
                 """).execute(arguments: [
-                    now, now, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
+                    now, now, today.description, d.motorThreshold, d.intensityPercentMT, d.frequencyHz, d.pulsesPerTrain,
                     d.trainDurationSeconds, d.interTrainIntervalSeconds, d.trains, d.pulsesDelivered, d.coil, d.target,
                     d.notes, medications, id,
                 ])
+            let findings = try Self.recordFindings(db, accepted, course: course.id, session: id, audit: audit)
             let counts = try Self.sessionCounts(db, course.id)
             let open = counts.open
             if open == 0 {
                 try db.cachedStatement(sql: "UPDATE course SET status = 'completed' WHERE id = ?").execute(arguments: [course.id])
                 course.status = .completed
             }
+            let overridden = accepted.compactMap { f in f.reason.map { "; \(f.rule.rawValue) (\(f.message)) overridden: \($0)" } }.joined()
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) completed: \(d.pulsesDelivered) pulses at \(d.intensityPercentMT.clinical)% of MT \(d.motorThreshold.clinical)%"
@@ -90,7 +90,8 @@ extension ClinicStore {
             session.delivery = d
             session.pulsesDelivered = d.pulsesDelivered
             session.medications = medications
-            return (session, try Self.progress(db, course, counts: counts))
+            session.serviceDate = session.serviceDate ?? today
+            return (session, try Self.progress(db, course, counts: counts), findings)
         }
     }
 
@@ -120,9 +121,9 @@ extension ClinicStore {
                 try db.execute(
                     sql: """
                         UPDATE session SET status = 'aborted', started_at = coalesce(started_at, ?), finished_at = ?,
-                          pulses_delivered = ?, reason = ? WHERE id = ?
+                          service_date = coalesce(service_date, ?), pulses_delivered = ?, reason = ? WHERE id = ?
                         """,
-                    arguments: [now, now, pulses, reason, id])
+                    arguments: [now, now, today.description, pulses, reason, id])
             }
 
             // Sessions after the missed day move; those on or before it stay.

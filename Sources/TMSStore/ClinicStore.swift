@@ -66,9 +66,16 @@ public struct ClinicStore: Sendable {
 
     /// A session that may still change, and its course, which must be active.
     static func openSession(_ db: Database, _ id: Int) throws -> (SessionRecord, CourseRecord) {
+        let (session, course) = try changeableSession(db, id)
+        guard course.status == .active else { throw ClinicError.courseNotActive(course.id, status: course.status.rawValue) }
+        return (session, course)
+    }
+
+    /// A session that has not ended, and its course, whatever the course's state
+    /// (for the acts the treatment gate decides on, which weighs it).
+    static func changeableSession(_ db: Database, _ id: Int) throws -> (SessionRecord, CourseRecord) {
         let session = try session(db, id)
         let course = try course(db, session.courseId)
-        guard course.status == .active else { throw ClinicError.courseNotActive(course.id, status: course.status.rawValue) }
         guard session.status.isOpen else { throw ClinicError.sessionAlreadyFinished(id, status: session.status.rawValue) }
         return (session, course)
     }
@@ -79,7 +86,7 @@ public struct ClinicStore: Sendable {
           s.scheduled_at, s.status, s.started_at, s.finished_at, s.motor_threshold, s.intensity_pct_mt, s.frequency_hz,
           s.pulses_per_train, s.train_duration_s, s.inter_train_interval_s, s.trains, s.pulses_delivered, s.coil, s.target,
           s.notes, s.reason, s.replaces, (SELECT r.id FROM session r WHERE r.replaces = s.id) AS replaced_by,
-          s.chair, s.slot_minutes, s.medications
+          s.chair, s.slot_minutes, s.medications, s.service_date
         """
 
     static func sessions(

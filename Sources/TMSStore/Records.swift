@@ -26,27 +26,6 @@ public struct NewPatient: Sendable {
     }
 }
 
-/// The dose of one session as prescribed, copied from the protocol.
-public struct PrescribedDose: Sendable, Hashable {
-    public var frequencyHz: Double
-    public var intensityPercentMT: Double
-    public var pulsesPerTrain: Int
-    public var trainDurationSeconds: Double
-    public var interTrainIntervalSeconds: Double
-    public var trains: Int
-    public var pulsesPerSession: Int
-
-    public init(protocol p: TreatmentProtocol, intensityPercentMT: Double? = nil) {
-        frequencyHz = p.frequencyHz
-        self.intensityPercentMT = intensityPercentMT ?? p.intensityPercentMT
-        pulsesPerTrain = p.pulsesPerTrain
-        trainDurationSeconds = p.trainDurationSeconds
-        interTrainIntervalSeconds = p.interTrainIntervalSeconds
-        trains = p.trains
-        pulsesPerSession = p.pulsesPerSession
-    }
-}
-
 /// What the caller supplies to prescribe a course.
 public struct NewCourse: Sendable {
     public var patientId: Int
@@ -116,6 +95,8 @@ public struct SessionRecord: Sendable, Hashable {
     public var minutes: Int?
     /// What the patient was taking when the session was delivered.
     public var medications: String? = nil
+    /// The day it was given (started), in the clinic's zone; nil until it is.
+    public var serviceDate: CivilDate? = nil
 
     /// The minutes of the clinic's day the session holds its chair.
     public var range: TimeRange? { minutes.map { TimeRange(start: time.minutes, end: time.minutes + $0) } }
@@ -165,6 +146,8 @@ public struct AuditRecord: Sendable, Hashable {
     public var courseId: Int?
     public var sessionId: Int?
     public var summary: String
+    /// For a refused call, the error it got.
+    public var error: String?
 }
 
 /// A score recorded for a course.
@@ -243,4 +226,27 @@ public struct MedicationRecord: Sendable, Hashable {
     public var startDate: CivilDate
     public var stopDate: CivilDate?
     public var replaces: Int?
+}
+
+/// A finding a treatment went ahead with: a warning, or a rule a clinician
+/// overrode with a reason; on the session it was for, or on the course.
+public struct FindingRecord: Sendable, Hashable {
+    public var id: Int
+    public var courseId: Int
+    public var sessionId: Int?
+    public var rule: String
+    public var severity: Finding.Severity
+    public var message: String
+    public var reason: String?
+    public var recordedBy: String
+    public var at: Date
+}
+
+/// A course's safety screens, the findings that stand, and their clearances.
+public struct ScreenHistory: Sendable {
+    public var screens: [ScreenRecord]
+    public var standing: [StandingFinding]
+    public var clearances: [ScreenClearance]
+
+    public var latest: ScreenRecord? { screens.last }
 }

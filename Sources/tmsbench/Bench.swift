@@ -204,11 +204,13 @@ struct Bench {
         "coil": "figure-8", "target": "left DLPFC",
     ]
 
-    /// Patients and accelerated courses enough for `sessions` sessions; returns their ids.
+    /// Patients and accelerated courses enough for `sessions` sessions booked
+    /// today (a session is given on its own day); returns their ids.
     static func prepare(_ client: VarlinkClient, sessions: Int) throws -> [Int] {
         var ids: [Int] = []
         var n = 0
         while ids.count < sessions {
+            guard n < sessions else { throw BenchError("today holds only \(ids.count) sessions") }
             n += 1
             let patient = try client.call("io.tmsd.Clinic.AddPatient", [
                 "mrn": .string("BENCH-\(n)"), "familyName": "Bench", "givenName": .string("P\(n)"), "birthDate": "1980-01-01",
@@ -229,7 +231,7 @@ struct Bench {
             _ = try client.call("io.tmsd.Clinic.RecordThreshold", [
                 "courseId": course["course"]!["id"]!, "date": .string(today()), "method": "emg", "muscle": "APB", "value": 60,
             ])
-            ids += list.compactMap { if case .int(let id)? = $0["id"] { id } else { nil } }
+            ids += list.compactMap { if case .int(let id)? = $0["id"], $0["date"] == .string(today()) { id } else { nil } }
         }
         // Ten sessions on the day the read benchmark lists.
         let p = try client.call("io.tmsd.Clinic.AddPatient", [
@@ -246,6 +248,7 @@ struct Bench {
     static func storeCompleteSessions(_ path: String, samples: Int) throws -> [Double] {
         let store = try ClinicStore(path: path)
         let calendar = ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        let selection = FactSelection(holdKinds: ["seizure"], recheckDrugs: ["lithium"])
         let treatment = ProtocolLibrary.find("accelerated-itbs")!
         let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.CompleteSession", at: Date())
         var ids: [Int] = []
@@ -269,7 +272,7 @@ struct Bench {
         var times: [Double] = []
         for id in ids.prefix(samples) {
             let start = now()
-            _ = try store.completeSession(id: id, delivery: delivery, audit: audit)
+            _ = try store.completeSession(id: id, today: CivilDate("2027-01-04")!, selection, audit: audit) { _ in (delivery, []) }
             times.append(now() - start)
         }
         return times

@@ -32,8 +32,7 @@ struct CourseCommand: ParsableCommand {
         var intensity: Double?
         @Option(help: ArgumentHelp("Time of the day's (first) session (default: the clinic's).", valueName: "HH:MM"), transform: Parse.time)
         var time: LocalTime?
-        @Option(help: "The prescriber's reason to go beyond the train-duration limits table (audited).")
-        var override: String?
+        @OptionGroup var overriding: Overrides
 
         func run() throws {
             let daemon = try Daemon(global)
@@ -41,11 +40,12 @@ struct CourseCommand: ParsableCommand {
             let target = TargetSite(method: targetMethod, label: label, x: x, y: y, z: z, coordinateSystem: coordinateSystem)
             guard let reply = try daemon.ask(Clinic.CreateCourse.self, .init(
                 patientId: patient, protocolId: protocolId, startDate: start, prescriber: prescriber, target: target,
-                intensityPercentMT: intensity, sessionTime: time, override: override)) else { return }
+                intensityPercentMT: intensity, sessionTime: time, override: overriding.reason, overrides: overriding.byRule)) else { return }
             let course = reply.course
             print("Prescribed course \(course.id) for patient \(course.patientId): \(course.protocolName), "
                 + "\(reply.sessions.count) sessions from \(reply.sessions.first.map { "\($0.date)" } ?? "?") "
                 + "to \(reply.sessions.last.map { "\($0.date)" } ?? "?").")
+            for finding in reply.findings { print("NOTE: \(Format.finding(finding))") }
         }
     }
 
@@ -81,6 +81,11 @@ struct CourseCommand: ParsableCommand {
                 ("Authorized", authorized),
             ]), terminator: "")
             printWarnings(standing.warnings)
+            if !reply.findings.isEmpty {
+                print()
+                print("Findings the treatment went ahead with:")
+                for finding in reply.findings { print(Format.wrap(Format.finding(finding), first: "  "), terminator: "") }
+            }
             print()
             print(calendarTable(reply.sessions), terminator: "")
         }

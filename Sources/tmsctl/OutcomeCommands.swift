@@ -45,10 +45,8 @@ struct OutcomesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let reply = try daemon.ask(Clinic.RecordOutcome.self, .init(
-                courseId: course, scale: scale, timepoint: timepoint, date: day, total: total, items: itemValues)) else { return }
+            guard let reply = try Daemon(global).ask(Clinic.RecordOutcome.self, .init(
+                courseId: course, scale: scale, timepoint: timepoint, date: date, total: total, items: itemValues)) else { return }
             let o = reply.outcome
             print("Recorded \(o.scale) \(o.timepoint.rawValue) on \(o.date) for course \(o.courseId): total \(o.total).")
             if let alert = reply.alert {
@@ -126,7 +124,8 @@ enum Chart {
             out += "  \(p.date) \(p.timepoint.rawValue.padding(8)) |\(bar)| \(p.total)\n"
         }
         let baseline = t.baseline.map(String.init) ?? "-", latest = t.latest.map(String.init) ?? "-"
-        out += "  baseline \(baseline), latest \(latest): response \(t.response ? "yes" : "no"), remission \(t.remission ? "yes" : "no")\n"
+        let response = t.response.map { $0 ? "yes" : "no" } ?? "unknown"
+        out += "  baseline \(baseline), latest \(latest): response \(response), remission \(t.remission ? "yes" : "no")\n"
         return out
     }
 }

@@ -35,12 +35,11 @@ struct ThresholdCommand: ParsableCommand {
         @Option(help: "How it was found.") var method: ThresholdMethod
         @Option(help: "The muscle observed.") var muscle: String = "APB"
         @Option(help: ArgumentHelp("The day measured (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
+        @Option(help: ArgumentHelp("The time measured (default: now, for today).", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let t = try daemon.ask(
-                Clinic.RecordThreshold.self, .init(courseId: course, date: day, method: method, muscle: muscle, value: value))?.threshold
+            guard let t = try Daemon(global).ask(Clinic.RecordThreshold.self, .init(
+                courseId: course, date: date, time: time, method: method, muscle: muscle, value: value))?.threshold
             else { return }
             print("Motor threshold \(Format.number(t.value))% (\(t.method.rawValue), \(t.muscle)) recorded for course \(course) on \(t.date).")
         }
@@ -80,12 +79,12 @@ struct EventsCommand: ParsableCommand {
         @Option(help: "What happened (for a seizure: train at onset, duration, type, action, outcome).") var details: String
         @Option(help: "The session it happened in.") var session: Int?
         @Option(help: ArgumentHelp("The day (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
+        @Option(help: ArgumentHelp("The time it happened (default: now, for today).", valueName: "HH:MM"), transform: Parse.time)
+        var time: LocalTime?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let e = try daemon.ask(Clinic.RecordAdverseEvent.self, .init(
-                courseId: course, sessionId: session, kind: kind, severity: severity, date: day, details: details))?.event
+            guard let e = try Daemon(global).ask(Clinic.RecordAdverseEvent.self, .init(
+                courseId: course, sessionId: session, kind: kind, severity: severity, date: date, time: time, details: details))?.event
             else { return }
             print("Adverse event \(e.id) (\(e.kind), \(e.severity.rawValue)) recorded for course \(course).")
             if e.held {
@@ -113,23 +112,55 @@ extension CourseCommand {
 struct ScreenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "screen", abstract: "The pre-course safety screen: record it, sign off a relative contraindication.",
-        subcommands: [Show.self, Record.self, SignOff.self, Questions.self], defaultSubcommand: Show.self)
+        subcommands: [Show.self, Record.self, SignOff.self, Clear.self, Questions.self], defaultSubcommand: Show.self)
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "A course's latest screen.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "A course's screens, oldest first, and the findings that stand.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The course's id.") var course: Int
 
         func run() throws {
             guard let reply = try Daemon(global).ask(Clinic.GetScreen.self, .init(courseId: course)) else { return }
-            guard let s = reply.screen else {
-                print("No safety screen recorded for course \(course).")
-                return
-            }
+            ScreenCommand.show(reply, course: course)
+        }
+    }
+
+    static func show(_ reply: Clinic.ScreenHistory, course: Int) {
+        guard !reply.history.isEmpty else {
+            print("No safety screen recorded for course \(course).")
+            return
+        }
+        for s in reply.history {
             var result = s.result.rawValue
             if !s.findings.isEmpty { result += ": " + s.findings.joined(separator: ", ") }
             if let by = s.signedOffBy { result += " (signed off by \(by): \(s.signOffReason ?? ""))" }
-            print("Course \(course), screened \(s.date) by \(s.recordedBy): \(result)")
+            print("Course \(course), screen \(s.id), \(s.date) by \(s.recordedBy): \(result)")
+        }
+        if reply.standing.isEmpty {
+            print("No finding stands.")
+        } else {
+            print("Standing until a clinician clears them (tmsctl screen clear):")
+            for f in reply.standing {
+                print("  \(f.question): \(f.contraindication.rawValue), found by screen \(f.screen) on \(f.date)"
+                    + (f.signedOff ? ", signed off" : ""))
+            }
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clear",
+            abstract: "Clear one finding that stands (clinician): a later screen answering no does not; the reason is audited.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The course's id.") var course: Int
+        @Option(help: "The question whose finding is cleared (tmsctl screen questions).") var question: String
+        @Option(help: "Why it no longer stands (e.g. the implant was removed; imaging reviewed).") var reason: String
+
+        func run() throws {
+            guard let reply = try Daemon(global).ask(
+                Clinic.ClearScreenFinding.self, .init(courseId: course, question: question, reason: reason)) else { return }
+            ScreenCommand.show(reply, course: course)
         }
     }
 
@@ -149,9 +180,8 @@ struct ScreenCommand: ParsableCommand {
             if let unknown = answeredYes.subtracting(questions).sorted().first {
                 throw fail("'\(unknown)' is not a screen question; tmsctl screen questions lists them.", status: Status.usage)
             }
-            let day = try date ?? daemon.today()
             let answers = Dictionary(uniqueKeysWithValues: questions.map { ($0, answeredYes.contains($0)) })
-            guard let s = try daemon.ask(Clinic.RecordScreen.self, .init(courseId: course, date: day, answers: answers))?.screen
+            guard let s = try daemon.ask(Clinic.RecordScreen.self, .init(courseId: course, date: date, answers: answers))?.screen
             else { return }
             let findings = s.findings.joined(separator: ", ")
             switch s.result {
@@ -226,12 +256,12 @@ struct MedicationCommand: ParsableCommand {
         @Option(help: "The dose.") var dose: Double
         @Option(help: "The dose's unit (mg, mcg, ...).") var unit: String
         @Option(help: ArgumentHelp("The first day (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
+        @Option(help: ArgumentHelp("The time (default: now, for today).", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let reply = try daemon.ask(
-                Clinic.StartMedication.self, .init(patientId: patient, drug: drug, dose: dose, unit: unit, date: day)) else { return }
+            guard let reply = try Daemon(global).ask(
+                Clinic.StartMedication.self, .init(patientId: patient, drug: drug, dose: dose, unit: unit, date: date, time: time))
+            else { return }
             let m = reply.medication
             print("Medication \(m.id): \(m.drug) \(Format.number(m.dose)) \(m.unit) from \(m.startDate).")
             printWarnings(reply.warnings)
@@ -246,12 +276,11 @@ struct MedicationCommand: ParsableCommand {
         @Option(help: "The new dose.") var dose: Double
         @Option(help: "The dose's unit.") var unit: String
         @Option(help: ArgumentHelp("The first day at the new dose (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
+        @Option(help: ArgumentHelp("The time (default: now, for today).", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let reply = try daemon.ask(Clinic.ChangeMedicationDose.self, .init(id: id, dose: dose, unit: unit, date: day))
-            else { return }
+            guard let reply = try Daemon(global).ask(
+                Clinic.ChangeMedicationDose.self, .init(id: id, dose: dose, unit: unit, date: date, time: time)) else { return }
             let m = reply.medication
             print("Medication \(m.id) replaces \(id): \(m.drug) \(Format.number(m.dose)) \(m.unit) from \(m.startDate).")
             printWarnings(reply.warnings)
@@ -263,12 +292,11 @@ struct MedicationCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The medication's id.") var id: Int
         @Option(help: ArgumentHelp("The day it stops (default: today).", valueName: "YYYY-MM-DD"), transform: Parse.date) var date: CivilDate?
+        @Option(help: ArgumentHelp("The time (default: now, for today).", valueName: "HH:MM"), transform: Parse.time) var time: LocalTime?
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let day = try date ?? daemon.today()
-            guard let reply = try daemon.ask(Clinic.StopMedication.self, .init(id: id, date: day)) else { return }
-            print("Medication \(id) stopped on \(day).")
+            guard let reply = try Daemon(global).ask(Clinic.StopMedication.self, .init(id: id, date: date, time: time)) else { return }
+            print("Medication \(id) stopped on \(reply.medication.stopDate.map { "\($0)" } ?? "?").")
             printWarnings(reply.warnings)
         }
     }

@@ -36,7 +36,8 @@ struct SessionCommand: ParsableCommand {
         @Argument(help: "The session's id.") var id: Int
 
         func run() throws {
-            guard let s = try Daemon(global).ask(Clinic.GetSession.self, .init(id: id))?.session else { return }
+            guard let reply = try Daemon(global).ask(Clinic.GetSession.self, .init(id: id)) else { return }
+            let s = reply.session
             var pairs: [(String, String)] = [
                 ("Session", "\(s.id)"), ("Course", "\(s.courseId)"), ("Number", "\(s.number) of \(s.total)"),
                 ("Phase", s.phase), ("Booked", "\(s.date) \(s.time) (\(s.scheduledAt))"), ("Status", s.status.rawValue),
@@ -56,6 +57,7 @@ struct SessionCommand: ParsableCommand {
             if let reason = s.reason { pairs.append(("Reason", reason)) }
             if let by = s.replacedBy { pairs.append(("Re-booked as", "session \(by)")) }
             if let of = s.replaces { pairs.append(("Replaces", "session \(of)")) }
+            for finding in reply.findings { pairs.append(("Finding", Format.finding(finding))) }
             print(Format.fields(pairs), terminator: "")
         }
     }
@@ -66,8 +68,13 @@ struct SessionCommand: ParsableCommand {
         @Argument(help: "The session's id.") var id: Int
 
         func run() throws {
-            guard let s = try Daemon(global).ask(Clinic.StartSession.self, .init(id: id))?.session else { return }
+            guard let reply = try Daemon(global).ask(Clinic.StartSession.self, .init(id: id)) else { return }
+            let s = reply.session
             print("Session \(id) started (course \(s.courseId), session \(s.number) of \(s.total)).")
+            for finding in reply.pending {
+                print("WARNING: completing it needs \(finding.severity == .override ? "a clinician's override of" : "a look at") "
+                    + "\(finding.rule): \(finding.message)")
+            }
         }
     }
 
@@ -76,13 +83,17 @@ struct SessionCommand: ParsableCommand {
             commandName: "complete",
             abstract: "Record what a session delivered.",
             discussion: """
-                Parameters not given default to the course's prescription (and the protocol's coil); \
-                the motor threshold is required. tmsd refuses an intensity above 100% of machine output \
-                and more pulses than prescribed.
+                One call to tmsd, which fills every parameter not given from the course's prescription (the coil \
+                its protocol's, the target its label, the motor threshold the course's latest measurement). \
+                tmsd's treatment gate refuses an intensity above 100% of machine output and more pulses than \
+                prescribed; a motor threshold due for a re-check, trains outside the limits table, and any value \
+                that differs from the prescription need a clinician's reason for that rule: \
+                --override RULE=REASON, once per rule (tmsd names the rule when it refuses).
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The session's id.") var id: Int
-        @Option(help: ArgumentHelp("Resting motor threshold, % of machine output.", valueName: "percent")) var mt: Double
+        @Option(help: ArgumentHelp("Resting motor threshold, % of machine output (default: the course's latest measurement).", valueName: "percent"))
+        var mt: Double?
         @Option(help: ArgumentHelp("Intensity, % of motor threshold.", valueName: "percent")) var intensity: Double?
         @Option(help: ArgumentHelp("Frequency.", valueName: "Hz")) var frequency: Double?
         @Option(help: "Pulses per train.") var pulsesPerTrain: Int?
@@ -93,29 +104,21 @@ struct SessionCommand: ParsableCommand {
         @Option(help: "Coil used.") var coil: String?
         @Option(help: "Target stimulated.") var target: String?
         @Option(help: "Free-text notes.") var notes: String?
-        @Option(help: "A clinician's reason to complete although a motor threshold re-check is due (clinician role).")
-        var override: String?
+        @OptionGroup var overriding: Overrides
 
         func run() throws {
-            let daemon = try Daemon(global)
-            let session = try daemon.fetch(Clinic.GetSession.self, .init(id: id)).session
-            let course = try daemon.fetch(Clinic.GetCourse.self, .init(id: session.courseId)).course
-            let defaultCoil = try coil ?? daemon.fetch(Clinic.GetProtocol.self, .init(id: course.protocolId)).protocol.coil
             let delivery = Clinic.DeliveryInput(
-                motorThreshold: mt, intensityPercentMT: intensity ?? course.intensityPercentMT,
-                frequencyHz: frequency ?? course.frequencyHz, pulsesPerTrain: pulsesPerTrain ?? course.pulsesPerTrain,
-                trainDurationSeconds: trainDuration ?? course.trainDurationSeconds,
-                interTrainIntervalSeconds: interTrainInterval ?? course.interTrainIntervalSeconds, trains: trains ?? course.trains,
-                pulsesDelivered: pulses ?? course.pulsesPerSession, coil: defaultCoil, target: target ?? course.target.label,
-                notes: notes)
-            guard let reply = try daemon.ask(Clinic.CompleteSession.self, .init(id: id, delivery: delivery, override: override)) else {
-                return
-            }
+                motorThreshold: mt, intensityPercentMT: intensity, frequencyHz: frequency, pulsesPerTrain: pulsesPerTrain,
+                trainDurationSeconds: trainDuration, interTrainIntervalSeconds: interTrainInterval, trains: trains,
+                pulsesDelivered: pulses, coil: coil, target: target, notes: notes)
+            guard let reply = try Daemon(global).ask(Clinic.CompleteSession.self, .init(
+                id: id, delivery: delivery, override: overriding.reason, overrides: overriding.byRule)) else { return }
             let s = reply.session, p = reply.progress
             let d = s.delivery
             print("Session \(id) completed: \(d.map { "\($0.pulsesDelivered)" } ?? "?") pulses at "
                 + "\(d.map { Format.number($0.intensityPercentMT) } ?? "?")% MT "
                 + "(\(d.map { Format.number($0.outputPercent) } ?? "?")% of output). Course \(s.courseId): \(p.done) of \(p.total) done.")
+            for finding in reply.findings { print("NOTE: \(Format.finding(finding))") }
         }
     }
 

@@ -40,4 +40,37 @@ extension Trial.Outcome: ExpressibleByArgument {}
 extension Format {
     /// A weekday's short name: "Mon".
     static func day(_ date: CivilDate) -> String { String(describing: date.weekday).prefix(3).capitalized }
+
+    /// "deviation-intensity overridden by dr-a: intensity 130% MT delivered, 120% MT prescribed (a reason)".
+    static func finding(_ f: Clinic.Finding) -> String {
+        let how = switch f.severity {
+        case .override: "overridden" + (f.recordedBy.map { " by \($0)" } ?? "")
+        case .warn: "noted"
+        case .refuse: "refused"
+        }
+        return "\(f.rule) \(how)" + (f.sessionId.map { " (session \($0))" } ?? "") + ": \(f.message)" + (f.reason.map { " (\($0))" } ?? "")
+    }
+}
+
+/// A clinician's overrides, as commands that treat take them: --override
+/// RULE=REASON once per rule, or one --override REASON for the one rule that needs it.
+struct Overrides: ParsableArguments {
+    @Option(name: .customLong("override"), help: ArgumentHelp(
+        "A clinician's reason to go ahead although RULE asks for one (clinician role; repeat for each rule tmsd names).",
+        valueName: "RULE=REASON"))
+    var given: [String] = []
+
+    func validate() throws {
+        if given.filter({ Clinic.Override(argument: $0) == nil }).count > 1 {
+            throw ValidationError("Give each --override its rule: --override RULE=REASON.")
+        }
+    }
+
+    var byRule: [Clinic.Override]? {
+        let rules = given.compactMap(Clinic.Override.init(argument:))
+        return rules.isEmpty ? nil : rules
+    }
+
+    /// A reason given without a rule.
+    var reason: String? { given.first { Clinic.Override(argument: $0) == nil } }
 }

@@ -8,36 +8,25 @@ import Testing
                  coil: "figure-8", target: "left DLPFC")
     }
 
-    @Test func aPrescribedSessionPasses() throws {
-        try DeliveryRules.check(delivery(), prescribedPulses: 3000)
+    @Test func pulsesFitTheTrains() throws {
+        try DeliveryRules.checkConsistency(delivery())
         #expect(delivery().outputPercent == 66)
-    }
-
-    @Test func intensityAboveMachineOutputIsRefused() {
-        #expect(throws: ClinicError(.intensityAboveMachineOutput, "")) {
-            try DeliveryRules.check(self.delivery(mt: 90, intensity: 120), prescribedPulses: 3000)
-        }
-        // Exactly 100% of output is allowed.
-        #expect(throws: Never.self) { try DeliveryRules.check(self.delivery(mt: 80, intensity: 125), prescribedPulses: 3000) }
-    }
-
-    @Test func morePulsesThanPrescribedIsRefused() {
-        #expect(throws: ClinicError(.pulsesAbovePrescription, "")) {
-            try DeliveryRules.check(self.delivery(pulses: 3000), prescribedPulses: 2999)
-        }
-    }
-
-    @Test func outOfRangeValuesAreNamed() {
         do {
-            try DeliveryRules.check(delivery(mt: 0), prescribedPulses: 3000)
-            Issue.record("accepted MT 0")
+            try DeliveryRules.checkConsistency(delivery(pulses: 3001))  // more than 75 x 40
+            Issue.record("accepted 3001 pulses in 75 trains of 40")
         } catch {
             #expect(error.code == .invalidValue)
-            #expect(error.parameters.first?.1 == .string("motorThreshold"))
+            #expect(error.parameters.first?.1 == .string("delivery.pulsesDelivered"))
         }
-        #expect(throws: ClinicError(.invalidValue, "")) {
-            try DeliveryRules.check(self.delivery(pulses: 3001), prescribedPulses: 4000)  // more than 75 x 40
+    }
+
+    @Test func machineOutputAndPrescribedPulses() {
+        #expect(throws: ClinicError(.intensityAboveMachineOutput, "")) {
+            try DeliveryRules.checkOutput(intensityPercentMT: 120, motorThreshold: 90)
         }
+        // Exactly 100% of output is allowed.
+        #expect(throws: Never.self) { try DeliveryRules.checkOutput(intensityPercentMT: 125, motorThreshold: 80) }
+        #expect(throws: ClinicError(.pulsesAbovePrescription, "")) { try DeliveryRules.checkPulses(3000, prescribed: 2999) }
     }
 
     @Test func targetsNeedTheirCoordinates() {

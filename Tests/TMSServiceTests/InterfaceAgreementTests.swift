@@ -53,7 +53,10 @@ import Glibc
             .scoreOutOfRange(scale: "MADRS", item: nil, value: 61, minimum: 0, maximum: 60), .missingItem(scale: "PHQ-9", item: 9),
             .alertNotFound(1), .alertAlreadyAcknowledged(1, by: "x"), .recheckDue(course: 1, reason: "x"),
             .eventKindNotFound("x"), .thresholdRequired(course: 1, since: day), .doseLimitExceeded("x"), .screenRequired(course: 1, state: "none", reason: "x"),
-            .authorizationNotFound(1),
+            .authorizationNotFound(1), .notTodaysSession(1, date: day, today: day), .dailyLimitReached(course: 1, date: day, perDay: 1),
+            .deviation(.deviationCoil, what: "coil", prescribed: "figure-8", delivered: "H1"), .overrideNotPermitted(.mtRecheck),
+            .overrideNotPermitted(nil), .patientBooked(1, date: day, range: range), .findingNotStanding(course: 1, question: "x"),
+            .doseLimitExceeded("x", rule: .doseLimitUnknown),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

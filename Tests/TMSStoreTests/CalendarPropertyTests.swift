@@ -41,7 +41,7 @@ import TMSCore
         // chair outages and new holidays, in random order.
         for _ in 0..<Int.random(in: 5...25, using: &random) {
             guard let course = courses.randomElement(using: &random) else { break }
-            let open = try t.store.courseDetail(id: course.id).2.filter { $0.status == .scheduled }
+            let open = try t.store.courseDetail(id: course.id).sessions.filter { $0.status == .scheduled }
             guard let session = open.randomElement(using: &random) else { continue }
             let today = session.date.adding(days: -Int.random(in: 0...2, using: &random))
             do {
@@ -93,7 +93,7 @@ import TMSCore
     ) throws {
         var booked: [String: [(TimeRange, Int)]] = [:]
         for course in courses {
-            let (stored, progress, sessions) = try store.courseDetail(id: course.id)
+            let (stored, progress, sessions, _) = try store.courseDetail(id: course.id)
             let counting = sessions.filter { $0.status != .missed && $0.status != .aborted }
             if stored.status == .paused { continue }  // a paused course owes its rest until it resumes
             #expect(counting.count == stored.totalSessions, "seed \(seed): course \(course.id) keeps its count")

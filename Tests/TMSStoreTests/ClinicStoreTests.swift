@@ -49,6 +49,32 @@ struct TemporaryStore {
         BookingPolicy(calendar: calendar, resources: .standard(days: calendar.clinicDays))
     }
 
+    let selection = FactSelection(holdKinds: ["seizure"], recheckDrugs: ["lithium"])
+
+    /// The gate's hard stops, at `session`'s booked time: the store's tests
+    /// are of the store (the gate has its own), so the rules a clinician may
+    /// override are left out.
+    func hardStops(_ act: TreatmentAct, _ facts: TreatmentFacts, at now: Date) throws -> [AcceptedFinding] {
+        let gate = TreatmentGate(policy: GatePolicy(), calendar: utc, now: now)
+        return try TreatmentGate.decide(gate.findings(act, facts).filter(\.rule.isHardStop), overrides: [:], reason: nil, clinician: false)
+    }
+
+    /// Completes `session` as the daemon does, at its booked time.
+    @discardableResult
+    func complete(_ store: ClinicStore, _ session: SessionRecord, _ d: Delivery) throws -> (SessionRecord, CourseProgress) {
+        let r = try store.completeSession(
+            id: session.id, today: session.date, selection, audit: audit("CompleteSession", at: session.scheduledAt)
+        ) { facts in (d, try self.hardStops(.complete(d), facts, at: session.scheduledAt)) }
+        return (r.session, r.progress)
+    }
+
+    @discardableResult
+    func start(_ store: ClinicStore, _ session: SessionRecord) throws -> SessionRecord {
+        try store.startSession(id: session.id, today: session.date, selection, audit: audit("StartSession", at: session.scheduledAt)) {
+            facts in _ = try self.hardStops(.start, facts, at: session.scheduledAt)
+        }
+    }
+
     func delivery(pulses: Int = 3000, mt: Double = 55) -> Delivery {
         Delivery(motorThreshold: mt, intensityPercentMT: 120, frequencyHz: 10, pulsesPerTrain: 40, trainDurationSeconds: 4,
                  interTrainIntervalSeconds: 26, trains: 75, pulsesDelivered: pulses, coil: "figure-8", target: "left DLPFC")
@@ -63,7 +89,7 @@ struct TemporaryStore {
             "2026-11-30 outcomes and alerts", "2026-11-30 motor thresholds and adverse events",
             "2026-11-30 safety screens", "2026-11-30 medications",
             "2026-11-30 treatment trials", "2026-11-30 payer authorizations", "2026-11-30 indexes for the daily report",
-            "2026-12-02 refusals name their error",
+            "2026-12-02 refusals name their error", "2026-12-02 the treatment gate",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
@@ -85,7 +111,7 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let (stored, progress, sessions) = try t.store.courseDetail(id: c.id)
+        let (stored, progress, sessions, _) = try t.store.courseDetail(id: c.id)
         #expect(stored.totalSessions == 36 && sessions.count == 36)
         #expect(sessions.map(\.number) == Array(1...36))
         #expect(progress.remaining == 36 && progress.done == 0 && progress.next?.number == 1)
@@ -99,29 +125,28 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let first = try t.store.courseDetail(id: c.id).2[0]
-        #expect(throws: ClinicError(.intensityAboveMachineOutput, "")) {
-            try t.store.completeSession(id: first.id, delivery: self.delivery(mt: 90), audit: self.audit("CompleteSession"))
-        }
+        let first = try t.store.courseDetail(id: c.id).sessions[0]
+        #expect(throws: ClinicError(.intensityAboveMachineOutput, "")) { try self.complete(t.store, first, self.delivery(mt: 90)) }
         #expect(try t.store.session(id: first.id).status == .scheduled)  // the refusal changed nothing
-        let (done, progress) = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
+        let (done, progress) = try complete(t.store, first, delivery())
         #expect(done.status == .completed && done.delivery?.pulsesDelivered == 3000 && progress.done == 1)
         #expect(done == (try t.store.session(id: first.id)), "the reply is the session as stored")
-        #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
-            try t.store.completeSession(id: first.id, delivery: self.delivery(), audit: self.audit("CompleteSession"))
-        }
+        #expect(done.serviceDate == first.date)
+        #expect(throws: ClinicError(.sessionAlreadyFinished, "")) { try self.complete(t.store, first, self.delivery()) }
         #expect(throws: ClinicError(.sessionAlreadyFinished, "")) {
             try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 10, reason: "x"), clinic: self.policy(self.utc),
                                  today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
         }
-        #expect(throws: ClinicError(.sessionNotFound, "")) { try t.store.startSession(id: 9999, audit: self.audit("StartSession")) }
+        #expect(throws: ClinicError(.sessionNotFound, "")) {
+            try t.store.startSession(id: 9999, today: CivilDate("2026-12-02")!, self.selection, audit: self.audit("StartSession")) { _ in }
+        }
     }
 
     @Test func aMissedSessionIsRebookedAndTheCourseKeepsItsCount() throws {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let sessions = try t.store.courseDetail(id: c.id).2
+        let sessions = try t.store.courseDetail(id: c.id).sessions
         let missed = sessions[1]  // Thursday 2026-12-03
         let result = try t.store.endShort(
             id: missed.id, .missed(reason: "unwell"), clinic: policy(utc), today: CivilDate("2026-12-03")!, audit: audit("MissSession"))
@@ -129,8 +154,8 @@ struct TemporaryStore {
         #expect(result.replacement.date == CivilDate("2026-12-04"))  // next clinic day, a Friday
         #expect(result.replacement.number == 2 && result.replacement.replaces == missed.id)
         let after = try t.store.courseDetail(id: c.id)
-        let counting = after.2.filter { $0.status != .missed }
-        #expect(counting.count == 36 && after.1.remaining == 36 && after.1.missed == 1)
+        let counting = after.sessions.filter { $0.status != .missed }
+        #expect(counting.count == 36 && after.progress.remaining == 36 && after.progress.missed == 1)
         #expect(counting.map(\.number) == Array(1...36))
         #expect(Set(counting.map(\.date)).count == 36)  // one a day
         #expect(counting.filter { $0.phase == "taper 1" }.count == 3)
@@ -144,7 +169,7 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let first = try t.store.courseDetail(id: c.id).2[0]
+        let first = try t.store.courseDetail(id: c.id).sessions[0]
         #expect(throws: ClinicError(.pulsesAbovePrescription, "")) {
             try t.store.endShort(id: first.id, .aborted(pulsesDelivered: 3001, reason: "x"), clinic: self.policy(self.utc),
                                  today: CivilDate("2026-12-02")!, audit: self.audit("AbortSession"))
@@ -160,9 +185,9 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let first = try t.store.courseDetail(id: c.id).2[0]
+        let first = try t.store.courseDetail(id: c.id).sessions[0]
         _ = try t.store.cancelCourse(id: c.id, reason: "patient moved", audit: audit("CancelCourse"))
-        #expect(throws: ClinicError(.courseNotActive, "")) { try t.store.startSession(id: first.id, audit: self.audit("StartSession")) }
+        #expect(throws: ClinicError(.courseNotActive, "")) { try self.start(t.store, first) }
         #expect(throws: ClinicError(.courseNotActive, "")) {
             try t.store.cancelCourse(id: c.id, reason: "again", audit: self.audit("CancelCourse"))
         }
@@ -178,13 +203,13 @@ struct TemporaryStore {
         delivery.pulsesPerTrain = 30
         delivery.trains = 60
         var last: CourseProgress?
-        for (i, session) in try t.store.courseDetail(id: c.id).2.enumerated() {
-            if i % 2 == 0 { _ = try t.store.startSession(id: session.id, audit: audit("StartSession")) }
-            let (done, progress) = try t.store.completeSession(id: session.id, delivery: delivery, audit: audit("CompleteSession"))
+        for (i, session) in try t.store.courseDetail(id: c.id).sessions.enumerated() {
+            if i % 2 == 0 { try start(t.store, session) }
+            let (done, progress) = try complete(t.store, try t.store.session(id: session.id), delivery)
             #expect(done == (try t.store.session(id: session.id)))
             last = progress
         }
-        let (stored, progress, _) = try t.store.courseDetail(id: c.id)
+        let (stored, progress, _, _) = try t.store.courseDetail(id: c.id)
         #expect(stored.status == .completed && progress.done == 50 && progress.remaining == 0)
         #expect(last == progress, "the last reply's progress is the completed course's")
     }
@@ -193,8 +218,8 @@ struct TemporaryStore {
         let t = try TemporaryStore()
         defer { t.remove() }
         let c = try course(t.store)
-        let first = try t.store.courseDetail(id: c.id).2[0]
-        _ = try t.store.completeSession(id: first.id, delivery: delivery(), audit: audit("CompleteSession"))
+        let first = try t.store.courseDetail(id: c.id).sessions[0]
+        try complete(t.store, first, delivery())
         let reopened = try t.reopen()
         #expect(try reopened.session(id: first.id).delivery?.motorThreshold == 55)
         #expect(try reopened.audit().count == 4)

@@ -25,7 +25,7 @@ def main(directory):
         d.tmsctl("session", "complete", str(sessions[0]["id"]), "--mt", "55")
         d.tmsctl("session", "miss", str(sessions[1]["id"]), "--reason", "unwell")
         d.tmsctl("session", "abort", str(sessions[2]["id"]), "--pulses", "100", "--reason", "headache")
-        d.tmsctl("session", "complete", str(sessions[3]["id"]), "--mt", "95", check=False)  # refused
+        d.tmsctl("session", "complete", str(sessions[3]["id"]), "--mt", "95", check=False)  # a later day: refused
         d.tmsctl("patient", "add", "--mrn", MRN, "--family-name", "X", "--given-name", "Y", "--birth-date", BORN,
                  check=False)  # duplicate MRN, refused
         d.tmsctl("patient", "show", str(patient["id"]))

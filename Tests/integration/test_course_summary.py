@@ -48,7 +48,7 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
     assert "missed: car broke down" in text and "sertraline" in text and "eased by rest" in text
     assert re.search(r"\d{4}-\d\d-\d\d +headache +mild +no\n", text), "the event's row"
     assert "Used 1 of 36 authorized; 36 booked." in text
-    assert "baseline 18, latest -: response no, remission no" in text, "no verdict before a later score"
+    assert "baseline 18, latest -: response unknown, remission no" in text, "no verdict before a later score"
     daemon.tmsctl("outcomes", "record", str(cid), "--scale", "phq9", "--timepoint", "weekly", "--date", c["sessions"][0]["date"],
                   "--items", "1,1,1,1,1,1,1,0,0")
     text = daemon.tmsctl("report", "course", str(cid)).stdout

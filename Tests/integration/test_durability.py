@@ -50,8 +50,9 @@ def test_a_completed_session_survives_kill_9(tmp_dir):
     patient = add_patient(daemon)
     course = add_course(daemon, patient["id"], "10hz-ldlpfc", today_utc())
     session = course["sessions"][0]["id"]
+    # The delivery as the prescription has it, at the threshold measured today (55).
     reply = call_raw(daemon.socket, "io.tmsd.Clinic.CompleteSession", {"id": session, "delivery": {
-        "motorThreshold": 57.5, "intensityPercentMT": 120, "frequencyHz": 10, "pulsesPerTrain": 40,
+        "motorThreshold": 55, "intensityPercentMT": 120, "frequencyHz": 10, "pulsesPerTrain": 40,
         "trainDurationSeconds": 4, "interTrainIntervalSeconds": 26, "trains": 75, "pulsesDelivered": 3000,
         "coil": "figure-8", "target": "left DLPFC"}})
     daemon.process.send_signal(signal.SIGKILL)
@@ -59,7 +60,7 @@ def test_a_completed_session_survives_kill_9(tmp_dir):
     assert reply["parameters"]["session"]["status"] == "completed"
     with sqlite3.connect(daemon.database) as db:
         row = db.execute("SELECT status, motor_threshold, pulses_delivered FROM session WHERE id = ?", (session,)).fetchone()
-    assert row == ("completed", 57.5, 3000)
+    assert row == ("completed", 55, 3000)
 
 
 def test_an_authorization_and_its_extension_survive_kill_9(tmp_dir):

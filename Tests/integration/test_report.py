@@ -100,28 +100,26 @@ def test_courses_ending_this_week_with_their_outcome(tmp_dir):
 
 
 def test_a_course_completed_this_week_is_among_those_ending(tmp_dir):
-    # An accelerated course (ten sessions a day for five days) begun six days ago, given in full: completed two days ago.
+    # An accelerated course (ten sessions a day for five days) begun on Wednesday 12-02, each day's sessions given
+    # on their day: completed on Sunday 12-06, the last day of the week it began in.
     config = TEST_CONFIG.replace('days = ["mon", "tue", "wed", "thu", "fri"]', 'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]')
     d = Daemon(tmp_dir, config_text=config).start()
     try:
-        today = datetime.date.fromisoformat(today_utc())
-        start = (today - datetime.timedelta(days=6)).isoformat()
-        c = add_course(d, add_patient(d)["id"], "accelerated-itbs", start, "--time", "08:00", measure=False)
+        c = add_course(d, add_patient(d)["id"], "accelerated-itbs", d.today(), "--time", "08:00")
         cid = c["course"]["id"]
-        d.tmsctl("mt", "record", str(cid), "--value", "55", "--method", "emg", "--date", start)
-        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "baseline", "--total", "30", "--date", start)
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "baseline", "--total", "30")
         for session in c["sessions"]:
+            d.travel_to(session["date"])
             d.tmsctl("session", "complete", str(session["id"]), "--mt", "55")
         assert d.tmsctl_json("course", "show", str(cid))["course"]["status"] == "completed"
         last = max(s["date"] for s in c["sessions"])
-        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "end", "--total", "12", "--date", last)
+        assert last == "2026-12-06" == d.today()
+        d.tmsctl("outcomes", "record", str(cid), "--scale", "madrs", "--timepoint", "end", "--total", "12")
         ending = [n for n in d.tmsctl_json("report", "daily")["endingThisWeek"] if n["course"] == cid]
-        monday = today - datetime.timedelta(days=today.weekday())
-        if datetime.date.fromisoformat(last) >= monday:
-            assert ending and ending[0]["detail"] == f"ended {last}; MADRS 30 -> 12: response", ending
-        else:
-            assert ending == [], "it ended last week"
-        # On the day it ended, whatever today's weekday.
+        assert ending and ending[0]["detail"] == f"ended {last}; MADRS 30 -> 12: response", ending
+        # The next Monday it ended last week.
+        d.travel(days=1)
+        assert [n for n in d.tmsctl_json("report", "daily")["endingThisWeek"] if n["course"] == cid] == []
         on_last = [n for n in d.tmsctl_json("report", "daily", "--date", last)["endingThisWeek"] if n["course"] == cid]
         assert on_last and on_last[0]["detail"] == f"ended {last}; MADRS 30 -> 12: response"
     finally:
@@ -129,15 +127,13 @@ def test_a_course_completed_this_week_is_among_those_ending(tmp_dir):
 
 
 def test_billing_codes_initial_redetermination_at_most_weekly_and_delivery(daemon):
-    # A course that began six days ago: its first sessions are in the past, so each can be given on its own day.
-    start = (datetime.date.fromisoformat(today_utc()) - datetime.timedelta(days=6)).isoformat()
-    c = add_course(daemon, add_patient(daemon)["id"], "10hz-ldlpfc", start, measure=False)
+    c = add_course(daemon, add_patient(daemon)["id"], "10hz-ldlpfc", daemon.today(), measure=False)
     cid, s = str(c["course"]["id"]), c["sessions"]
-    assert s[2]["date"] <= today_utc()
 
     def give(session, measure):
+        daemon.travel_to(session["date"])
         if measure:
-            daemon.tmsctl("mt", "record", cid, "--value", "55", "--method", "emg", "--date", session["date"])
+            daemon.tmsctl("mt", "record", cid, "--value", "55", "--method", "emg")
         daemon.tmsctl("session", "complete", str(session["id"]), "--mt", "55")
 
     give(s[0], measure=True)   # the initial: mapping and MT determination

@@ -38,10 +38,13 @@ def test_a_week_old_measurement_is_due_and_a_clinician_may_override(daemon):
     assert f"Re-check due: the last measurement was on {days_ago(8)}, 8 days ago (every 7 days)." in listed
     first = str(course["sessions"][0]["id"])
     assert daemon.tmsctl("session", "complete", first, "--mt", "50", check=False).returncode == 65
-    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", "--override", "measured at the bedside, unchanged")
+    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", "--override", "mt-recheck=measured at the bedside, unchanged")
     assert done["session"]["status"] == "completed"
+    assert [(f["rule"], f["severity"], f["reason"]) for f in done["findings"]] == [
+        ("mt-recheck", "override", "measured at the bedside, unchanged")]
     audit = daemon.tmsctl_json("audit", "--course", cid)["entries"][0]
-    assert "MT re-check (the last measurement was on" in audit["summary"] and "overridden: measured at the bedside" in audit["summary"]
+    assert f"mt-recheck (the last measurement was on {days_ago(8)}" in audit["summary"]
+    assert "overridden: measured at the bedside" in audit["summary"]
     assert refused(daemon, "io.tmsd.Clinic.RecordThreshold", "InvalidValue", courseId=int(cid), date=days_ago(0), method="emg",
                    muscle="APB", value=101)["parameter"] == "value"
 
@@ -51,9 +54,9 @@ def test_an_operator_may_not_override(tmp_dir):
     try:
         course = add_course(d, add_patient(d)["id"], measure=False)
         result = as_nobody(d, "session", "complete", str(course["sessions"][0]["id"]), "--mt", "55", "--override", "in a hurry")
-        assert result.returncode == 65 and "permission denied" in result.stderr
-        assert d.refusals()[-1] == ("io.tmsd.Clinic.CompleteSession", "org.varlink.service.PermissionDenied", "nobody",
-                                    "refused: overriding an MT re-check needs the clinician role")
+        assert result.returncode == 65
+        assert "Permission denied: overriding the mt-recheck rule needs the clinician role." in result.stderr
+        assert d.refusals()[-1][:3] == ("io.tmsd.Clinic.CompleteSession", "io.tmsd.Clinic.OverrideNotPermitted", "nobody")
     finally:
         d.stop()
 
@@ -76,7 +79,10 @@ def test_a_seizure_holds_the_course_until_a_clinician_resumes_after_a_new_thresh
     assert resumed["course"]["status"] == "active"
     # The measurement after the seizure satisfies the re-check rule.
     assert daemon.tmsctl_json("mt", str(cid)).get("recheckDue") is None
-    assert daemon.tmsctl_json("session", "complete", str(first), "--mt", "58", "--intensity", "110")["session"]["status"] == "completed"
+    done = daemon.tmsctl_json("session", "complete", str(first), "--mt", "58", "--intensity", "110",
+                              "--override", "deviation-intensity=neurology: 110% MT after the seizure")
+    assert done["session"]["status"] == "completed"
+    assert [f["rule"] for f in done["findings"]] == ["deviation-intensity"]
     events = daemon.tmsctl("events", str(cid)).stdout
     assert "seizure" in events and "yes" in events
     assert refused(daemon, "io.tmsd.Clinic.RecordAdverseEvent", "EventKindNotFound", courseId=cid, kind="nosebleed",
@@ -103,7 +109,7 @@ def test_the_train_limits_table_needs_an_override(daemon):
     assert "exceed the 2.9 s limit" in reason
     made = daemon.tmsctl_json(*args, "--override", "motor threshold low; discussed with the patient")
     cid = made["course"]["id"]
-    assert "dose limit (4 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
+    assert "dose-limit (4 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
     # Delivered: 5 s trains at 120% break the 4.2 s row; a clinician's override lets it through, audited.
     daemon.tmsctl("screen", "record", str(cid))
     daemon.tmsctl("mt", "record", str(cid), "--value", "50", "--method", "emg")
@@ -112,9 +118,17 @@ def test_the_train_limits_table_needs_an_override(daemon):
                    "--trains", "60"]
     blocked = daemon.tmsctl("session", "complete", first, "--mt", "50", *long_trains, check=False)
     assert blocked.returncode == 65 and "exceed the 4.2 s limit" in blocked.stderr
-    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", *long_trains, "--override", "protocol amended")
+    # One reason for the limit and the four departures from the prescription is not enough: each has its own.
+    vague = daemon.tmsctl("session", "complete", first, "--mt", "50", *long_trains, "--override", "protocol amended",
+                          check=False)
+    assert vague.returncode == 65 and "One reason was given for 5 rules (dose-limit, deviation-intensity" in vague.stderr
+    rules = ["dose-limit", "deviation-intensity", "deviation-trains", "deviation-pulses-per-train",
+             "deviation-train-duration"]
+    overrides = [a for rule in rules for a in ("--override", f"{rule}=protocol amended")]
+    done = daemon.tmsctl_json("session", "complete", first, "--mt", "50", *long_trains, *overrides)
     assert done["session"]["status"] == "completed"
-    assert "dose limit (5 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
+    assert sorted(f["rule"] for f in done["findings"]) == sorted(rules)
+    assert "dose-limit (5 s trains" in daemon.tmsctl_json("audit", "--course", str(cid))["entries"][0]["summary"]
 
 
 def test_the_safety_screen_gates_treatment(daemon):
@@ -137,7 +151,7 @@ def test_the_safety_screen_gates_treatment(daemon):
     absolute = daemon.tmsctl_json("screen", "record", cid, "--yes", "cochlear-implant")["screen"]
     assert absolute["result"] == "absolute"
     stopped = daemon.tmsctl("session", "complete", first, "--mt", "55", check=False)
-    assert stopped.returncode == 65 and "absolute contraindication (cochlear-implant)" in stopped.stderr
+    assert stopped.returncode == 65 and "absolute contraindication (cochlear-implant (screen 2" in stopped.stderr
     refusal = daemon.tmsctl("screen", "sign-off", cid, "--reason", "x", check=False)
     assert refusal.returncode == 65 and "cannot be signed off" in refusal.stderr
     assert "ABSOLUTE" not in daemon.tmsctl("screen", cid).stdout and "absolute: cochlear-implant" in daemon.tmsctl("screen", cid).stdout

@@ -298,7 +298,7 @@ def test_the_journal_gets_structured_entries_and_no_patient_data(tmp_dir):
     assert completed["CODE_FILE"].endswith("TMSService/Sessions.swift") and completed["CODE_LINE"].isdigit()
     assert completed["CODE_FUNC"].startswith("completeSession")
     assert by_message["refused"]["PRIORITY"] == "5" and by_message["refused"]["TMSD_ERROR"] in (
-        "IntensityAboveMachineOutput", "DuplicateMRN")
+        "NotTodaysSession", "IntensityAboveMachineOutput", "DuplicateMRN")
     assert {"session missed", "session aborted", "course prescribed", "patient registered", "authorization recorded",
             "booked beyond the authorization"} <= by_message.keys()
     assert by_message["booked beyond the authorization"]["TMSD_COURSE"] == "1"

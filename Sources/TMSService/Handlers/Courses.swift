@@ -44,31 +44,29 @@ extension ClinicHandler {
             patientId: input.patientId, treatment: treatment, startDate: input.startDate,
             sessionTime: input.sessionTime ?? config.sessionTime, prescriber: input.prescriber, target: input.target,
             dose: PrescribedDose(protocol: treatment, intensityPercentMT: input.intensityPercentMT))
-        // The train-duration table: outside it, only with a clinician's reason (CreateCourse needs the clinician role).
-        var overridden: String?
-        if let warning = TrainLimit.check(
-            call.clinical.trainLimits, coil: treatment.coil, frequencyHz: treatment.frequencyHz,
-            percentMT: new.dose.intensityPercentMT, trainSeconds: treatment.trainDurationSeconds) {
-            guard let override = input.override, !override.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw ClinicError.doseLimitExceeded(warning)
-            }
-            overridden = "dose limit (\(warning)) overridden: \(override)"
-        }
+        // The prescription through the gate (CreateCourse needs the clinician role, so its overrides are a clinician's).
+        let accepted = try TreatmentGate.decide(
+            call.gate.findings(.prescribe(new.dose, coil: treatment.coil), TreatmentFacts(
+                course: 0, status: .active, prescription: .init(dose: new.dose, coil: treatment.coil, target: input.target.label,
+                                                              sessionsPerDay: treatment.sessionsPerDay))),
+            overrides: try Self.overrides(input.overrides), reason: input.override, clinician: call.roles.contains(.clinician))
         if config.resources.chairs(carrying: treatment.coil).isEmpty {
             throw ClinicError.invalidValue("protocolId", "no chair in this clinic carries the \(treatment.coil) coil it needs")
         }
         let course = try store.createCourse(
-            new, clinic: call.booking, timeZone: config.timeZoneName, overridden: overridden, audit: call.audit)
+            new, clinic: call.booking, timeZone: config.timeZoneName, accepted: accepted, audit: call.audit)
         log("course prescribed", call, [
             "tmsd_course": "\(course.id)", "tmsd_protocol": "\(treatment.id)", "tmsd_sessions": "\(course.totalSessions)",
         ])
         return try courseCalendar(course.id)
     }
 
-    /// A course, where it stands and its whole calendar, read together.
+    /// A course, where it stands, its whole calendar and its findings, read together.
     func courseCalendar(_ id: Int) throws -> Clinic.CourseCalendar {
-        let (course, progress, sessions) = try store.courseDetail(id: id)
-        return .init(course: Clinic.Course(course), progress: Clinic.Progress(progress), sessions: sessions.map(Clinic.Session.init))
+        let detail = try store.courseDetail(id: id)
+        return .init(
+            course: Clinic.Course(detail.course), progress: Clinic.Progress(detail.progress),
+            sessions: detail.sessions.map(Clinic.Session.init), findings: detail.findings.map(Clinic.Finding.init))
     }
 
     /// Sessions booked past what the course's authorizations allow, after a

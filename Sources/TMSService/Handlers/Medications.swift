@@ -6,16 +6,21 @@ import TMSStore
 extension ClinicHandler {
     func registerMedications(_ table: inout MethodTable) {
         table.on(Clinic.StartMedication.self) { input, call in
+            let date = input.date ?? call.today
             let record = try store.startMedication(
-                patientId: input.patientId, drug: input.drug, dose: input.dose, unit: input.unit, on: input.date, audit: call.audit)
+                patientId: input.patientId, drug: input.drug, dose: input.dose, unit: input.unit, on: date,
+                at: call.instant(date, input.time), audit: call.audit)
             return try medicationChange(record, call)
         }
         table.on(Clinic.ChangeMedicationDose.self) { input, call in
-            let record = try store.changeMedicationDose(id: input.id, dose: input.dose, unit: input.unit, on: input.date, audit: call.audit)
+            let date = input.date ?? call.today
+            let record = try store.changeMedicationDose(
+                id: input.id, dose: input.dose, unit: input.unit, on: date, at: call.instant(date, input.time), audit: call.audit)
             return try medicationChange(record, call)
         }
         table.on(Clinic.StopMedication.self) { input, call in
-            try medicationChange(try store.stopMedication(id: input.id, on: input.date, audit: call.audit), call)
+            let date = input.date ?? call.today
+            return try medicationChange(try store.stopMedication(id: input.id, on: date, at: call.instant(date, input.time), audit: call.audit), call)
         }
         table.on(Clinic.ListMedications.self) { input, call in
             .init(medications: try store.medications(patientId: input.patientId).map { Clinic.Medication($0, call.clinical.drugs) })
@@ -52,16 +57,24 @@ extension ClinicHandler {
         }
     }
 
-    /// A medication as recorded, with what the drug table says of it and
-    /// which active courses now need their motor threshold measured again.
+    /// A medication as recorded, with what the drug table says of it and,
+    /// for each active course, why its motor threshold must be measured again:
+    /// the gate's own rule, as a session at the change's day would meet it.
     private func medicationChange(_ record: MedicationRecord, _ call: Call) throws -> Clinic.MedicationChange {
         let clinical = call.clinical
         var warnings: [String] = []
         if let known = clinical.drugs[record.drug] {
             warnings = known.warnings
             if known.triggersRecheck(clinical.recheckOnChange) {
+                let day = record.stopDate ?? record.startDate
                 for course in try store.courses(patientId: record.patientId, status: .active) {
-                    warnings.append("course \(course.id): the motor threshold must be measured again before its next session")
+                    let facts = try store.treatmentFacts(courseId: course.id, clinical.selection)
+                    let at = max(call.audit.at, call.calendar.instant(on: day, at: LocalTime(minutes: 0)!))
+                    if let reason = clinical.recheck.due(
+                        at: at, on: max(day, call.today), lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
+                        seizures: facts.seizures, changes: facts.changes, calendar: call.calendar) {
+                        warnings.append("course \(course.id): the motor threshold must be measured again before its next session: \(reason)")
+                    }
                 }
             }
         } else {

@@ -11,7 +11,7 @@ extension ClinicHandler {
         table.on(Clinic.RecordOutcome.self) { input, call in
             let scale = try call.clinical.scale(input.scale)
             let (outcome, alert) = try store.recordOutcome(
-                courseId: input.courseId, scale: scale, timepoint: input.timepoint, date: input.date, total: input.total,
+                courseId: input.courseId, scale: scale, timepoint: input.timepoint, date: input.date ?? call.today, total: input.total,
                 items: input.items, audit: call.audit)
             log("outcome recorded", call, ["tmsd_course": "\(outcome.courseId)", "tmsd_scale": "\(scale.id)"])
             if let alert {

@@ -6,25 +6,23 @@ import TMSStore
 extension ClinicHandler {
     func registerSafety(_ table: inout MethodTable) {
         table.on(Clinic.RecordThreshold.self) { input, call in
+            let date = input.date ?? call.today
             let threshold = try store.recordThreshold(
-                courseId: input.courseId, date: input.date, method: input.method, muscle: input.muscle, value: input.value,
-                audit: call.audit)
+                courseId: input.courseId, date: date, at: call.instant(date, input.time), method: input.method, muscle: input.muscle,
+                value: input.value, audit: call.audit)
             log("motor threshold recorded", call, ["tmsd_course": "\(threshold.courseId)"])
             return .init(threshold: Clinic.Threshold(threshold))
         }
         table.on(Clinic.ListThresholds.self) { input, call in
-            let clinical = call.clinical
             let thresholds = try store.thresholds(courseId: input.courseId)
-            let due = try store.recheckDue(
-                courseId: input.courseId, on: call.today, clinical.recheck, holdKinds: clinical.holdKinds,
-                recheckDrugs: clinical.recheckDrugs)
-            return .init(thresholds: thresholds.map(Clinic.Threshold.init), recheckDue: due)
+            return .init(thresholds: thresholds.map(Clinic.Threshold.init), recheckDue: try recheckDue(input.courseId, call))
         }
         table.on(Clinic.RecordAdverseEvent.self) { input, call in
             let kind = try call.clinical.eventKind(input.kind)
+            let date = input.date ?? call.today
             let event = try store.recordAdverseEvent(
-                courseId: input.courseId, sessionId: input.sessionId, kind: kind, severity: input.severity, date: input.date,
-                details: input.details, audit: call.audit)
+                courseId: input.courseId, sessionId: input.sessionId, kind: kind, severity: input.severity, date: date,
+                at: call.instant(date, input.time), details: input.details, audit: call.audit)
             if event.held {
                 logger.critical("course on hold after an adverse event", metadata: [
                     "tmsd_course": "\(event.courseId)", "tmsd_event": "\(event.id)", "tmsd_event_kind": "\(event.kind)",
@@ -38,7 +36,9 @@ extension ClinicHandler {
             .init(events: try store.adverseEvents(courseId: input.courseId).map(Clinic.AdverseEvent.init))
         }
         table.on(Clinic.ResumeHeldCourse.self) { input, call in
-            let course = try store.resumeHeldCourse(id: input.id, reason: input.reason, audit: call.audit)
+            let course = try store.resumeHeldCourse(id: input.id, reason: input.reason, call.clinical.selection, audit: call.audit) { facts in
+                _ = try TreatmentGate.decide(call.gate.findings(.resume, facts), overrides: [:], reason: nil, clinician: true)
+            }
             log("course resumed from hold", call, ["tmsd_course": "\(course.id)"])
             return .init(course: Clinic.Course(course))
         }
@@ -49,7 +49,7 @@ extension ClinicHandler {
         }
         table.on(Clinic.RecordScreen.self) { input, call in
             let screen = try store.recordScreen(
-                courseId: input.courseId, date: input.date, answers: input.answers, questions: call.clinical.screen,
+                courseId: input.courseId, date: input.date ?? call.today, answers: input.answers, questions: call.clinical.screen,
                 audit: call.audit)
             log("safety screen recorded", call, ["tmsd_course": "\(screen.courseId)", "tmsd_screen": "\(screen.result.rawValue)"])
             return .init(screen: Clinic.Screen(screen))
@@ -59,8 +59,20 @@ extension ClinicHandler {
             log("safety screen signed off", call, ["tmsd_course": "\(screen.courseId)"])
             return .init(screen: Clinic.Screen(screen))
         }
-        table.on(Clinic.GetScreen.self) { input, _ in
-            .init(screen: try store.screen(courseId: input.courseId).map(Clinic.Screen.init))
+        table.on(Clinic.GetScreen.self) { input, _ in Clinic.ScreenHistory(try store.screenHistory(courseId: input.courseId)) }
+        table.on(Clinic.ClearScreenFinding.self) { input, call in
+            let history = try store.clearScreenFinding(
+                courseId: input.courseId, question: input.question, reason: input.reason, audit: call.audit)
+            log("safety screen finding cleared", call, ["tmsd_course": "\(input.courseId)"])
+            return Clinic.ScreenHistory(history)
         }
+    }
+
+    /// Why the course's motor threshold must be measured before a session now, by the gate's rule, or nil.
+    func recheckDue(_ courseId: Int, _ call: Call) throws -> String? {
+        let facts = try store.treatmentFacts(courseId: courseId, call.clinical.selection)
+        return call.clinical.recheck.due(
+            at: call.audit.at, on: call.today, lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
+            seizures: facts.seizures, changes: facts.changes, calendar: call.calendar)
     }
 }

@@ -10,11 +10,21 @@ extension ClinicHandler {
             let date = input.date ?? call.today
             return .init(date: date, sessions: try store.sessions(on: date).map(Clinic.DaySession.init))
         }
-        table.on(Clinic.GetSession.self) { input, _ in .init(session: Clinic.Session(try store.session(id: input.id))) }
+        table.on(Clinic.GetSession.self) { input, _ in
+            let session = try store.session(id: input.id)
+            return .init(
+                session: Clinic.Session(session),
+                findings: try store.findings(courseId: session.courseId).filter { $0.sessionId == session.id }.map(Clinic.Finding.init))
+        }
         table.on(Clinic.StartSession.self) { input, call in
-            let session = try store.startSession(id: input.id, audit: call.audit)
+            var pending: [Finding] = []
+            let session = try store.startSession(id: input.id, today: call.today, call.clinical.selection, audit: call.audit) { facts in
+                let gate = call.gate
+                if let refusal = gate.findings(.start, facts).first(where: { $0.severity == .refuse }) { throw refusal.error }
+                pending = gate.pending(facts)
+            }
             log("session started", call, ["tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)"])
-            return .init(session: Clinic.Session(session))
+            return .init(session: Clinic.Session(session), pending: pending.map(Clinic.Finding.init))
         }
         table.on(Clinic.CompleteSession.self) { input, call in try completeSession(input, call) }
         table.on(Clinic.AbortSession.self) { input, call in
@@ -23,33 +33,58 @@ extension ClinicHandler {
         table.on(Clinic.MissSession.self) { input, call in try endShort(input.id, .missed(reason: input.reason), call) }
     }
 
+    /// Records a session in one call: the gate reads the course's facts in the
+    /// store's transaction, the delivery's missing values come from the
+    /// prescription, and what the gate finds decides.
     private func completeSession(_ input: Clinic.CompleteSession.Input, _ call: Call) throws -> Clinic.CompleteSession.Output {
-        let d = input.delivery
-        let delivery = Delivery(
-            motorThreshold: d.motorThreshold, intensityPercentMT: d.intensityPercentMT, frequencyHz: d.frequencyHz,
-            pulsesPerTrain: d.pulsesPerTrain, trainDurationSeconds: d.trainDurationSeconds,
-            interTrainIntervalSeconds: d.interTrainIntervalSeconds, trains: d.trains, pulsesDelivered: d.pulsesDelivered,
-            coil: d.coil, target: d.target, notes: d.notes ?? "")
-        if let override = input.override {
-            // Overriding a safety rule is a clinician's decision, with a reason.
-            guard call.roles.contains(.clinician) else {
-                throw ClinicHandler.Refusal(.permissionDenied, "overriding an MT re-check needs the clinician role")
-            }
-            if override.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw ClinicError.invalidValue("override", "must give the reason")
-            }
+        let overrides = try Self.overrides(input.overrides)
+        let clinician = call.roles.contains(.clinician)
+        let (session, progress, findings) = try store.completeSession(
+            id: input.id, today: call.today, call.clinical.selection, audit: call.audit
+        ) { facts in
+            let delivery = try Self.delivery(input.delivery, facts)
+            let found = call.gate.findings(.complete(delivery), facts)
+            return (delivery, try TreatmentGate.decide(found, overrides: overrides, reason: input.override, clinician: clinician))
         }
-        let clinical = call.clinical
-        let doseWarning = TrainLimit.check(
-            clinical.trainLimits, coil: delivery.coil, frequencyHz: delivery.frequencyHz,
-            percentMT: delivery.intensityPercentMT, trainSeconds: delivery.trainDurationSeconds)
-        let (session, progress) = try store.completeSession(
-            id: input.id, delivery: delivery, recheck: clinical.recheck, holdKinds: clinical.holdKinds,
-            recheckDrugs: clinical.recheckDrugs, doseWarning: doseWarning, override: input.override, audit: call.audit)
         log("session completed", call, [
-            "tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)", "tmsd_pulses": "\(delivery.pulsesDelivered)",
+            "tmsd_course": "\(session.courseId)", "tmsd_session": "\(session.id)",
+            "tmsd_pulses": "\(session.pulsesDelivered.map(String.init) ?? "-")",
+            "tmsd_findings": "\(findings.map(\.rule).joined(separator: ","))",
         ])
-        return .init(session: Clinic.Session(session), progress: Clinic.Progress(progress))
+        return .init(session: Clinic.Session(session), progress: Clinic.Progress(progress), findings: findings.map(Clinic.Finding.init))
+    }
+
+    /// What a session delivered: what the technician said, the rest as the
+    /// course prescribes it, with the course's latest motor threshold.
+    static func delivery(_ given: Clinic.DeliveryInput?, _ facts: TreatmentFacts) throws -> Delivery {
+        let rx = facts.prescription
+        guard let motorThreshold = given?.motorThreshold ?? facts.lastMeasured?.value else {
+            throw ClinicError.recheckDue(course: facts.course, reason: "no motor threshold has been measured for this course")
+        }
+        let trains = given?.trains ?? rx.dose.trains
+        let pulsesPerTrain = given?.pulsesPerTrain ?? rx.dose.pulsesPerTrain
+        let delivery = Delivery(
+            motorThreshold: motorThreshold, intensityPercentMT: given?.intensityPercentMT ?? rx.dose.intensityPercentMT,
+            frequencyHz: given?.frequencyHz ?? rx.dose.frequencyHz, pulsesPerTrain: pulsesPerTrain,
+            trainDurationSeconds: given?.trainDurationSeconds ?? rx.dose.trainDurationSeconds,
+            interTrainIntervalSeconds: given?.interTrainIntervalSeconds ?? rx.dose.interTrainIntervalSeconds, trains: trains,
+            pulsesDelivered: given?.pulsesDelivered ?? trains * pulsesPerTrain, coil: given?.coil ?? rx.coil,
+            target: given?.target ?? rx.target, notes: given?.notes ?? "")
+        try DeliveryRules.checkConsistency(delivery)
+        return delivery
+    }
+
+    /// A call's overrides by rule; a rule the gate does not know is refused.
+    static func overrides(_ given: [Clinic.Override]?) throws -> [GateRule: String] {
+        var out: [GateRule: String] = [:]
+        for (index, o) in (given ?? []).enumerated() {
+            guard let rule = GateRule(rawValue: o.rule) else {
+                throw ClinicError.invalidValue(
+                    "overrides[\(index)].rule", "'\(o.rule)' is not a rule; the rules are \(GateRule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            out[rule] = o.reason
+        }
+        return out
     }
 
     private func endShort(_ id: Int, _ shortfall: ClinicStore.Shortfall, _ call: Call) throws -> Clinic.Rebooked {
