@@ -86,7 +86,11 @@ public struct PayerRule: Sendable, Hashable {
     }
 
     /// Whether the rule is met, and each of its requirements with what was found.
-    public func judge(adequate: [Trial], psychotherapyTrials: Int, latestPHQ9: Int?) -> (meets: Bool, findings: [String]) {
+    /// `pretreatmentPHQ9` is the patient's PHQ-9 before treatment began
+    /// (a score during treatment falls as the patient improves).
+    public func judge(
+        adequate: [Trial], psychotherapyTrials: Int, pretreatmentPHQ9: (total: Int, date: CivilDate)?
+    ) -> (meets: Bool, findings: [String]) {
         var meets = true
         var findings: [String] = []
         if let needed = adequateTrials {
@@ -106,9 +110,10 @@ public struct PayerRule: Sendable, Hashable {
             findings.append("\(ok ? "met" : "NOT met"): a psychotherapy trial (found \(psychotherapyTrials))")
         }
         if let needed = phq9AtLeast {
-            let ok = (latestPHQ9 ?? -1) >= needed
+            let ok = (pretreatmentPHQ9?.total ?? -1) >= needed
             meets = meets && ok
-            findings.append("\(ok ? "met" : "NOT met"): PHQ-9 of \(needed) or more (latest \(latestPHQ9.map(String.init) ?? "none"))")
+            let found = pretreatmentPHQ9.map { "\($0.total) on \($0.date)" } ?? "none"
+            findings.append("\(ok ? "met" : "NOT met"): PHQ-9 of \(needed) or more before treatment (found \(found))")
         }
         return (meets, findings)
     }

@@ -39,16 +39,22 @@ extension ClinicStore {
         }
     }
 
-    /// The latest PHQ-9 total recorded for the patient, in any course.
-    public func latestPHQ9(patientId: Int) throws -> Int? {
+    /// The patient's PHQ-9 before treatment, as a payer's "PHQ-9 of N or
+    /// more" means it: the latest PHQ-9 in any course that is the course's
+    /// baseline or was taken before its first session was given. A score
+    /// taken during treatment, lower as the patient improves, does not count.
+    public func pretreatmentPHQ9(patientId: Int) throws -> (total: Int, date: CivilDate)? {
         try pool.read { db in
-            try Int.fetchOne(
-                db,
-                sql: """
-                    SELECT o.total FROM outcome o JOIN course c ON c.id = o.course_id
-                    WHERE c.patient_id = ? AND o.scale = 'phq9' ORDER BY o.date DESC, o.id DESC LIMIT 1
-                    """,
-                arguments: [patientId])
+            try Self.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT o.total, o.date FROM outcome o JOIN course c ON c.id = o.course_id
+                    WHERE c.patient_id = ? AND o.scale = 'phq9'
+                      AND (o.timepoint = 'baseline' OR NOT EXISTS (
+                          SELECT 1 FROM session s WHERE s.course_id = o.course_id AND s.service_date <= o.date))
+                    ORDER BY o.date DESC, o.id DESC LIMIT 1
+                    """),
+                [patientId]
+            ) { row in (total: row["total"] as Int, date: CivilDate(row["date"] as String)!) }
         }
     }
 

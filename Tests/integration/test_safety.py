@@ -231,7 +231,7 @@ def test_eligibility_names_which_trials_count_and_why(daemon):
     assert payers["medicare-l34998"]["meets"] is True
     assert payers["lcd-l37086"]["meets"] is True  # 2 trials, 2 classes (SSRI, SNRI), psychotherapy
     assert payers["centene-cp-bh-200"]["meets"] is False
-    assert "NOT met: PHQ-9 of 15 or more (latest none)" in payers["centene-cp-bh-200"]["findings"]
+    assert "NOT met: PHQ-9 of 15 or more before treatment (found none)" in payers["centene-cp-bh-200"]["findings"]
     assert payers["bcbsm-2016"]["meets"] is False
     text = daemon.tmsctl("eligibility", p).stdout
     assert "MEETS the TRD definition (2 adequate trial(s) without response; 2 required)" in text

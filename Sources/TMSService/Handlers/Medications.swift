@@ -46,12 +46,12 @@ extension ClinicHandler {
             let judged = trials.map { ($0, rules.judge($0)) }
             let adequate = judged.filter { $0.1.counts }.map(\.0)
             let psychotherapy = trials.count { $0.kind == .psychotherapy && $0.adherence != .poor }
-            let phq9 = try store.latestPHQ9(patientId: input.patientId)
+            let phq9 = try store.pretreatmentPHQ9(patientId: input.patientId)
             return .init(
                 trd: adequate.count >= rules.trdTrials, adequate: adequate.count, required: rules.trdTrials,
                 trials: judged.map { Clinic.TrialJudgement(trial: $0.0, counts: $0.1.counts, reason: $0.1.reason) },
                 payers: rules.payers.sorted { $0.id < $1.id }.map { rule in
-                    let (meets, findings) = rule.judge(adequate: adequate, psychotherapyTrials: psychotherapy, latestPHQ9: phq9)
+                    let (meets, findings) = rule.judge(adequate: adequate, psychotherapyTrials: psychotherapy, pretreatmentPHQ9: phq9)
                     return Clinic.PayerJudgement(id: rule.id, name: rule.name, meets: meets, findings: findings)
                 })
         }
