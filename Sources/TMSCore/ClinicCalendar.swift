@@ -14,17 +14,22 @@ public struct ClinicCalendar: Sendable, Hashable {
     }
     public var clinicDays: Set<Weekday>
     public var holidays: Set<CivilDate>
+    /// The first day of the clinic's week: taper phases count "so many a
+    /// week" in these calendar weeks.
+    public var weekStart: Weekday
     /// Built once: making a `Calendar` costs more than using one.
     private var gregorian: Calendar
 
     public init(
         timeZone: TimeZone,
         clinicDays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday],
-        holidays: Set<CivilDate> = []
+        holidays: Set<CivilDate> = [],
+        weekStart: Weekday = .monday
     ) {
         self.timeZone = timeZone
         self.clinicDays = clinicDays
         self.holidays = holidays
+        self.weekStart = weekStart
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = timeZone
         self.gregorian = gregorian
@@ -32,6 +37,12 @@ public struct ClinicCalendar: Sendable, Hashable {
 
     public func isClinicDay(_ date: CivilDate) -> Bool {
         clinicDays.contains(date.weekday) && !holidays.contains(date)
+    }
+
+    /// The first day of the clinic's calendar week that holds `date`.
+    public func startOfWeek(_ date: CivilDate) -> CivilDate {
+        let index = Weekday.allCases.firstIndex(of: date.weekday)!, first = Weekday.allCases.firstIndex(of: weekStart)!
+        return date.adding(days: -((index - first + 7) % 7))
     }
 
     /// The first clinic day on or after `date`. Nil only when the clinic has no

@@ -128,7 +128,9 @@ public struct Slot: Hashable, Sendable {
 /// free then, else at the nearest free time that day (earlier first on a
 /// tie), on a 5-minute grid, inside opening hours. Further sessions that day
 /// (accelerated protocols) follow at the protocol's interval or later.
-/// Chairs without the coil are never used.
+/// Chairs without the coil are never used, and no slot overlaps a time the
+/// patient is booked already (another course's session: a patient is in one
+/// session at a time).
 public struct SlotFinder: Sendable {
     public static let grid = 5
 
@@ -144,19 +146,22 @@ public struct SlotFinder: Sendable {
         self.interval = interval
     }
 
-    /// `count` slots on `date` around `preferred`, or nil when the day cannot hold them.
+    /// `count` slots on `date` around `preferred`, or nil when the day cannot
+    /// hold them; `patientBusy` are the times the patient is booked elsewhere that day.
     ///
     /// Each chair's free gaps give the intervals its slot may start in; the
     /// best start in an interval is found by arithmetic, not by trying every
     /// grid point, so a full day costs a pass over its bookings.
-    public func find(count: Int, on date: CivilDate, preferred: Int, occupancy: DayOccupancy) -> [Slot]? {
+    public func find(
+        count: Int, on date: CivilDate, preferred: Int, occupancy: DayOccupancy, patientBusy: [TimeRange] = []
+    ) -> [Slot]? {
         let open = resources.openingHours(on: date)
         let chairs = resources.chairs(carrying: coil).map(\.name)
         guard !open.isEmpty, !chairs.isEmpty, count > 0 else { return nil }
         var taken = occupancy
         // Start minutes [lo, hi] at which `chair` can hold a slot.
         func startIntervals(_ chair: String) -> [(lo: Int, hi: Int)] {
-            TimeRange.free(open: open, booked: taken.byChair[chair] ?? []).compactMap { gap in
+            TimeRange.free(open: open, booked: (taken.byChair[chair] ?? []) + patientBusy).compactMap { gap in
                 gap.end - minutes >= gap.start ? (gap.start, gap.end - minutes) : nil
             }
         }

@@ -61,9 +61,11 @@ public enum Rebooking {
     ///   - movable: open sessions to lay out again, in their current order.
     ///   - from: the first day they may take.
     ///   - busyDays: days that already hold sessions staying where they are.
+    ///   - treated: those days by phase, so a weekly phase under way counts its week's.
     public static func plan(
         phases: [CoursePhase], missedPhase: String?, movable: [Movable], generator: ScheduleGenerator,
-        from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime, booker: DayBooker? = nil
+        from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime, booker: DayBooker? = nil,
+        treated: [String: [CivilDate]] = [:]
     ) throws -> Result {
         var generator = generator
         generator.calendar.holidays.formUnion(busyDays)
@@ -75,7 +77,7 @@ public enum Rebooking {
             case .weekly(let name, let perWeek, _): return PhaseDemand(name: name, rhythm: .weekly(perWeek: perWeek), sessions: count)
             }
         }
-        let slots = try generator.plan(demands, from: from, at: time, booker: booker)
+        let slots = try generator.plan(demands, from: from, at: time, booker: booker, treated: treated)
         // Within a phase the replacement takes the first slot: it was due first.
         var moved: [(id: Int, slot: PlannedSession)] = []
         var replacement: PlannedSession?

@@ -70,14 +70,16 @@ public struct PhaseDemand: Sendable, Hashable {
 
 /// Lays a course's sessions on the clinic's calendar.
 ///
-/// Daily phases take every clinic day in a row. Weekly phases run in
-/// seven-day blocks that start the day after the previous phase's last
-/// treatment day; each block takes its count of clinic days, spread evenly
-/// over the block (3 of 5 days fall like Monday, Wednesday, Friday). A block
-/// with too few clinic days (holidays) takes what it has and the shortfall
-/// moves to the next block, so the course always keeps its session count.
-/// Several sessions a day start at `firstTime` and follow at the protocol's
-/// minimum interval.
+/// Daily phases take every clinic day in a row. Weekly phases ("3 a week")
+/// count in the clinic's calendar weeks (`ClinicCalendar.weekStart`): each
+/// week takes its count of clinic days spread through it, no two on
+/// consecutive days where the week allows (3 of 5 days fall like Monday,
+/// Wednesday, Friday). A phase begins in the rest of the week its previous
+/// phase ended in only when those days can hold the week's count apart;
+/// otherwise it begins the next week. A week with too few clinic days
+/// (holidays) takes what it has and the shortfall moves to the next week, so
+/// the course always keeps its session count. Several sessions a day start
+/// at `firstTime` and follow at the protocol's minimum interval.
 public struct ScheduleGenerator: Sendable {
     public var calendar: ClinicCalendar
     public var sessionsPerDay: Int
@@ -106,8 +108,11 @@ public struct ScheduleGenerator: Sendable {
     /// Plans `demands` in order, from `start` on, each treatment day at
     /// `firstTime`. With a `booker`, each day's sessions go into the slots it
     /// finds, and a day it cannot book counts as closed for this course.
+    /// `treated` are the days before `start` already given (or kept) in each
+    /// phase, by phase name: a weekly phase under way counts them in its week.
     public func plan(
-        _ demands: [PhaseDemand], from start: CivilDate, at firstTime: LocalTime, booker: DayBooker? = nil
+        _ demands: [PhaseDemand], from start: CivilDate, at firstTime: LocalTime, booker: DayBooker? = nil,
+        treated: [String: [CivilDate]] = [:]
     ) throws -> [PlannedSession] {
         let lastMinute = firstTime.minutes + (sessionsPerDay - 1) * intervalMinutes
         guard lastMinute < 24 * 60 else { throw Failure.dayOverflows(last: lastMinute) }
@@ -134,6 +139,8 @@ public struct ScheduleGenerator: Sendable {
             }
             return slots.count
         }
+        // The last day a weekly phase treated, kept apart from the next weekly day.
+        var lastWeekly: CivilDate?
         for demand in demands {
             var left = demand.sessions
             switch demand.rhythm {
@@ -142,28 +149,74 @@ public struct ScheduleGenerator: Sendable {
                     if calendar.isClinicDay(day) { left -= try tryDay(day, left, demand.name) }
                     day = day.adding(days: 1)
                 }
+                lastWeekly = nil
             case .weekly(let perWeek):
+                let before = (treated[demand.name] ?? []).filter { $0 < day }
+                lastWeekly = [lastWeekly, before.max()].compactMap { $0 }.max()
+                var week = calendar.startOfWeek(day)
+                var first = true
                 while left > 0 {
-                    var open = (0..<7).map { day.adding(days: $0) }.filter(calendar.isClinicDay)
+                    let next = week.adding(days: 7)
+                    var open = (0..<7).map { week.adding(days: $0) }.filter { $0 >= day && calendar.isClinicDay($0) }
+                    let begun = first ? before.filter { $0 >= week } : []
                     let daysWanted = (left + sessionsPerDay - 1) / sessionsPerDay
-                    let take = min(perWeek, daysWanted, open.count)
-                    // Centred spacing: the i-th of `take` points in `open.count` days.
-                    let chosen = (0..<take).map { open[((2 * $0 + 1) * open.count) / (2 * take)] }
-                    open.removeAll { chosen.contains($0) }
-                    for wanted in chosen {
-                        var booked = try tryDay(wanted, left, demand.name)
-                        // A full day: the nearest other open day of the block instead.
-                        while booked == 0, let other = open.min(by: { abs($0.dayNumber - wanted.dayNumber) < abs($1.dayNumber - wanted.dayNumber) }) {
-                            open.removeAll { $0 == other }
-                            booked = try tryDay(other, left, demand.name)
-                        }
-                        left -= booked
+                    let want = max(0, min(perWeek - begun.count, daysWanted))
+                    var apart = begun
+                    if let lastWeekly { apart.append(lastWeekly) }
+                    var chosen = Self.spread(open, want, apart: apart)
+                    // The rest of a week the phase has not begun in: only if it holds the week's count apart.
+                    if first, week < day, begun.isEmpty, chosen.count < want || Self.adjacent(chosen + apart) > 0 {
+                        chosen = []
                     }
-                    day = day.adding(days: 7)
+                    open.removeAll { chosen.contains($0) }
+                    var booked: [CivilDate] = []
+                    for wanted in chosen {
+                        var count = try tryDay(wanted, left, demand.name)
+                        var day = wanted
+                        // A full day: the nearest other open day of the week instead, apart from the rest if it can be.
+                        while count == 0, let other = open.min(by: { a, b in
+                            let near = chosen + booked + apart
+                            return (Self.adjacent(near + [a]), abs(a.dayNumber - wanted.dayNumber), a)
+                                < (Self.adjacent(near + [b]), abs(b.dayNumber - wanted.dayNumber), b)
+                        }) {
+                            open.removeAll { $0 == other }
+                            day = other
+                            count = try tryDay(other, left, demand.name)
+                        }
+                        if count > 0 { booked.append(day) }
+                        left -= count
+                    }
+                    if let last = booked.max() { lastWeekly = last }
+                    first = false
+                    week = next
+                    day = next
                 }
             }
         }
         return sessions.sorted { $0.instant < $1.instant }
+    }
+
+    /// Pairs of `days` that fall on consecutive dates.
+    static func adjacent(_ days: [CivilDate]) -> Int {
+        let numbers = Set(days.map(\.dayNumber))
+        return numbers.count { numbers.contains($0 + 1) }
+    }
+
+    /// `count` of `open` (sorted) spread through them: the fewest on
+    /// consecutive days (with `apart` as well), then the nearest to even
+    /// spacing (the i-th of k in n days at (2i+1)n/2k). Fewer when `open` has fewer.
+    static func spread(_ open: [CivilDate], _ count: Int, apart: [CivilDate]) -> [CivilDate] {
+        let n = open.count, k = min(count, n)
+        guard k > 0 else { return [] }
+        let centred = (0..<k).map { ((2 * $0 + 1) * n) / (2 * k) }
+        var best: (key: (Int, Int), pick: [Int])?
+        // At most 7 open days a week: every choice of k of them is few.
+        for mask in 0..<(1 << n) where mask.nonzeroBitCount == k {
+            let pick = (0..<n).filter { mask & (1 << $0) != 0 }
+            let key = (adjacent(pick.map { open[$0] } + apart), zip(pick, centred).reduce(0) { $0 + abs($1.0 - $1.1) })
+            if best == nil || key < best!.key { best = (key, pick) }
+        }
+        return best!.pick.map { open[$0] }
     }
 
     /// Books up to a day's worth of sessions on `day` at fixed times; returns how many.

@@ -30,6 +30,8 @@ public struct Configuration: Sendable, Equatable {
     public var timeZone: TimeZone { TimeZone(identifier: timeZoneName) ?? TimeZone(secondsFromGMT: 0)! }
     public var clinicDays: Set<Weekday> = [.monday, .tuesday, .wednesday, .thursday, .friday]
     public var holidays: Set<CivilDate> = []
+    /// The first day of the clinic's week (taper weeks are calendar weeks).
+    public var weekStart = Weekday.monday
     /// When a course's daily session is booked unless the prescriber says otherwise.
     public var sessionTime = LocalTime("09:00")!
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
@@ -61,14 +63,14 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 
     public var calendar: ClinicCalendar {
-        ClinicCalendar(timeZone: timeZone, clinicDays: clinicDays, holidays: holidays)
+        ClinicCalendar(timeZone: timeZone, clinicDays: clinicDays, holidays: holidays, weekStart: weekStart)
     }
 
     /// Every key the file may hold, by section, with what it means: the
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
         "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections", "idle-timeout"],
-        "clinic": ["name", "time-zone", "days", "holidays", "session-time", "setup-minutes"],
+        "clinic": ["name", "time-zone", "days", "week-starts", "holidays", "session-time", "setup-minutes"],
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
@@ -222,6 +224,11 @@ public struct Configuration: Sendable, Equatable {
                 problem("clinic", "days", "the clinic must open on at least one day")
             } else {
                 c.clinicDays = Set(parsed.compactMap(\.1))
+            }
+        }
+        if let s = string("clinic", "week-starts") {
+            if let day = Weekday(name: s) { c.weekStart = day } else {
+                problem("clinic", "week-starts", "'\(s)' is not a weekday (mon, tue, ...)")
             }
         }
         if let dates = strings("clinic", "holidays") {
@@ -453,6 +460,7 @@ public struct Configuration: Sendable, Equatable {
             name = \(quoted(clinicName))
             time-zone = \(quoted(timeZoneName))
             days = [\(days)]
+            week-starts = \(quoted(weekStart.rawValue))
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
             setup-minutes = \(resources.setupMinutes)

@@ -31,10 +31,14 @@ extension ClinicStore {
             // Off its chair while we look, so it never stands in its own way.
             try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [id])
             let occupancy = try Self.occupancy(db, date)
+            let patientBusy = try Self.patientBusy(db, course, on: date, minutes: course.slotMinutes)
             let slot: Slot
             if let time {
                 let range = TimeRange(start: time.minutes, end: time.minutes + course.slotMinutes)
                 guard open.contains(where: { $0.contains(range) }) else { throw ClinicError.outsideOpeningHours(date, range) }
+                if let other = patientBusy.first(where: { $0.blocks.overlaps(range) }) {
+                    throw ClinicError.patientBooked(other.session, date: date, range: other.booked)
+                }
                 let chairs = resources.chairs(carrying: course.coil).map(\.name)
                 guard !chairs.isEmpty else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
                 guard let free = chairs.first(where: { occupancy.isFree($0, range) }) else {
@@ -56,7 +60,9 @@ extension ClinicStore {
                 slot = Slot(chair: free, start: time.minutes, minutes: course.slotMinutes)
             } else {
                 let finder = SlotFinder(resources: resources, coil: course.coil, minutes: course.slotMinutes, interval: 0)
-                guard let found = finder.find(count: 1, on: date, preferred: course.sessionTime.minutes, occupancy: occupancy)?.first else {
+                guard let found = finder.find(
+                    count: 1, on: date, preferred: course.sessionTime.minutes, occupancy: occupancy, patientBusy: patientBusy.map(\.blocks)
+                )?.first else {
                     throw ClinicError.noFreeSlot(date, coil: course.coil)
                 }
                 slot = found
@@ -132,11 +138,9 @@ extension ClinicStore {
             let movable = all.filter { $0.status == .scheduled && $0.date >= session.date }
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < session.date }
             // Not that day again: the appointment was cancelled.
-            var busy = Set(staying.map(\.date))
-            busy.insert(session.date)
             let result = try Self.rebook(
-                db, course, movable: movable, replacing: nil, from: max(session.date.adding(days: 1), today), busyDays: busy,
-                clinic: clinic)
+                db, course, movable: movable, replacing: nil, from: max(session.date.adding(days: 1), today), staying: staying,
+                busyDays: [session.date], clinic: clinic)
             try Self.renumber(db, course: course.id)
             let moves = Self.moves(movable, result)
             try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["cancelled \(session.date): \(reason)", id])
@@ -148,7 +152,10 @@ extension ClinicStore {
     }
 
     /// Takes a chair out of service from `from` to `to` (inclusive); its
-    /// bookings in that range move. Returns the outage's id and the moves.
+    /// bookings in that range move, each to another chair on its own day,
+    /// as near its time as the day allows; only a course whose session has
+    /// no room left on its day is laid out again from that day. Nothing
+    /// outside the outage moves otherwise. Returns the outage's id and the moves.
     public func setChairOutOfService(
         _ chair: String, from: CivilDate, to: CivilDate, reason: String, clinic: BookingPolicy, today: CivilDate,
         audit: AuditContext
@@ -165,7 +172,16 @@ extension ClinicStore {
                 db, where: "s.status = 'scheduled' AND s.chair = ? AND s.scheduled_date BETWEEN ? AND ?",
                 [chair, max(from, today).description, to.description])
             try Self.writeAudit(db, audit, summary: "chair \(chair) out of service \(from) to \(to)")
-            let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)
+            var moves: [Move] = []
+            var homeless: [SessionRecord] = []
+            for session in affected.sorted(by: { ($0.date, $0.time.minutes, $0.id) < ($1.date, $1.time.minutes, $1.id) }) {
+                if let move = try Self.moveWithinItsDay(db, session, clinic: clinic) {
+                    moves.append(move)
+                } else {
+                    homeless.append(session)
+                }
+            }
+            moves += try Self.moveOff(db, homeless, clinic: clinic, today: today)
             try Self.auditMoves(db, moves, audit, because: "off chair \(chair), out of service")
             return (id, moves)
         }
@@ -193,6 +209,36 @@ extension ClinicStore {
             try Self.writeAudit(db, audit, summary: "chair \(chair) back in service from \(from)")
             return changed
         }
+    }
+
+    /// Moves one booked session to the free chair and time on its own day
+    /// nearest its booked time, clear of the patient's other bookings and at
+    /// its course's interval from the course's other sessions that day; nil
+    /// (and nothing changed) when the day has no such place.
+    static func moveWithinItsDay(_ db: Database, _ session: SessionRecord, clinic: BookingPolicy) throws -> Move? {
+        guard let minutes = session.minutes, let was = session.chair else { return nil }
+        let course = try Self.course(db, session.courseId)
+        try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [session.id])
+        let busy = try patientBusy(db, course, on: session.date, minutes: minutes).map(\.blocks)
+        let finder = SlotFinder(resources: clinic.resources, coil: course.coil, minutes: minutes, interval: 0)
+        guard let slot = finder.find(
+            count: 1, on: session.date, preferred: session.time.minutes, occupancy: try occupancy(db, session.date), patientBusy: busy
+        )?.first else {
+            try db.execute(sql: "UPDATE session SET chair = ? WHERE id = ?", arguments: [was, session.id])
+            return nil
+        }
+        var calendar = clinic.calendar
+        calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
+        let time = LocalTime(minutes: slot.start)!
+        try db.cachedStatement(sql: """
+            UPDATE session SET scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ? WHERE id = ?
+            """).execute(arguments: [
+                time.description, Timestamp.format(calendar.instant(on: session.date, at: time)), slot.chair, slot.start, session.id,
+            ])
+        try renumber(db, course: course.id)
+        return Move(
+            session: session.id, course: course.id, from: Place(date: session.date, time: session.time, chair: was),
+            to: Place(date: session.date, time: time, chair: slot.chair))
     }
 
     /// Chairs out of service on `date`, with the reason.
@@ -271,7 +317,7 @@ extension ClinicStore {
             let movable = all.filter { $0.status == .scheduled && $0.date >= earliest }
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && $0.date < earliest }
             let result = try rebook(
-                db, course, movable: movable, replacing: nil, from: max(earliest, today), busyDays: Set(staying.map(\.date)),
+                db, course, movable: movable, replacing: nil, from: max(earliest, today), staying: staying,
                 clinic: clinic, cache: cache)
             try renumber(db, course: courseId)
             moves += Self.moves(movable, result)
@@ -313,16 +359,55 @@ extension ClinicStore {
         }
     }
 
-    /// A DayBooker over this transaction's view of the chairs.
+    /// A DayBooker over this transaction's view of the chairs, that keeps
+    /// clear of the times `patient` is booked in courses other than `course`.
     static func booker(
-        _ db: Database, _ clinic: BookingPolicy, coil: String, minutes: Int, interval: Int, preferred: LocalTime,
-        cache: OccupancyCache? = nil
-    ) -> DayBooker {
+        _ db: Database, _ clinic: BookingPolicy, patient: Int, course: Int?, coil: String, minutes: Int, interval: Int,
+        preferred: LocalTime, cache: OccupancyCache? = nil
+    ) throws -> DayBooker {
         let finder = SlotFinder(resources: clinic.resources, coil: coil, minutes: minutes, interval: interval)
+        let busy = try patientBookings(db, patient: patient, except: course)
         return { date, count in
             let occupancy = try cache?.get(db, date) ?? occupancy(db, date)
-            return finder.find(count: count, on: date, preferred: preferred.minutes, occupancy: occupancy)
+            return finder.find(
+                count: count, on: date, preferred: preferred.minutes, occupancy: occupancy, patientBusy: busy[date]?.map(\.range) ?? [])
         }
+    }
+
+    /// What keeps a session of `course` from a time on `date`: the patient's
+    /// other bookings that day (the session being placed is off its chair),
+    /// each with the starts it rules out as a range a slot of `minutes` may
+    /// not overlap; the course's own sessions rule out starts closer than the
+    /// course's interval.
+    static func patientBusy(
+        _ db: Database, _ course: CourseRecord, on date: CivilDate, minutes: Int
+    ) throws -> [(session: Int, booked: TimeRange, blocks: TimeRange)] {
+        let gap = max(course.intervalMinutes, minutes)
+        return try fetch(
+            db.cachedStatement(sql: """
+                SELECT s.id, s.course_id, s.start_minute, s.slot_minutes FROM session s JOIN course c ON c.id = s.course_id
+                WHERE c.patient_id = ? AND s.scheduled_date = ? AND s.chair IS NOT NULL
+                  AND s.status IN ('scheduled', 'in_progress', 'completed')
+                """),
+            [course.patientId, date.description]
+        ) { row in
+            let booked = range(row)
+            let blocks = (row["course_id"] as Int) == course.id
+                ? TimeRange(start: booked.start - gap + minutes, end: booked.start + gap) : booked
+            return (session: row["id"] as Int, booked: booked, blocks: blocks)
+        }
+    }
+
+    /// The patient's live bookings in courses other than `course`, by day.
+    static func patientBookings(_ db: Database, patient: Int, except course: Int?) throws -> [CivilDate: [(session: Int, range: TimeRange)]] {
+        let rows = try fetch(
+            db.cachedStatement(sql: """
+                SELECT s.id, s.scheduled_date, s.start_minute, s.slot_minutes FROM session s JOIN course c ON c.id = s.course_id
+                WHERE c.patient_id = ? AND c.id != ? AND s.chair IS NOT NULL AND s.status IN ('scheduled', 'in_progress', 'completed')
+                """),
+            [patient, course ?? 0]
+        ) { row in (date: CivilDate(row["scheduled_date"] as String)!, session: row["id"] as Int, range: range(row)) }
+        return Dictionary(grouping: rows, by: \.date).mapValues { $0.map { (session: $0.session, range: $0.range) } }
     }
 
     /// Why a course could not be booked, for the person who asked.
@@ -336,12 +421,14 @@ extension ClinicStore {
     }
 
     /// Lays `movable` (open sessions of `course`) and, when `replacing` names
-    /// a phase, one replacement in it, out again from `from` into free slots.
-    /// The movable sessions are unbooked first, so they never collide with
-    /// each other on the way; each then takes its new date, time and chair.
+    /// a phase, one replacement in it, out again from `from` into free slots,
+    /// around the `staying` sessions (their days are taken; a taper week
+    /// under way counts its own). The movable sessions are unbooked first, so
+    /// they never collide with each other on the way; each then takes its new
+    /// date, time and chair.
     static func rebook(
         _ db: Database, _ course: CourseRecord, movable: [SessionRecord], replacing phase: String?, from: CivilDate,
-        busyDays: Set<CivilDate>, clinic: BookingPolicy, cache: OccupancyCache? = nil
+        staying: [SessionRecord], busyDays extra: Set<CivilDate> = [], clinic: BookingPolicy, cache: OccupancyCache? = nil
     ) throws -> Rebooking.Result {
         var calendar = clinic.calendar
         calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
@@ -357,9 +444,10 @@ extension ClinicStore {
         do {
             result = try Rebooking.plan(
                 phases: course.phases, missedPhase: phase, movable: movable.map { Rebooking.Movable(id: $0.id, phase: $0.phase) },
-                generator: generator, from: from, busyDays: busyDays, at: course.sessionTime,
-                booker: booker(db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
-                               preferred: course.sessionTime, cache: cache))
+                generator: generator, from: from, busyDays: Set(staying.map(\.date)).union(extra), at: course.sessionTime,
+                booker: booker(db, clinic, patient: course.patientId, course: course.id, coil: course.coil, minutes: course.slotMinutes,
+                               interval: course.intervalMinutes, preferred: course.sessionTime, cache: cache),
+                treated: Dictionary(grouping: staying, by: \.phase).mapValues { $0.map(\.date) })
         } catch let failure as ScheduleGenerator.Failure {
             throw noRoom(failure, coil: course.coil)
         }

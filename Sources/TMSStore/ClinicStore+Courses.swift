@@ -19,7 +19,7 @@ extension ClinicStore {
             do {
                 plan = try ScheduleGenerator(calendar: clinic.calendar, treatment: treatment).plan(
                     PhaseDemand.course(treatment), from: new.startDate, at: new.sessionTime,
-                    booker: Self.booker(db, clinic, coil: treatment.coil, minutes: slotMinutes,
+                    booker: Self.booker(db, clinic, patient: new.patientId, course: nil, coil: treatment.coil, minutes: slotMinutes,
                                         interval: treatment.minimumIntervalMinutes, preferred: new.sessionTime))
             } catch let failure as ScheduleGenerator.Failure {
                 throw Self.noRoom(failure, coil: treatment.coil)
@@ -166,8 +166,9 @@ extension ClinicStore {
             do {
                 plan = try ScheduleGenerator(calendar: calendar, sessionsPerDay: course.sessionsPerDay, intervalMinutes: course.intervalMinutes)
                     .plan(demands, from: on, at: course.sessionTime, booker: Self.booker(
-                        db, clinic, coil: course.coil, minutes: course.slotMinutes, interval: course.intervalMinutes,
-                        preferred: course.sessionTime))
+                        db, clinic, patient: course.patientId, course: course.id, coil: course.coil, minutes: course.slotMinutes,
+                        interval: course.intervalMinutes, preferred: course.sessionTime),
+                        treated: Dictionary(grouping: counting, by: \.phase).mapValues { $0.map(\.date) })
             } catch let failure as ScheduleGenerator.Failure {
                 throw Self.noRoom(failure, coil: course.coil)
             }

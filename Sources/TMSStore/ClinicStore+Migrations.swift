@@ -352,6 +352,26 @@ extension ClinicStore {
                 try update.execute(arguments: [ClinicCalendar(timeZone: zone).date(at: started).description, row["id"] as Int])
             }
         }
+        migrator.registerMigration("2026-12-02 a patient is in one session at a time") { db in
+            // The booker keeps clear of the patient's other bookings; this is the last line of defence.
+            // (Bookings that overlapped before it stay as they were until one of them moves.)
+            let clash = """
+                SELECT RAISE(ABORT, 'patient double-booked') FROM session o JOIN course oc ON oc.id = o.course_id
+                WHERE o.scheduled_date = NEW.scheduled_date AND o.id != NEW.id AND o.chair IS NOT NULL
+                  AND o.status IN ('scheduled', 'in_progress', 'completed')
+                  AND oc.patient_id = (SELECT patient_id FROM course WHERE id = NEW.course_id)
+                  AND o.start_minute < NEW.start_minute + NEW.slot_minutes AND NEW.start_minute < o.start_minute + o.slot_minutes;
+                """
+            try db.execute(sql: """
+                CREATE TRIGGER session_patient_free_on_insert BEFORE INSERT ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                CREATE TRIGGER session_patient_free_on_update
+                BEFORE UPDATE OF scheduled_date, start_minute, slot_minutes, chair ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                """)
+        }
         return migrator
     }
 }

@@ -132,7 +132,7 @@ extension ClinicStore {
             let staying = all.filter { $0.status != .missed && $0.status != .aborted && !movable.contains($0) }
             let from = max(session.date.adding(days: 1), today)
             let result = try Self.rebook(
-                db, course, movable: movable, replacing: session.phase, from: from, busyDays: Set(staying.map(\.date)),
+                db, course, movable: movable, replacing: session.phase, from: from, staying: staying,
                 clinic: clinic)
             let slot = result.replacement
             try db.execute(

@@ -207,26 +207,34 @@ struct Board {
             let mark = s.status == .completed ? "✓" : ""
             bookings.append((s.chair ?? "", TimeRange(start: s.time.minutes, end: s.time.minutes + minutes), "#\(s.id)\(mark) \(short)"))
         }
-        var out = "\(day.date) (\(String(describing: day.date.weekday).capitalized)), "
+        var text = "\(day.date) (\(String(describing: day.date.weekday).capitalized)), "
             + "open \(open.map(\.description).joined(separator: ", ")), \(bookings.count) sessions\n"
+        var note = ""
+        let out = Set(day.chairs.filter { $0.outOfService != nil }.map(\.chair))
+        for chair in day.chairs { if let reason = chair.outOfService { note += "\(chair.chair) is out of service (marked -): \(reason)\n" } }
         let starting = stride(from: first - first % Self.step, to: last, by: Self.step)
         for block in stride(from: 0, to: max(chairs.count, 1), by: 4) {
             let group = Array(chairs[block..<min(block + 4, chairs.count)])
-            out += "\n" + "TIME  " + group.map { pad($0, Self.cell) }.joined(separator: " ") + "\n"
+            text += "\n" + "TIME  " + group.map { pad($0, Self.cell) }.joined(separator: " ") + "\n"
             for minute in starting {
                 let isOpen = open.contains { $0.start <= minute && minute < $0.end }
                 let cells = group.map { chair -> String in
                     guard isOpen else { return pad("", Self.cell) }
                     let here = TimeRange(start: minute, end: minute + Self.step)
-                    guard let b = bookings.first(where: { $0.chair == chair && $0.range.overlaps(here) }) else {
-                        return pad(".", Self.cell)
+                    // A booking that begins in this row is named, even under the tail of the one before;
+                    // several beginning in one row are all counted.
+                    let starting = bookings.filter { $0.chair == chair && here.start <= $0.range.start && $0.range.start < here.end }
+                    if let first = starting.first {
+                        let more = starting.count > 1 ? " +\(starting.count - 1)" : ""
+                        return pad(String(first.label.prefix(Self.cell - more.count)) + more, Self.cell)
                     }
-                    return pad(b.range.start >= minute && b.range.start < minute + Self.step ? b.label : "|", Self.cell)
+                    if bookings.contains(where: { $0.chair == chair && $0.range.overlaps(here) }) { return pad("|", Self.cell) }
+                    return pad(out.contains(chair) ? "-" : ".", Self.cell)
                 }
-                out += LocalTime(minutes: minute)!.description + " " + cells.joined(separator: " ") + "\n"
+                text += LocalTime(minutes: minute)!.description + " " + cells.joined(separator: " ") + "\n"
             }
         }
-        return out
+        return note.isEmpty ? text : text + "\n" + note
     }
 
     func pad(_ s: String, _ width: Int) -> String {

@@ -21,10 +21,11 @@ import Testing
             ("2026-12-28", "acute"), ("2026-12-29", "acute"), ("2026-12-30", "acute"), ("2026-12-31", "acute"),
             ("2027-01-04", "acute"), ("2027-01-05", "acute"), ("2027-01-06", "acute"), ("2027-01-07", "acute"), ("2027-01-08", "acute"),
             ("2027-01-11", "acute"), ("2027-01-12", "acute"), ("2027-01-13", "acute"), ("2027-01-14", "acute"),
-            // Taper: seven-day blocks from the day after the last daily session, spread over the block.
-            ("2027-01-15", "taper 1"), ("2027-01-19", "taper 1"), ("2027-01-21", "taper 1"),
-            ("2027-01-25", "taper 2"), ("2027-01-27", "taper 2"),
-            ("2027-02-02", "taper 3"),
+            // Taper, in calendar weeks from Monday: Friday the 15th alone cannot hold three apart, so taper 1
+            // is the next week, Monday, Wednesday, Friday; then Tuesday and Thursday; then Wednesday.
+            ("2027-01-18", "taper 1"), ("2027-01-20", "taper 1"), ("2027-01-22", "taper 1"),
+            ("2027-01-26", "taper 2"), ("2027-01-28", "taper 2"),
+            ("2027-02-03", "taper 3"),
         ]
         #expect(plan.count == 36)
         #expect(plan.map { $0.date.description } == expected.map(\.0))
@@ -33,6 +34,52 @@ import Testing
         #expect(!plan.contains { calendar.holidays.contains($0.date) })
         // 09:00 in New York in winter is 14:00 UTC.
         #expect(Timestamp.format(plan[0].instant) == "2026-12-02T14:00:00Z")
+    }
+
+    /// Hole 10: an acute phase that ends on a Wednesday gave calendar weeks of
+    /// 1, 3, 1, 1 for a "3, 2, 1 a week" taper. Taper weeks are the clinic's
+    /// calendar weeks, and no two taper sessions fall on consecutive days.
+    @Test(arguments: [Weekday.monday, .sunday])
+    func hole10TaperWeeksAreCalendarWeeksSpreadApart(weekStart: Weekday) throws {
+        let calendar = ClinicCalendar(timeZone: zone("UTC"), weekStart: weekStart)
+        let tenHz = try #require(ProtocolLibrary.find("10hz-ldlpfc"))
+        // Thirty clinic days from Thursday 2027-03-04 end on Wednesday 2027-04-14.
+        let plan = try ScheduleGenerator(calendar: calendar, treatment: tenHz)
+            .plan(PhaseDemand.course(tenHz), from: date("2027-03-04"), at: LocalTime("09:00")!)
+        let acute = plan.filter { $0.phase == "acute" }.map(\.date)
+        #expect(acute.count == 30 && acute.last == date("2027-04-14") && acute.last!.weekday == .wednesday)
+        let taper = plan.filter { $0.phase.hasPrefix("taper") }.map(\.date)
+        let weeks = Dictionary(grouping: taper, by: { calendar.startOfWeek($0) })
+        #expect(weeks.keys.sorted().map { weeks[$0]!.count } == [3, 2, 1])
+        #expect(taper.map(\.description) == ["2027-04-19", "2027-04-21", "2027-04-23", "2027-04-27", "2027-04-29", "2027-05-05"])
+        #expect(!zip(taper, taper.dropFirst()).contains { $1.dayNumber - $0.dayNumber == 1 })
+    }
+
+    /// A clinic open every day whose week starts on Sunday: the taper's weeks run Sunday to Saturday.
+    @Test func aSevenDayClinicSpreadsItsTaperThroughItsOwnWeek() throws {
+        let calendar = ClinicCalendar(timeZone: zone("UTC"), clinicDays: Set(Weekday.allCases), weekStart: .sunday)
+        let tenHz = try #require(ProtocolLibrary.find("10hz-ldlpfc"))
+        // Thirty days from Sunday 2027-03-07 end on Monday 2027-04-05: the rest of that week
+        // (Tuesday to Saturday) holds three apart (Tuesday, Thursday, Saturday); then two in the week from
+        // Sunday the 11th (Monday, Friday), one in the next (Wednesday).
+        let plan = try ScheduleGenerator(calendar: calendar, treatment: tenHz)
+            .plan(PhaseDemand.course(tenHz), from: date("2027-03-07"), at: LocalTime("09:00")!)
+        let taper = plan.filter { $0.phase.hasPrefix("taper") }.map(\.date.description)
+        #expect(taper == ["2027-04-06", "2027-04-08", "2027-04-10", "2027-04-12", "2027-04-16", "2027-04-21"])
+    }
+
+    /// A week short of clinic days (holidays) takes what it has; the next week takes up the rest of the phase.
+    @Test func aTaperWeekShortOfDaysPassesItsShortfallOn() throws {
+        let holidays: Set<CivilDate> = [date("2027-04-20"), date("2027-04-21"), date("2027-04-22"), date("2027-04-23")]
+        let calendar = ClinicCalendar(timeZone: zone("UTC"), holidays: holidays)
+        let tenHz = try #require(ProtocolLibrary.find("10hz-ldlpfc"))
+        let plan = try ScheduleGenerator(calendar: calendar, treatment: tenHz)
+            .plan(PhaseDemand.course(tenHz), from: date("2027-03-04"), at: LocalTime("09:00")!)
+        #expect(plan.count == 36)
+        let taper = plan.filter { $0.phase.hasPrefix("taper") }
+        // Week of the 19th: only Monday is open; taper 1's other two go the next week (Tuesday, Thursday), before taper 2.
+        #expect(taper.map(\.date.description) == ["2027-04-19", "2027-04-27", "2027-04-29", "2027-05-04", "2027-05-06", "2027-05-12"])
+        #expect(taper.map(\.phase) == ["taper 1", "taper 1", "taper 1", "taper 2", "taper 2", "taper 3"])
     }
 
     @Test func acceleratedCourseTakesTenSessionsADayFiftyMinutesApart() throws {

@@ -6,7 +6,8 @@ import TMSCore
 /// Over many random clinics, courses and change sequences: no chair is ever
 /// double-booked; every course keeps its session count and each phase its
 /// count; no session falls on a holiday, a closed day, outside opening hours
-/// or on a chair without its coil.
+/// or on a chair without its coil; no patient (some have two courses at
+/// once) is in two sessions at one time.
 @Suite struct CalendarPropertyTests {
     static let seeds: [UInt64] = Array(1...40)
 
@@ -22,10 +23,15 @@ import TMSCore
         let monday = CivilDate("2027-01-04")!
         var audit = AuditContext(uid: 0, user: "prop", pid: 1, method: "io.tmsd.Clinic.CreateCourse", at: Date(timeIntervalSince1970: 1_798_000_000))
         var courses: [CourseRecord] = []
+        var patient: PatientRecord?
         for n in 0..<Int.random(in: 3...7, using: &random) {
             let treatment = protocols.randomElement(using: &random)!
-            let patient = try t.store.addPatient(
-                NewPatient(mrn: "P\(seed)-\(n)", familyName: "F", givenName: "G", birthDate: CivilDate("1980-01-01")!), audit: audit)
+            // A third of the courses are a second course of the patient before.
+            if patient == nil || Int.random(in: 0..<3, using: &random) != 0 {
+                patient = try t.store.addPatient(
+                    NewPatient(mrn: "P\(seed)-\(n)", familyName: "F", givenName: "G", birthDate: CivilDate("1980-01-01")!), audit: audit)
+            }
+            guard let patient else { continue }
             let preferred = LocalTime(minutes: Int.random(in: 7 * 12...17 * 12, using: &random) * 5)!
             do {
                 courses.append(try t.store.createCourse(
@@ -92,6 +98,7 @@ import TMSCore
         outages: [(chair: String, from: CivilDate, to: CivilDate)], seed: UInt64
     ) throws {
         var booked: [String: [(TimeRange, Int)]] = [:]
+        var attended: [String: [(TimeRange, Int)]] = [:]
         for course in courses {
             let (stored, progress, sessions, _) = try store.courseDetail(id: course.id)
             let counting = sessions.filter { $0.status != .missed && $0.status != .aborted }
@@ -114,12 +121,13 @@ import TMSCore
                             "\(where_): \(chair.name) is out of service")
                 }
                 booked["\(s.date) \(chair.name)", default: []].append((range, s.id))
+                attended["\(s.date) patient \(stored.patientId)", default: []].append((range, s.id))
             }
             // Several a day only for protocols that book several a day.
             let perDay = Dictionary(grouping: counting, by: \.date).values.map(\.count).max() ?? 0
             #expect(perDay <= stored.sessionsPerDay, "seed \(seed): course \(course.id)")
         }
-        for (key, ranges) in booked {
+        for (key, ranges) in booked.merging(attended, uniquingKeysWith: +) {
             let sorted = ranges.sorted { $0.0 < $1.0 }
             for (a, b) in zip(sorted, sorted.dropFirst()) {
                 #expect(!a.0.overlaps(b.0), "seed \(seed): \(key): sessions \(a.1) and \(b.1) overlap")

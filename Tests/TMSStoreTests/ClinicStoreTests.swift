@@ -89,7 +89,7 @@ struct TemporaryStore {
             "2026-11-30 outcomes and alerts", "2026-11-30 motor thresholds and adverse events",
             "2026-11-30 safety screens", "2026-11-30 medications",
             "2026-11-30 treatment trials", "2026-11-30 payer authorizations", "2026-11-30 indexes for the daily report",
-            "2026-12-02 refusals name their error", "2026-12-02 the treatment gate",
+            "2026-12-02 refusals name their error", "2026-12-02 the treatment gate", "2026-12-02 a patient is in one session at a time",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()

@@ -49,10 +49,19 @@ def test_booking_past_the_count_and_the_dates_warns_until_extended(daemon, cours
     assert extended["authorization"]["extensions"][0]["reason"].startswith("payer letter")
     assert extended["warnings"] == []
 
-    # A missed session books a replacement after the last authorized day: the miss itself warns.
+    # A missed session moves the acute phase's end from Thursday to Friday; the taper still begins the
+    # next Monday (its weeks are calendar weeks), so the course ends on its last authorized day: no warning.
     missed = daemon.tmsctl("session", "miss", str(course["sessions"][0]["id"]), "--reason", "flu")
+    assert "WARNING: " not in missed.stdout, missed.stdout
+    assert daemon.tmsctl_json("course", "show", str(cid))["sessions"][-1]["date"] == dates[35]
+    # A second moves it to Monday: the taper's first week is the one after, past the authorized dates.
+    replacement = re.search(r"Replacement: session (\d+)", missed.stdout).group(1)
+    missed = daemon.tmsctl("session", "miss", replacement, "--reason", "flu again")
     warning = [line for line in missed.stdout.splitlines() if line.startswith("WARNING: ")]
-    assert len(warning) == 1 and "1 session booked outside the authorized dates" in warning[0], missed.stdout
+    beyond = [s for s in daemon.tmsctl_json("course", "show", str(cid))["sessions"]
+              if s["status"] == "scheduled" and s["date"] > dates[35]]
+    assert beyond and len(warning) == 1, missed.stdout
+    assert f"{len(beyond)} session{'s' if len(beyond) > 1 else ''} booked outside the authorized dates" in warning[0]
     assert f"authorized {dates[0]} to {dates[35]}" in warning[0]
 
     # Every change is audited.
