@@ -38,7 +38,7 @@ extension ClinicStore {
             try gate(try Self.treatmentFacts(db, course, session: session, selection))
             try db.execute(
                 sql: "UPDATE session SET status = 'in_progress', started_at = ?, service_date = ? WHERE id = ?",
-                arguments: [Timestamp.format(audit.at), today.description, id])
+                arguments: [Timestamp.formatPrecise(audit.at), today.description, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) started")
             return try Self.session(db, id)
         }
@@ -56,7 +56,8 @@ extension ClinicStore {
         try pool.write { db in
             var (session, course) = try Self.changeableSession(db, id)
             let (d, accepted) = try gate(try Self.treatmentFacts(db, course, session: session, selection))
-            let now = Timestamp.format(audit.at)
+            // To the millisecond: the order sessions were given in decides their billing codes.
+            let now = Timestamp.formatPrecise(audit.at)
             let medications = try Self.activeMedications(db, patient: course.patientId, on: session.date)
                 .map { "\($0.drug) \($0.dose.clinical) \($0.unit)" }.joined(separator: "; ")
             try db.cachedStatement(sql: """
@@ -109,7 +110,8 @@ extension ClinicStore {
     ) throws -> (session: SessionRecord, replacement: SessionRecord, progress: CourseProgress) {
         try pool.write { db in
             let (session, course) = try Self.openSession(db, id)
-            let now = Timestamp.format(audit.at)
+            // To the millisecond: the order sessions were given in decides their billing codes.
+            let now = Timestamp.formatPrecise(audit.at)
             switch shortfall {
             case .missed(let reason):
                 try db.execute(

@@ -9,7 +9,8 @@ extension ReportCommand {
             abstract: "A course's summary for the referring physician and the payer.",
             discussion: """
                 Protocol, target and dose; progress; the motor threshold history; every session with what it delivered \
-                (MT, intensity, frequency, trains, pulses, coil) and its CPT code; the medications taken during the course; \
+                (MT, intensity, frequency, trains, pulses, coil) and its CPT code; every rule a clinician overrode (with \
+                the reason) and every warning; the medications taken during the course; \
                 outcome scores with their trajectory, response and remission; adverse events; authorizations. The patient \
                 is named as [reports] course-identifiers says (initials by default; full adds the birth date and MRN).
                 """)
@@ -90,6 +91,11 @@ extension ReportCommand {
             }
             delivered.empty = "No session given yet."
 
+            // What the treatment gate let through: each override with its clinician and reason, each warning.
+            let findings = Part(
+                title: "Rules overridden and warnings", lines: r.findings.map { "\($0.at.map { String($0.prefix(10)) + " " } ?? "")"
+                    + Format.finding($0) })
+
             let medications = Part(
                 title: "Medications during the course", header: ["DRUG", "DOSE", "START", "STOP", "CLASS"],
                 rows: r.medications.map {
@@ -115,7 +121,7 @@ extension ReportCommand {
             if !authorizations.rows.isEmpty {
                 authorizations.lines.append("Used \(r.use.used) of \(r.use.authorized) authorized; \(r.use.booked) booked.")
             }
-            return (title, [course, thresholds, delivered, medications, outcomes, events, authorizations])
+            return (title, [course, thresholds, delivered, findings, medications, outcomes, events, authorizations])
         }
 
         static func text(_ r: Summary) -> String {

@@ -102,7 +102,8 @@ struct ReportCommand: ParsableCommand {
 
         /// The report's lists of notes, with their titles.
         static func noteSections(_ r: Report) -> [(String, [Clinic.ReportNote])] {
-            [("MT re-check due", r.recheckDue), ("Adverse events", r.adverseEvents), ("Open alerts", r.openAlerts),
+            [("MT re-check due", r.recheckDue), ("Rules overridden and warnings", r.findings), ("Adverse events", r.adverseEvents),
+             ("Open alerts", r.openAlerts),
              ("Courses on hold", r.onHold), ("Medication changes", r.medicationChanges), ("Courses ending this week", r.endingThisWeek)]
         }
 

@@ -194,7 +194,10 @@ class Daemon:
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
             rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
                     for table in ("patient", "course", "session", "payer_authorization", "authorization_extension")}
-            rows["audit"] = db.execute("SELECT * FROM audit WHERE error IS NULL ORDER BY id").fetchall()
+            # (A database from before refusals were audited has no `error` column: every row is a change.)
+            refusals_kept = "error" in [c[1] for c in db.execute("PRAGMA table_info(audit)")]
+            rows["audit"] = db.execute(
+                f"SELECT * FROM audit {'WHERE error IS NULL' if refusals_kept else ''} ORDER BY id").fetchall()
             return rows
 
     def refusals(self):

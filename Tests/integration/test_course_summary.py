@@ -40,7 +40,7 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
 
     text = daemon.tmsctl("report", "course", str(cid)).stdout
     assert all(len(line) <= 80 for line in text.splitlines()), max(text.splitlines(), key=len)
-    for part in ["Course", "Motor threshold", "Sessions", "Medications during the course", "Outcomes", "Adverse events",
+    for part in ["Course", "Motor threshold", "Sessions", "Rules overridden and warnings", "Medications during the course", "Outcomes", "Adverse events",
                  "Authorizations"]:
         assert f"\n{part}\n" in text, part
     assert re.search(r"\n1 +\d{4}-\d\d-\d\d +completed +55 +120 +10 +75x40 +3000 +figure-8 +90867\n", text), text
@@ -60,7 +60,7 @@ def test_the_summary_holds_every_part_of_the_course(daemon):
 
     html = daemon.tmsctl("report", "course", str(cid), "--format", "html").stdout
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
-    assert html.count("<h2>") == 7 and "<td>car broke down</td>" not in html and "car broke down" in html
+    assert html.count("<h2>") == 8 and "<td>car broke down</td>" not in html and "car broke down" in html
     assert "<td>sertraline</td>" in html
 
 
