@@ -136,7 +136,9 @@ struct AuditCommand: ParsableCommand {
         print(Format.table(
             ["ID", "AT (UTC)", "USER", "PID", "METHOD", "SUMMARY"],
             reply.entries.map { e in
-                ["\(e.id)", e.at, e.user, "\(e.pid)", String(e.method.split(separator: ".").last ?? ""), e.summary]
+                // A refusal names its error: "refused: ... (RecheckDue)".
+                let summary = e.error.map { "\(e.summary) (\($0.split(separator: ".").last ?? ""))" } ?? e.summary
+                return ["\(e.id)", e.at, e.user, "\(e.pid)", String(e.method.split(separator: ".").last ?? ""), summary]
             }), terminator: "")
     }
 }

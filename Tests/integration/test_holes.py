@@ -327,6 +327,7 @@ def test_hole_12_every_refusal_is_audited_once_with_its_error(tmp_dir):
             assert name == error
             rows = d.refusals()[before:]
             assert [(r[0], r[1], r[2]) for r in rows] == [(f"io.tmsd.Clinic.{method}", f"io.tmsd.Clinic.{error}", "root")]
+        assert "(RecheckDue)" in d.tmsctl("audit").stdout, "tmsctl audit names the refusal's error"
         # A caller with no role who sends malformed parameters is refused for the role, and it is audited.
         before = len(d.refusals())
         script = ("import json, socket, sys\n"
