@@ -52,8 +52,9 @@ public struct TargetSite: Sendable, Hashable, Codable {
     }
 }
 
-/// The dose of one session as prescribed, copied from the protocol.
-public struct PrescribedDose: Sendable, Hashable {
+/// The dose of one session as prescribed, copied from the protocol. (Its
+/// property names are the interface's field names.)
+public struct PrescribedDose: Sendable, Hashable, Codable {
     public var frequencyHz: Double
     public var intensityPercentMT: Double
     public var pulsesPerTrain: Int
@@ -86,8 +87,9 @@ extension PrescribedDose {
     }
 }
 
-/// What a technician records when a session is done.
-public struct Delivery: Sendable, Hashable {
+/// What a technician records when a session is done. (Its property names
+/// are the interface's field names.)
+public struct Delivery: Sendable, Hashable, Codable {
     /// Resting motor threshold, % of machine output.
     public var motorThreshold: Double
     public var intensityPercentMT: Double

@@ -6,60 +6,70 @@ extension Clinic {
     /// Where the coil goes, and how the site was found: the domain's own type.
     public typealias Target = TargetSite
 
-    /// A course of treatment: one protocol, prescribed for one patient.
+    /// A course of treatment: one protocol, prescribed for one patient. On
+    /// the wire its dose's fields stand beside the others (the IDL's
+    /// `Course`); in Swift they are the domain's `PrescribedDose`.
+    @dynamicMemberLookup
     public struct Course: Codable, Sendable, Equatable {
-        public var id: Int
-        public var patientId: Int
-        public var protocolId: String
-        public var protocolName: String
-        public var status: CourseStatus
-        public var statusReason: String?
-        public var startDate: CivilDate
-        public var sessionTime: LocalTime
-        public var timeZone: String
-        public var prescriber: String
-        public var target: Target
-        public var intensityPercentMT: Double
-        public var frequencyHz: Double
-        public var pulsesPerTrain: Int
-        public var trainDurationSeconds: Double
-        public var interTrainIntervalSeconds: Double
-        public var trains: Int
-        public var pulsesPerSession: Int
-        public var sessionsPerDay: Int
-        public var totalSessions: Int
-        public var phases: [Phase]
-        public var createdAt: String
+        public struct Prescription: Codable, Sendable, Equatable {
+            public var id: Int
+            public var patientId: Int
+            public var protocolId: String
+            public var protocolName: String
+            public var status: CourseStatus
+            public var statusReason: String?
+            public var startDate: CivilDate
+            public var sessionTime: LocalTime
+            public var timeZone: String
+            public var prescriber: String
+            public var target: Target
+            public var sessionsPerDay: Int
+            public var totalSessions: Int
+            public var phases: [Phase]
+            public var createdAt: String
 
-        public init(
-            id: Int, patientId: Int, protocolId: String, protocolName: String, status: CourseStatus, statusReason: String?,
-            startDate: CivilDate, sessionTime: LocalTime, timeZone: String, prescriber: String, target: Target,
-            intensityPercentMT: Double, frequencyHz: Double, pulsesPerTrain: Int, trainDurationSeconds: Double,
-            interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int, sessionsPerDay: Int, totalSessions: Int,
-            phases: [Phase], createdAt: String
-        ) {
-            self.id = id
-            self.patientId = patientId
-            self.protocolId = protocolId
-            self.protocolName = protocolName
-            self.status = status
-            self.statusReason = statusReason
-            self.startDate = startDate
-            self.sessionTime = sessionTime
-            self.timeZone = timeZone
-            self.prescriber = prescriber
-            self.target = target
-            self.intensityPercentMT = intensityPercentMT
-            self.frequencyHz = frequencyHz
-            self.pulsesPerTrain = pulsesPerTrain
-            self.trainDurationSeconds = trainDurationSeconds
-            self.interTrainIntervalSeconds = interTrainIntervalSeconds
-            self.trains = trains
-            self.pulsesPerSession = pulsesPerSession
-            self.sessionsPerDay = sessionsPerDay
-            self.totalSessions = totalSessions
-            self.phases = phases
-            self.createdAt = createdAt
+            public init(
+                id: Int, patientId: Int, protocolId: String, protocolName: String, status: CourseStatus, statusReason: String?,
+                startDate: CivilDate, sessionTime: LocalTime, timeZone: String, prescriber: String, target: Target,
+                sessionsPerDay: Int, totalSessions: Int, phases: [Phase], createdAt: String
+            ) {
+                self.id = id
+                self.patientId = patientId
+                self.protocolId = protocolId
+                self.protocolName = protocolName
+                self.status = status
+                self.statusReason = statusReason
+                self.startDate = startDate
+                self.sessionTime = sessionTime
+                self.timeZone = timeZone
+                self.prescriber = prescriber
+                self.target = target
+                self.sessionsPerDay = sessionsPerDay
+                self.totalSessions = totalSessions
+                self.phases = phases
+                self.createdAt = createdAt
+            }
+        }
+
+        public var prescription: Prescription
+        public var dose: PrescribedDose
+
+        public init(_ prescription: Prescription, dose: PrescribedDose) {
+            self.prescription = prescription
+            self.dose = dose
+        }
+
+        public subscript<T>(dynamicMember field: KeyPath<Prescription, T>) -> T { prescription[keyPath: field] }
+        public subscript<T>(dynamicMember field: KeyPath<PrescribedDose, T>) -> T { dose[keyPath: field] }
+
+        public init(from decoder: any Decoder) throws {
+            prescription = try Prescription(from: decoder)
+            dose = try PrescribedDose(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try prescription.encode(to: encoder)
+            try dose.encode(to: encoder)
         }
     }
 

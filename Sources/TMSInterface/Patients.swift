@@ -45,55 +45,66 @@ extension Clinic {
         }
     }
 
-    /// A stimulation protocol from the library (the IDL's `Protocol`).
+    /// A stimulation protocol from the library (the IDL's `Protocol`): its
+    /// session dose is the domain's `PrescribedDose`, whose fields stand
+    /// beside the others on the wire.
+    @dynamicMemberLookup
     public struct StimulationProtocol: Codable, Sendable, Equatable {
-        public var id: String
-        public var name: String
-        public var indication: String
-        public var coil: String
-        public var target: String
-        public var source: String
-        public var frequencyHz: Double
-        public var burstFrequencyHz: Double?
-        public var pulsesPerBurst: Int?
-        public var intensityPercentMT: Double
-        public var pulsesPerTrain: Int
-        public var trainDurationSeconds: Double
-        public var interTrainIntervalSeconds: Double
-        public var trains: Int
-        public var pulsesPerSession: Int
-        public var sessionSeconds: Double
-        public var sessionsPerDay: Int
-        public var minimumIntervalMinutes: Int
-        public var totalSessions: Int
-        public var phases: [Phase]
+        public struct Description: Codable, Sendable, Equatable {
+            public var id: String
+            public var name: String
+            public var indication: String
+            public var coil: String
+            public var target: String
+            public var source: String
+            public var burstFrequencyHz: Double?
+            public var pulsesPerBurst: Int?
+            public var sessionSeconds: Double
+            public var sessionsPerDay: Int
+            public var minimumIntervalMinutes: Int
+            public var totalSessions: Int
+            public var phases: [Phase]
 
-        public init(
-            id: String, name: String, indication: String, coil: String, target: String, source: String, frequencyHz: Double,
-            burstFrequencyHz: Double?, pulsesPerBurst: Int?, intensityPercentMT: Double, pulsesPerTrain: Int,
-            trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesPerSession: Int,
-            sessionSeconds: Double, sessionsPerDay: Int, minimumIntervalMinutes: Int, totalSessions: Int, phases: [Phase]
-        ) {
-            self.id = id
-            self.name = name
-            self.indication = indication
-            self.coil = coil
-            self.target = target
-            self.source = source
-            self.frequencyHz = frequencyHz
-            self.burstFrequencyHz = burstFrequencyHz
-            self.pulsesPerBurst = pulsesPerBurst
-            self.intensityPercentMT = intensityPercentMT
-            self.pulsesPerTrain = pulsesPerTrain
-            self.trainDurationSeconds = trainDurationSeconds
-            self.interTrainIntervalSeconds = interTrainIntervalSeconds
-            self.trains = trains
-            self.pulsesPerSession = pulsesPerSession
-            self.sessionSeconds = sessionSeconds
-            self.sessionsPerDay = sessionsPerDay
-            self.minimumIntervalMinutes = minimumIntervalMinutes
-            self.totalSessions = totalSessions
-            self.phases = phases
+            public init(
+                id: String, name: String, indication: String, coil: String, target: String, source: String,
+                burstFrequencyHz: Double?, pulsesPerBurst: Int?, sessionSeconds: Double, sessionsPerDay: Int,
+                minimumIntervalMinutes: Int, totalSessions: Int, phases: [Phase]
+            ) {
+                self.id = id
+                self.name = name
+                self.indication = indication
+                self.coil = coil
+                self.target = target
+                self.source = source
+                self.burstFrequencyHz = burstFrequencyHz
+                self.pulsesPerBurst = pulsesPerBurst
+                self.sessionSeconds = sessionSeconds
+                self.sessionsPerDay = sessionsPerDay
+                self.minimumIntervalMinutes = minimumIntervalMinutes
+                self.totalSessions = totalSessions
+                self.phases = phases
+            }
+        }
+
+        public var description: Description
+        public var dose: PrescribedDose
+
+        public init(_ description: Description, dose: PrescribedDose) {
+            self.description = description
+            self.dose = dose
+        }
+
+        public subscript<T>(dynamicMember field: KeyPath<Description, T>) -> T { description[keyPath: field] }
+        public subscript<T>(dynamicMember field: KeyPath<PrescribedDose, T>) -> T { dose[keyPath: field] }
+
+        public init(from decoder: any Decoder) throws {
+            description = try Description(from: decoder)
+            dose = try PrescribedDose(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try description.encode(to: encoder)
+            try dose.encode(to: encoder)
         }
     }
 

@@ -45,38 +45,28 @@ extension Clinic {
         ]
     }
 
-    /// A delivery as stored; `outputPercent` is intensity x threshold, in % of machine output.
+    /// A delivery as stored: the domain's own, and `outputPercent`, intensity
+    /// x threshold in % of machine output (to 0.01), written beside its fields.
+    @dynamicMemberLookup
     public struct Delivery: Codable, Sendable, Equatable {
-        public var motorThreshold: Double
-        public var intensityPercentMT: Double
-        public var outputPercent: Double
-        public var frequencyHz: Double
-        public var pulsesPerTrain: Int
-        public var trainDurationSeconds: Double
-        public var interTrainIntervalSeconds: Double
-        public var trains: Int
-        public var pulsesDelivered: Int
-        public var coil: String
-        public var target: String
-        public var notes: String
+        public var delivery: TMSCore.Delivery
+        public var outputPercent: Double { (delivery.outputPercent * 100).rounded() / 100 }
 
-        public init(
-            motorThreshold: Double, intensityPercentMT: Double, outputPercent: Double, frequencyHz: Double, pulsesPerTrain: Int,
-            trainDurationSeconds: Double, interTrainIntervalSeconds: Double, trains: Int, pulsesDelivered: Int, coil: String,
-            target: String, notes: String
-        ) {
-            self.motorThreshold = motorThreshold
-            self.intensityPercentMT = intensityPercentMT
-            self.outputPercent = outputPercent
-            self.frequencyHz = frequencyHz
-            self.pulsesPerTrain = pulsesPerTrain
-            self.trainDurationSeconds = trainDurationSeconds
-            self.interTrainIntervalSeconds = interTrainIntervalSeconds
-            self.trains = trains
-            self.pulsesDelivered = pulsesDelivered
-            self.coil = coil
-            self.target = target
-            self.notes = notes
+        public init(_ delivery: TMSCore.Delivery) { self.delivery = delivery }
+
+        public subscript<T>(dynamicMember field: KeyPath<TMSCore.Delivery, T>) -> T { delivery[keyPath: field] }
+
+        private enum Computed: String, CodingKey { case outputPercent }
+
+        public init(from decoder: any Decoder) throws {
+            delivery = try TMSCore.Delivery(from: decoder)
+            _ = try decoder.container(keyedBy: Computed.self).decode(Double.self, forKey: .outputPercent)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            try delivery.encode(to: encoder)
+            var computed = encoder.container(keyedBy: Computed.self)
+            try computed.encode(outputPercent, forKey: .outputPercent)
         }
     }
 

@@ -28,26 +28,24 @@ extension Clinic.Phase {
 extension Clinic.StimulationProtocol {
     init(_ p: TreatmentProtocol) {
         self.init(
-            id: p.id, name: p.name, indication: p.indication, coil: p.coil, target: p.target, source: p.source,
-            frequencyHz: p.frequencyHz, burstFrequencyHz: p.burstFrequencyHz, pulsesPerBurst: p.pulsesPerBurst,
-            intensityPercentMT: p.intensityPercentMT, pulsesPerTrain: p.pulsesPerTrain,
-            trainDurationSeconds: p.trainDurationSeconds, interTrainIntervalSeconds: p.interTrainIntervalSeconds,
-            trains: p.trains, pulsesPerSession: p.pulsesPerSession, sessionSeconds: p.sessionSeconds,
-            sessionsPerDay: p.sessionsPerDay, minimumIntervalMinutes: p.minimumIntervalMinutes,
-            totalSessions: p.totalSessions, phases: p.phases.map(Clinic.Phase.init))
+            .init(
+                id: p.id, name: p.name, indication: p.indication, coil: p.coil, target: p.target, source: p.source,
+                burstFrequencyHz: p.burstFrequencyHz, pulsesPerBurst: p.pulsesPerBurst, sessionSeconds: p.sessionSeconds,
+                sessionsPerDay: p.sessionsPerDay, minimumIntervalMinutes: p.minimumIntervalMinutes,
+                totalSessions: p.totalSessions, phases: p.phases.map(Clinic.Phase.init)),
+            dose: PrescribedDose(protocol: p))
     }
 }
 
 extension Clinic.Course {
     init(_ c: CourseRecord) {
         self.init(
-            id: c.id, patientId: c.patientId, protocolId: c.protocolId, protocolName: c.protocolName, status: c.status,
-            statusReason: c.statusReason, startDate: c.startDate, sessionTime: c.sessionTime, timeZone: c.timeZone,
-            prescriber: c.prescriber, target: c.target, intensityPercentMT: c.dose.intensityPercentMT,
-            frequencyHz: c.dose.frequencyHz, pulsesPerTrain: c.dose.pulsesPerTrain,
-            trainDurationSeconds: c.dose.trainDurationSeconds, interTrainIntervalSeconds: c.dose.interTrainIntervalSeconds,
-            trains: c.dose.trains, pulsesPerSession: c.dose.pulsesPerSession, sessionsPerDay: c.sessionsPerDay,
-            totalSessions: c.totalSessions, phases: c.phases.map(Clinic.Phase.init), createdAt: Timestamp.format(c.createdAt))
+            .init(
+                id: c.id, patientId: c.patientId, protocolId: c.protocolId, protocolName: c.protocolName, status: c.status,
+                statusReason: c.statusReason, startDate: c.startDate, sessionTime: c.sessionTime, timeZone: c.timeZone,
+                prescriber: c.prescriber, target: c.target, sessionsPerDay: c.sessionsPerDay, totalSessions: c.totalSessions,
+                phases: c.phases.map(Clinic.Phase.init), createdAt: Timestamp.format(c.createdAt)),
+            dose: c.dose)
     }
 }
 
@@ -59,23 +57,13 @@ extension Clinic.Progress {
     }
 }
 
-extension Clinic.Delivery {
-    init(_ d: Delivery) {
-        self.init(
-            motorThreshold: d.motorThreshold, intensityPercentMT: d.intensityPercentMT,
-            outputPercent: (d.outputPercent * 100).rounded() / 100, frequencyHz: d.frequencyHz, pulsesPerTrain: d.pulsesPerTrain,
-            trainDurationSeconds: d.trainDurationSeconds, interTrainIntervalSeconds: d.interTrainIntervalSeconds,
-            trains: d.trains, pulsesDelivered: d.pulsesDelivered, coil: d.coil, target: d.target, notes: d.notes)
-    }
-}
-
 extension Clinic.Session {
     init(_ s: SessionRecord) {
         self.init(
             id: s.id, courseId: s.courseId, patientId: s.patientId, number: s.number, total: s.total, phase: s.phase,
             date: s.date, time: s.time, scheduledAt: Timestamp.format(s.scheduledAt), status: s.status,
             startedAt: s.startedAt.map(Timestamp.format), finishedAt: s.finishedAt.map(Timestamp.format),
-            delivery: s.delivery.map(Clinic.Delivery.init), pulsesDelivered: s.pulsesDelivered, reason: s.reason,
+            delivery: s.delivery.map { Clinic.Delivery($0) }, pulsesDelivered: s.pulsesDelivered, reason: s.reason,
             replaces: s.replaces, replacedBy: s.replacedBy, chair: s.chair, minutes: s.minutes, medications: s.medications)
     }
 }
