@@ -63,14 +63,10 @@ public struct PrescribedDose: Sendable, Hashable, Codable {
     public var trains: Int
     public var pulsesPerSession: Int
 
+    /// The protocol's dose, at another intensity if the prescriber chose one.
     public init(protocol p: TreatmentProtocol, intensityPercentMT: Double? = nil) {
-        frequencyHz = p.frequencyHz
-        self.intensityPercentMT = intensityPercentMT ?? p.intensityPercentMT
-        pulsesPerTrain = p.pulsesPerTrain
-        trainDurationSeconds = p.trainDurationSeconds
-        interTrainIntervalSeconds = p.interTrainIntervalSeconds
-        trains = p.trains
-        pulsesPerSession = p.pulsesPerSession
+        self = p.dose
+        if let intensityPercentMT { self.intensityPercentMT = intensityPercentMT }
     }
 }
 

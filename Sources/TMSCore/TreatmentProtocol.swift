@@ -2,6 +2,7 @@
 ///
 /// The library below is data, transcribed from CLINICAL.md; a clinic corrects or
 /// extends it, and every entry must pass `validate()`.
+@dynamicMemberLookup
 public struct TreatmentProtocol: Sendable, Hashable, Identifiable {
     public var id: String
     public var name: String
@@ -10,19 +11,15 @@ public struct TreatmentProtocol: Sendable, Hashable, Identifiable {
     public var target: String
     public var source: String
 
-    /// Pulse frequency within a train (for theta burst: within a burst, 50 Hz).
-    public var frequencyHz: Double
+    /// The dose of one session: frequency (for theta burst, within a burst,
+    /// 50 Hz), intensity in % of the resting motor threshold, pulses in one
+    /// train (for theta burst, all pulses of one train of bursts), train
+    /// duration, inter-train interval, trains and pulses per session. Its
+    /// fields read as the protocol's own (`p.frequencyHz`).
+    public var dose: PrescribedDose
     /// Theta burst only: bursts per second within a train, and pulses per burst.
     public var burstFrequencyHz: Double?
     public var pulsesPerBurst: Int?
-    /// Intensity prescribed, as a percentage of the resting motor threshold.
-    public var intensityPercentMT: Double
-    /// Pulses in one train (for theta burst: all pulses of one train of bursts).
-    public var pulsesPerTrain: Int
-    public var trainDurationSeconds: Double
-    public var interTrainIntervalSeconds: Double
-    public var trains: Int
-    public var pulsesPerSession: Int
 
     /// Sessions given on one treatment day, and the least time between them.
     public var sessionsPerDay: Int
@@ -43,18 +40,20 @@ public struct TreatmentProtocol: Sendable, Hashable, Identifiable {
         self.coil = coil
         self.target = target
         self.source = source
-        self.frequencyHz = frequencyHz
+        dose = PrescribedDose(
+            frequencyHz: frequencyHz, intensityPercentMT: intensityPercentMT, pulsesPerTrain: pulsesPerTrain,
+            trainDurationSeconds: trainDurationSeconds, interTrainIntervalSeconds: interTrainIntervalSeconds, trains: trains,
+            pulsesPerSession: pulsesPerSession)
         self.burstFrequencyHz = burstFrequencyHz
         self.pulsesPerBurst = pulsesPerBurst
-        self.intensityPercentMT = intensityPercentMT
-        self.pulsesPerTrain = pulsesPerTrain
-        self.trainDurationSeconds = trainDurationSeconds
-        self.interTrainIntervalSeconds = interTrainIntervalSeconds
-        self.trains = trains
-        self.pulsesPerSession = pulsesPerSession
         self.sessionsPerDay = sessionsPerDay
         self.minimumIntervalMinutes = minimumIntervalMinutes
         self.phases = phases
+    }
+
+    public subscript<T>(dynamicMember field: WritableKeyPath<PrescribedDose, T>) -> T {
+        get { dose[keyPath: field] }
+        set { dose[keyPath: field] = newValue }
     }
 
     /// Treatment days in the whole course.
@@ -65,20 +64,20 @@ public struct TreatmentProtocol: Sendable, Hashable, Identifiable {
 
     /// Stimulation time of one session: every train and every interval but the last.
     public var sessionSeconds: Double {
-        Double(trains) * trainDurationSeconds + Double(max(trains - 1, 0)) * interTrainIntervalSeconds
+        Double(dose.trains) * dose.trainDurationSeconds + Double(max(dose.trains - 1, 0)) * dose.interTrainIntervalSeconds
     }
 
     /// Every way the numbers can disagree with each other; empty when consistent.
     public func validate() -> [String] {
         var problems: [String] = []
-        if pulsesPerSession != trains * pulsesPerTrain {
-            problems.append("\(id): pulses per session \(pulsesPerSession) is not trains \(trains) x pulses per train \(pulsesPerTrain)")
+        if dose.pulsesPerSession != dose.trains * dose.pulsesPerTrain {
+            problems.append("\(id): pulses per session \(dose.pulsesPerSession) is not dose.trains \(dose.trains) x pulses per train \(dose.pulsesPerTrain)")
         }
-        if frequencyHz <= 0 || trainDurationSeconds <= 0 || trains <= 0 || pulsesPerTrain <= 0 {
-            problems.append("\(id): frequency, train duration, trains and pulses per train must be positive")
+        if dose.frequencyHz <= 0 || dose.trainDurationSeconds <= 0 || dose.trains <= 0 || dose.pulsesPerTrain <= 0 {
+            problems.append("\(id): frequency, train duration, dose.trains and pulses per train must be positive")
         }
-        if interTrainIntervalSeconds < 0 { problems.append("\(id): inter-train interval is negative") }
-        if !(1...200).contains(intensityPercentMT) { problems.append("\(id): intensity \(intensityPercentMT)% MT is outside 1-200") }
+        if dose.interTrainIntervalSeconds < 0 { problems.append("\(id): inter-train interval is negative") }
+        if !(1...200).contains(dose.intensityPercentMT) { problems.append("\(id): intensity \(dose.intensityPercentMT)% MT is outside 1-200") }
         if sessionsPerDay < 1 { problems.append("\(id): sessions per day must be at least 1") }
         if sessionsPerDay > 1, Double(minimumIntervalMinutes * 60) < sessionSeconds {
             problems.append("\(id): \(minimumIntervalMinutes) min between sessions is shorter than one session")
@@ -88,12 +87,12 @@ public struct TreatmentProtocol: Sendable, Hashable, Identifiable {
         // Pulses in a train follow from its rhythm and its duration.
         let expected: Double
         if let bursts = burstFrequencyHz, let perBurst = pulsesPerBurst {
-            expected = bursts * Double(perBurst) * trainDurationSeconds
+            expected = bursts * Double(perBurst) * dose.trainDurationSeconds
         } else {
-            expected = frequencyHz * trainDurationSeconds
+            expected = dose.frequencyHz * dose.trainDurationSeconds
         }
-        if abs(expected - Double(pulsesPerTrain)) > 0.5 {
-            problems.append("\(id): the train's rhythm over \(trainDurationSeconds) s gives \(Int(expected.rounded())) pulses, not \(pulsesPerTrain)")
+        if abs(expected - Double(dose.pulsesPerTrain)) > 0.5 {
+            problems.append("\(id): the train's rhythm over \(dose.trainDurationSeconds) s gives \(Int(expected.rounded())) pulses, not \(dose.pulsesPerTrain)")
         }
         return problems
     }

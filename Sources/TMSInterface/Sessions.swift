@@ -18,23 +18,9 @@ extension Clinic {
         public var target: String?
         public var notes: String?
 
-        public init(
-            motorThreshold: Double? = nil, intensityPercentMT: Double? = nil, frequencyHz: Double? = nil, pulsesPerTrain: Int? = nil,
-            trainDurationSeconds: Double? = nil, interTrainIntervalSeconds: Double? = nil, trains: Int? = nil,
-            pulsesDelivered: Int? = nil, coil: String? = nil, target: String? = nil, notes: String? = nil
-        ) {
-            self.motorThreshold = motorThreshold
-            self.intensityPercentMT = intensityPercentMT
-            self.frequencyHz = frequencyHz
-            self.pulsesPerTrain = pulsesPerTrain
-            self.trainDurationSeconds = trainDurationSeconds
-            self.interTrainIntervalSeconds = interTrainIntervalSeconds
-            self.trains = trains
-            self.pulsesDelivered = pulsesDelivered
-            self.coil = coil
-            self.target = target
-            self.notes = notes
-        }
+        /// Nothing said: the daemon fills every field. Set the fields the
+        /// technician gives.
+        public init() {}
 
         static let constraints: [String: Constraint] = [
             "motorThreshold": .float(1...100), "intensityPercentMT": .float(0...200, aboveLowest: true),

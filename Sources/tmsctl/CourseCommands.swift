@@ -75,7 +75,7 @@ struct CourseCommand: ParsableCommand {
             print(Format.fields([
                 ("Course", "\(c.id)"), ("Patient", "\(c.patientId)"), ("Protocol", "\(c.protocolName) (\(c.protocolId))"),
                 ("Status", c.status.rawValue + (c.statusReason.map { ": " + $0 } ?? "")), ("Prescriber", c.prescriber),
-                ("Target", target), ("Dose", Format.dose(c)), ("Time zone", c.timeZone),
+                ("Target", target), ("Dose", Format.dose(c.dose)), ("Time zone", c.timeZone),
                 ("Progress", "\(p.done) of \(p.total) done, \(p.missed) missed, \(p.aborted) aborted, \(p.remaining) remaining"),
                 ("Next", next),
                 ("Authorized", authorized),
@@ -170,8 +170,8 @@ struct CourseCommand: ParsableCommand {
 
 extension Format {
     /// A prescription in one line: "10 Hz, 120% MT, 75 trains of 40 pulses (4 s on, 26 s off), 3000 pulses".
-    static func dose(_ c: Clinic.Course) -> String {
-        "\(number(c.frequencyHz)) Hz, \(number(c.intensityPercentMT))% MT, \(c.trains) trains of \(c.pulsesPerTrain) pulses "
-            + "(\(number(c.trainDurationSeconds)) s on, \(number(c.interTrainIntervalSeconds)) s off), \(c.pulsesPerSession) pulses"
+    static func dose(_ d: PrescribedDose) -> String {
+        "\(number(d.frequencyHz)) Hz, \(number(d.intensityPercentMT))% MT, \(d.trains) trains of \(d.pulsesPerTrain) pulses "
+            + "(\(number(d.trainDurationSeconds)) s on, \(number(d.interTrainIntervalSeconds)) s off), \(d.pulsesPerSession) pulses"
     }
 }

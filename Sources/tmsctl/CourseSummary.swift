@@ -55,8 +55,7 @@ extension ReportCommand {
             var course = Part(title: "Course", lines: [
                 "Protocol: \(c.protocolName) (\(c.protocolId)), prescribed by \(c.prescriber), from \(c.startDate)",
                 "Target: \(target.label) (\(target.method.rawValue))",
-                "Dose: \(n(c.frequencyHz)) Hz at \(n(c.intensityPercentMT))% of MT; \(c.trains) trains of \(c.pulsesPerTrain) pulses "
-                    + "(\(n(c.trainDurationSeconds)) s on, \(n(c.interTrainIntervalSeconds)) s off); \(c.pulsesPerSession) pulses a session",
+                "Dose: " + Format.dose(c.dose) + " a session",
                 "Status: \(c.status.rawValue)" + (c.statusReason.map { " (\($0))" } ?? "")
                     + "; \(p.done) of \(p.total) done, \(p.missed) missed, \(p.aborted) aborted, \(p.remaining) remaining",
             ])

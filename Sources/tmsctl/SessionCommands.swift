@@ -107,10 +107,18 @@ struct SessionCommand: ParsableCommand {
         @OptionGroup var overriding: Overrides
 
         func run() throws {
-            let delivery = Clinic.DeliveryInput(
-                motorThreshold: mt, intensityPercentMT: intensity, frequencyHz: frequency, pulsesPerTrain: pulsesPerTrain,
-                trainDurationSeconds: trainDuration, interTrainIntervalSeconds: interTrainInterval, trains: trains,
-                pulsesDelivered: pulses, coil: coil, target: target, notes: notes)
+            var delivery = Clinic.DeliveryInput()
+            delivery.motorThreshold = mt
+            delivery.intensityPercentMT = intensity
+            delivery.frequencyHz = frequency
+            delivery.pulsesPerTrain = pulsesPerTrain
+            delivery.trainDurationSeconds = trainDuration
+            delivery.interTrainIntervalSeconds = interTrainInterval
+            delivery.trains = trains
+            delivery.pulsesDelivered = pulses
+            delivery.coil = coil
+            delivery.target = target
+            delivery.notes = notes
             guard let reply = try Daemon(global).ask(Clinic.CompleteSession.self, .init(
                 id: id, delivery: delivery, override: overriding.reason, overrides: overriding.byRule)) else { return }
             let s = reply.session, p = reply.progress
