@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "TMSCoreTests", dependencies: ["TMSCore"]),
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
         .testTarget(name: "TMSInterfaceTests", dependencies: ["TMSInterface", "TMSCore", "Varlink"]),
-        .testTarget(name: "TMSStoreTests", dependencies: ["TMSStore", "TMSCore"]),
+        .testTarget(name: "TMSStoreTests", dependencies: ["TMSStore", "TMSCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "TMSServiceTests", dependencies: ["TMSService", "TMSCore", "Varlink", "TMSInterface"]),
     ]
 )

@@ -2,7 +2,7 @@ public import Foundation
 import GRDB
 public import Logging
 public import TMSCore
-public import TMSInterface
+import TMSInterface
 public import TMSStore
 public import Varlink
 import Synchronization

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import TMSCore
+import TMSCore
 
 // The audit trail: every change and every refusal.
 extension ClinicStore {

@@ -261,14 +261,18 @@ extension ClinicStore {
     /// The bookings on `date` that hold a chair.
     static func occupancy(_ db: Database, _ date: CivilDate) throws -> DayOccupancy {
         var occupancy = DayOccupancy()
-        let bookings = try fetch(
-            try db.cachedStatement(sql: """
-                SELECT chair, start_minute, slot_minutes FROM session
-                WHERE scheduled_date = ? AND chair IS NOT NULL AND status IN ('scheduled', 'in_progress', 'completed')
-                """),
-            [date.description]
-        ) { row in (chair: row["chair"] as String, range: range(row)) }
-        for booking in bookings { occupancy.take(booking.chair, booking.range) }
+        // The booker's inner loop: columns found by name once, then read row by row.
+        let statement = try db.cachedStatement(sql: """
+            SELECT chair, start_minute, slot_minutes FROM session
+            WHERE scheduled_date = ? AND chair IS NOT NULL AND status IN ('scheduled', 'in_progress', 'completed')
+            """)
+        let columns = Columns(statement)
+        let (chair, start, minutes) = (columns["chair"], columns["start_minute"], columns["slot_minutes"])
+        let rows = try Row.fetchCursor(statement, arguments: [date.description])
+        while let row = try rows.next() {
+            let from: Int = row[start]
+            occupancy.take(row[chair], TimeRange(start: from, end: from + (row[minutes] as Int)))
+        }
         // A chair out of service is taken all day.
         let outages = try String.fetchAll(
             try db.cachedStatement(sql: "SELECT chair FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1"),
@@ -382,11 +386,12 @@ extension ClinicStore {
     static func patientBusy(
         _ db: Database, _ course: CourseRecord, on date: CivilDate, minutes: Int
     ) throws -> [(session: Int, booked: TimeRange, blocks: TimeRange)] {
+        // From the patient's few courses, not the day's every booking (+ keeps SQLite off the day's index).
         let gap = max(course.intervalMinutes, minutes)
         return try fetch(
             db.cachedStatement(sql: """
-                SELECT s.id, s.course_id, s.start_minute, s.slot_minutes FROM session s JOIN course c ON c.id = s.course_id
-                WHERE c.patient_id = ? AND s.scheduled_date = ? AND s.chair IS NOT NULL
+                SELECT s.id, s.course_id, s.start_minute, s.slot_minutes FROM course c CROSS JOIN session s ON s.course_id = c.id
+                WHERE c.patient_id = ? AND +s.scheduled_date = ? AND +s.chair IS NOT NULL
                   AND s.status IN ('scheduled', 'in_progress', 'completed')
                 """),
             [course.patientId, date.description]

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import GRDB
 public import TMSCore
 
@@ -6,12 +6,17 @@ public import TMSCore
 /// them: the adverse event kinds that hold a course (a seizure), and the
 /// drugs whose change calls for a new motor threshold.
 public struct FactSelection: Sendable, Hashable {
-    public var holdKinds: Set<String>
-    public var recheckDrugs: Set<String>
+    public var holdKinds: Set<String> { didSet { holdKindsArgument = ClinicStore.jsonArray(holdKinds) } }
+    public var recheckDrugs: Set<String> { didSet { recheckDrugsArgument = ClinicStore.jsonArray(recheckDrugs) } }
+    // As statement arguments, made once: the daily report reads every course's facts with them.
+    private(set) var holdKindsArgument: String
+    private(set) var recheckDrugsArgument: String
 
     public init(holdKinds: Set<String>, recheckDrugs: Set<String>) {
         self.holdKinds = holdKinds
         self.recheckDrugs = recheckDrugs
+        holdKindsArgument = ClinicStore.jsonArray(holdKinds)
+        recheckDrugsArgument = ClinicStore.jsonArray(recheckDrugs)
     }
 }
 
@@ -38,7 +43,7 @@ extension ClinicStore {
             [course.id]
         ) { row in ThresholdReading(value: row["value"], at: instant(row["measured_at"]), date: CivilDate(row["date"] as String)!) }
         if !selection.recheckDrugs.isEmpty {
-            let drugs = jsonArray(selection.recheckDrugs)
+            let drugs = selection.recheckDrugsArgument
             facts.changes = try fetch(
                 db.cachedStatement(sql: """
                     SELECT drug, started_at AS at FROM medication WHERE patient_id = ? AND drug IN (SELECT value FROM json_each(?))
@@ -54,7 +59,7 @@ extension ClinicStore {
                 db.cachedStatement(sql: """
                     SELECT occurred_at FROM adverse_event WHERE course_id = ? AND kind IN (SELECT value FROM json_each(?))
                     """),
-                [course.id, jsonArray(selection.holdKinds)]
+                [course.id, selection.holdKindsArgument]
             ) { row in instant(row["occurred_at"]) }
         }
         facts.prescriptionOverrides = Set(try String.fetchAll(
@@ -133,7 +138,15 @@ extension ClinicStore {
     static func jsonArray<T: CustomStringConvertible & Hashable>(_ values: Set<T>) -> String {
         let items = values.map { value -> String in
             if value is Int { return value.description }
-            return "\"" + value.description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            var quoted = "\""
+            for c in value.description.unicodeScalars {
+                switch c {
+                case "\\", "\"": quoted += "\\" + String(c)
+                case ..<" ": quoted += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+                default: quoted.unicodeScalars.append(c)
+                }
+            }
+            return quoted + "\""
         }
         return "[" + items.sorted().joined(separator: ",") + "]"
     }

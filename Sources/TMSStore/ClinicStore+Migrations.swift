@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import TMSCore
+import TMSCore
 
 // Migrations: named by string, never edited once landed; add new ones at the end.
 extension ClinicStore {
@@ -370,6 +370,37 @@ extension ClinicStore {
                 BEFORE UPDATE OF scheduled_date, start_minute, slot_minutes, chair ON session
                 WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
                 BEGIN \(clash) END;
+                """)
+        }
+        migrator.registerMigration("2026-12-02 a patient's bookings are found through the patient's courses") { db in
+            // The same check as above, read from the patient's few courses (course_by_patient,
+            // session_by_course) rather than from every booking of the day: the unary + keeps
+            // SQLite off the day's index.
+            let clash = """
+                SELECT RAISE(ABORT, 'patient double-booked') FROM course oc CROSS JOIN session o ON o.course_id = oc.id
+                WHERE oc.patient_id = (SELECT patient_id FROM course WHERE id = NEW.course_id)
+                  AND +o.scheduled_date = NEW.scheduled_date AND o.id != NEW.id AND +o.chair IS NOT NULL
+                  AND o.status IN ('scheduled', 'in_progress', 'completed')
+                  AND o.start_minute < NEW.start_minute + NEW.slot_minutes AND NEW.start_minute < o.start_minute + o.slot_minutes;
+                """
+            try db.execute(sql: """
+                DROP TRIGGER session_patient_free_on_insert;
+                DROP TRIGGER session_patient_free_on_update;
+                CREATE TRIGGER session_patient_free_on_insert BEFORE INSERT ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                CREATE TRIGGER session_patient_free_on_update
+                BEFORE UPDATE OF scheduled_date, start_minute, slot_minutes, chair ON session
+                WHEN NEW.chair IS NOT NULL AND NEW.status IN ('scheduled', 'in_progress', 'completed')
+                BEGIN \(clash) END;
+                """)
+        }
+        migrator.registerMigration("2026-12-02 a day's bookings are read from their index alone") { db in
+            // What the booker reads of every day it looks at (chair, status, start and length),
+            // all in the index it searches, so no booking row is fetched from the table.
+            try db.execute(sql: """
+                DROP INDEX session_by_day_and_chair;
+                CREATE INDEX session_by_day_and_chair ON session(scheduled_date, chair, status, start_minute, slot_minutes);
                 """)
         }
         return migrator

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import TMSCore
+import TMSCore
 
 // Patients.
 extension ClinicStore {

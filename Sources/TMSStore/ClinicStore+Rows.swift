@@ -1,17 +1,20 @@
 import Foundation
 import GRDB
-public import TMSCore
+import TMSCore
 
 /// A statement's column positions by name.
 struct Columns {
-    private let positions: [String: Int]
+    // A statement has a few dozen columns at most, with short names (Swift's
+    // small strings): comparing them in order is quicker than hashing each
+    // name for every row.
+    private let names: [String]
 
     init(_ statement: Statement) {
-        positions = Dictionary(statement.columnNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        names = statement.columnNames
     }
 
     subscript(_ name: String) -> Int {
-        guard let position = positions[name] else { fatalError("no column \(name) in the statement") }  // a defect of the query
+        guard let position = names.firstIndex(of: name) else { fatalError("no column \(name) in the statement") }  // a defect of the query
         return position
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import TMSCore
+import TMSCore
 
 /// The clinic's records in one SQLite database.
 ///

@@ -12,7 +12,7 @@ public struct VarlinkEncoder: Sendable {
 
     public func encode(_ value: some Encodable) throws -> JSON {
         if let json = Self.primitive(value) { return json }
-        let encoder = ValueEncoder(codingPath: [])
+        let encoder = ValueEncoder(path: .root)
         try value.encode(to: encoder)
         return encoder.slot.value
     }
@@ -21,7 +21,7 @@ public struct VarlinkEncoder: Sendable {
     /// optional members that are nil are written as null (a client may read
     /// every field a reply declares); those of the objects inside it are left out.
     public func encodeObject(_ value: some Encodable) throws -> [String: JSON] {
-        let encoder = ValueEncoder(codingPath: [])
+        let encoder = ValueEncoder(path: .root)
         encoder.explicitNulls = true
         try value.encode(to: encoder)
         guard case .object(let members) = encoder.slot.value else {
@@ -115,31 +115,61 @@ final class Slot {
     }
 }
 
+/// A coding path as a link to its parent's: appending a key costs one small
+/// node, not a copy of the whole path; the array is built only when asked for
+/// (an error's context).
+struct CodingPathLink {
+    final class Node {
+        let key: any CodingKey
+        let parent: Node?
+        init(key: any CodingKey, parent: Node?) {
+            self.key = key
+            self.parent = parent
+        }
+    }
+
+    let node: Node?
+    static var root: CodingPathLink { CodingPathLink(node: nil) }
+
+    func appending(_ key: any CodingKey) -> CodingPathLink { CodingPathLink(node: Node(key: key, parent: node)) }
+
+    var keys: [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var node = node
+        while let n = node {
+            keys.append(n.key)
+            node = n.parent
+        }
+        return keys.reversed()
+    }
+}
+
 final class ValueEncoder: Encoder {
-    let codingPath: [any CodingKey]
+    let path: CodingPathLink
+    var codingPath: [any CodingKey] { path.keys }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     let slot = Slot()
     /// Whether this value's own nil members are written as null.
     var explicitNulls = false
 
-    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+    init(path: CodingPathLink) { self.path = path }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         if case .object = slot.value {} else { slot.value = .object([:]) }
-        return KeyedEncodingContainer(KeyedEncoder<Key>(slot: slot, codingPath: codingPath, explicitNulls: explicitNulls))
+        return KeyedEncodingContainer(KeyedEncoder<Key>(slot: slot, path: path, explicitNulls: explicitNulls))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if case .array = slot.value {} else { slot.value = .array([]) }
-        return UnkeyedEncoder(slot: slot, codingPath: codingPath)
+        return UnkeyedEncoder(slot: slot, path: path)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(slot: slot, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(slot: slot, path: path) }
 
     /// Encodes `value` at `path` into a JSON value of its own.
-    static func json(_ value: some Encodable, at path: [any CodingKey]) throws -> JSON {
+    static func json(_ value: some Encodable, at path: @autoclosure () -> CodingPathLink) throws -> JSON {
         if let json = VarlinkEncoder.primitive(value) { return json }
-        let encoder = ValueEncoder(codingPath: path)
+        let encoder = ValueEncoder(path: path())
         try value.encode(to: encoder)
         return encoder.slot.value
     }
@@ -157,7 +187,8 @@ struct Key: CodingKey {
 
 struct KeyedEncoder<K: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: Slot
-    let codingPath: [any CodingKey]
+    let path: CodingPathLink
+    var codingPath: [any CodingKey] { path.keys }
     var explicitNulls = false
 
     private func set(_ value: JSON, _ key: K) {
@@ -188,25 +219,25 @@ struct KeyedEncoder<K: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Double, forKey key: K) throws { set(.double(value), key) }
     mutating func encode(_ value: Int, forKey key: K) throws { set(.int(value), key) }
     mutating func encode(_ value: some Encodable, forKey key: K) throws {
-        set(try ValueEncoder.json(value, at: codingPath + [key]), key)
+        set(try ValueEncoder.json(value, at: path.appending(key)), key)
     }
 
     mutating func nestedContainer<N: CodingKey>(keyedBy type: N.Type, forKey key: K) -> KeyedEncodingContainer<N> {
         // Nested containers are rare in this protocol's types: encode through a child and copy it in on demand.
         let child = Slot(member: key.stringValue, of: slot)
         child.value = .object([:])
-        return KeyedEncodingContainer(KeyedEncoder<N>(slot: child, codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedEncoder<N>(slot: child, path: path.appending(key)))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: K) -> any UnkeyedEncodingContainer {
         let child = Slot(member: key.stringValue, of: slot)
         child.value = .array([])
-        return UnkeyedEncoder(slot: child, codingPath: codingPath + [key])
+        return UnkeyedEncoder(slot: child, path: path.appending(key))
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(forKey: K(stringValue: "super")!) }
     mutating func superEncoder(forKey key: K) -> any Encoder {
-        let encoder = ValueEncoder(codingPath: codingPath + [key])
+        let encoder = ValueEncoder(path: path.appending(key))
         let parent = slot
         encoder.slot.value = .null
         return ForwardingEncoder(inner: encoder) { value in
@@ -236,7 +267,8 @@ final class ForwardingEncoder: Encoder {
 
 struct UnkeyedEncoder: UnkeyedEncodingContainer {
     let slot: Slot
-    let codingPath: [any CodingKey]
+    let path: CodingPathLink
+    var codingPath: [any CodingKey] { path.keys }
     var count: Int {
         if case .array(let elements) = slot.value { return elements.count }
         return 0
@@ -255,7 +287,7 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer {
     mutating func encode(_ value: Double) throws { append(.double(value)) }
     mutating func encode(_ value: Int) throws { append(.int(value)) }
     mutating func encode(_ value: some Encodable) throws {
-        append(try ValueEncoder.json(value, at: codingPath + [Key(intValue: count)]))
+        append(try ValueEncoder.json(value, at: path.appending(Key(intValue: count))))
     }
 
     mutating func nestedContainer<N: CodingKey>(keyedBy type: N.Type) -> KeyedEncodingContainer<N> {
@@ -263,7 +295,7 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer {
         append(.object([:]))
         let child = Slot(element: index, of: slot)
         child.value = .object([:])
-        return KeyedEncodingContainer(KeyedEncoder<N>(slot: child, codingPath: codingPath + [Key(intValue: index)]))
+        return KeyedEncodingContainer(KeyedEncoder<N>(slot: child, path: path.appending(Key(intValue: index))))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -271,14 +303,14 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer {
         append(.array([]))
         let child = Slot(element: index, of: slot)
         child.value = .array([])
-        return UnkeyedEncoder(slot: child, codingPath: codingPath + [Key(intValue: index)])
+        return UnkeyedEncoder(slot: child, path: path.appending(Key(intValue: index)))
     }
 
     mutating func superEncoder() -> any Encoder {
         let index = count
         append(.null)
         let parent = slot
-        return ForwardingEncoder(inner: ValueEncoder(codingPath: codingPath + [Key(intValue: index)])) { value in
+        return ForwardingEncoder(inner: ValueEncoder(path: path.appending(Key(intValue: index)))) { value in
             if case .array(var elements) = parent.value, elements.indices.contains(index) {
                 elements[index] = value
                 parent.value = .array(elements)
@@ -289,13 +321,14 @@ struct UnkeyedEncoder: UnkeyedEncodingContainer {
 
 struct SingleEncoder: SingleValueEncodingContainer {
     let slot: Slot
-    let codingPath: [any CodingKey]
+    let path: CodingPathLink
+    var codingPath: [any CodingKey] { path.keys }
     mutating func encodeNil() throws { slot.value = .null }
     mutating func encode(_ value: Bool) throws { slot.value = .bool(value) }
     mutating func encode(_ value: String) throws { slot.value = .string(value) }
     mutating func encode(_ value: Double) throws { slot.value = .double(value) }
     mutating func encode(_ value: Int) throws { slot.value = .int(value) }
-    mutating func encode(_ value: some Encodable) throws { slot.value = try ValueEncoder.json(value, at: codingPath) }
+    mutating func encode(_ value: some Encodable) throws { slot.value = try ValueEncoder.json(value, at: path) }
 }
 
 // MARK: - Decoding

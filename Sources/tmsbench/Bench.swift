@@ -64,7 +64,9 @@ struct Bench {
         // The store alone, in this process: what the socket and the service add is the rest.
         let storeWrite = try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples)
 
-        let daemon = try Daemon(tmsd: tmsd, directory: directory)
+        // A session is given only on its own day: chairs enough for every sample today
+        // (an accelerated course books ten a day, two such courses fill a chair).
+        let daemon = try Daemon(tmsd: tmsd, directory: directory, chairs: max(20, samples / 8))
         defer { daemon.stop() }
         let idleRSS = daemon.residentKiB()
 
@@ -423,13 +425,14 @@ final class Daemon {
     let process = Process()
     let socket: String
 
-    init(tmsd: String, directory: URL) throws {
+    /// A daemon of `chairs` figure-8 chairs, open every day 07:00-21:00.
+    init(tmsd: String, directory: URL, chairs: Int = 20) throws {
         socket = directory.appendingPathComponent("tmsd.sock").path
         let notifyPath = directory.appendingPathComponent("notify.sock").path
         let notify = try unixSocket(bindTo: notifyPath, type: Int32(SOCK_DGRAM.rawValue))
         defer { close(notify) }
         let config = directory.appendingPathComponent("bench.conf")
-        let chairs = (1...20).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
+        let chairs = (1...chairs).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
         let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
         try Data(("[daemon]\nlog-level = \"warning\"\n[roles]\nclinician = [\"\(group)\"]\n[clinic]\ntime-zone = \"UTC\"\n"
             + "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n[hours]\ndefault = [\"07:00-21:00\"]\n"

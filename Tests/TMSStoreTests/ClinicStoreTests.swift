@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TMSCore
 @testable import TMSStore
@@ -80,6 +81,30 @@ struct TemporaryStore {
                  interTrainIntervalSeconds: 26, trains: 75, pulsesDelivered: pulses, coil: "figure-8", target: "left DLPFC")
     }
 
+    /// The schema's last line of defence: no write, however it is made, puts
+    /// one patient in two live sessions at once; another patient may be.
+    @Test func theSchemaRefusesAPatientInTwoSessionsAtOnce() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let first = try course(t.store)
+        let treatment = ProtocolLibrary.find("10hz-ldlpfc")!
+        let second = try t.store.createCourse(
+            NewCourse(patientId: first.patientId, treatment: treatment, startDate: CivilDate("2026-12-02")!, sessionTime: LocalTime("09:00")!,
+                      prescriber: "Dr. A", target: TargetSite(method: .beamF3, label: "left DLPFC"), dose: PrescribedDose(protocol: treatment)),
+            clinic: BookingPolicy(calendar: utc, resources: .standard(days: utc.clinicDays)), timeZone: "UTC", audit: audit("CreateCourse"))
+        let other = try course(t.store)
+        let a = try t.store.courseDetail(id: first.id).sessions[0]
+        let b = try t.store.courseDetail(id: second.id).sessions[0]
+        let c = try t.store.courseDetail(id: other.id).sessions[0]
+        let onTopOfA = "UPDATE session SET scheduled_date = ?, start_minute = ?, chair = 'chair-z' WHERE id = ?"
+        #expect(throws: DatabaseError.self) {
+            try t.store.pool.write { db in try db.execute(sql: onTopOfA, arguments: [a.date.description, a.time.minutes, b.id]) }
+        }
+        #expect(try t.store.courseDetail(id: second.id).sessions[0] == b)
+        // Another patient at the same time, on another chair, is the booker's business, not the schema's.
+        try t.store.pool.write { db in try db.execute(sql: onTopOfA, arguments: [a.date.description, a.time.minutes, c.id]) }
+    }
+
     @Test func opensWithFullSynchronousWALAndMigrations() throws {
         let t = try TemporaryStore()
         defer { t.remove() }
@@ -90,6 +115,8 @@ struct TemporaryStore {
             "2026-11-30 safety screens", "2026-11-30 medications",
             "2026-11-30 treatment trials", "2026-11-30 payer authorizations", "2026-11-30 indexes for the daily report",
             "2026-12-02 refusals name their error", "2026-12-02 the treatment gate", "2026-12-02 a patient is in one session at a time",
+            "2026-12-02 a patient's bookings are found through the patient's courses",
+            "2026-12-02 a day's bookings are read from their index alone",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
@@ -224,4 +251,16 @@ struct TemporaryStore {
         #expect(try reopened.session(id: first.id).delivery?.motorThreshold == 55)
         #expect(try reopened.audit().count == 4)
     }
+}
+
+/// A set of names sent to SQLite's json_each comes back as it was, whatever
+/// characters the clinic's data gives them.
+@Test func jsonArrayArgumentsRoundTripThroughSQLite() throws {
+    let names: Set<String> = ["lithium", "say \"no\"", "back\\slash", "new\nline", "tab\there", "\u{1}", "café"]
+    let queue = try DatabaseQueue()
+    let back = try queue.read { db in
+        try String.fetchAll(db, sql: "SELECT value FROM json_each(?)", arguments: [ClinicStore.jsonArray(names)])
+    }
+    #expect(Set(back) == names)
+    #expect(ClinicStore.jsonArray(Set([3, 1, 2])) == "[1,2,3]")
 }
