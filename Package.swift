@@ -105,7 +105,7 @@ let package = Package(
         // `make bench`: prints each figure beside its floor.
         .executableTarget(
             name: "tmsbench",
-            dependencies: ["Varlink", "TMSStore", "TMSCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Varlink", "TMSInterface", "TMSStore", "TMSCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
 

@@ -38,9 +38,21 @@ public struct VarlinkEncoder: Sendable {
         case let v as Double: .double(v)
         case let v as Bool: .bool(v)
         case let v as JSON: v
+        case let v as any VarlinkString: .string(v.varlinkString)
         default: nil
         }
     }
+}
+
+/// A value the wire carries as one JSON string (a date, a time, a word of an
+/// enumeration): encoded straight to its string, with no encoder or container
+/// of its own. Its `Encodable` conformance must write the same string.
+public protocol VarlinkString: Encodable {
+    var varlinkString: String { get }
+}
+
+extension VarlinkString where Self: RawRepresentable, Self.RawValue == String {
+    public var varlinkString: String { rawValue }
 }
 
 public struct VarlinkDecoder: Sendable {
@@ -155,7 +167,8 @@ final class ValueEncoder: Encoder {
     init(path: CodingPathLink) { self.path = path }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = slot.value {} else { slot.value = .object([:]) }
+        // Room for most of this protocol's objects, so their members go in without a rehash.
+        if case .object = slot.value {} else { slot.value = .object(Dictionary(minimumCapacity: 12)) }
         return KeyedEncodingContainer(KeyedEncoder<Key>(slot: slot, path: path, explicitNulls: explicitNulls))
     }
 
