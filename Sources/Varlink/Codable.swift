@@ -31,16 +31,15 @@ public struct VarlinkEncoder: Sendable {
     }
 
     /// The JSON of a value that needs no container, without building an encoder.
-    static func primitive(_ value: some Encodable) -> JSON? {
-        switch value {
-        case let v as String: .string(v)
-        case let v as Int: .int(v)
-        case let v as Double: .double(v)
-        case let v as Bool: .bool(v)
-        case let v as JSON: v
-        case let v as any VarlinkString: .string(v.varlinkString)
-        default: nil
-        }
+    static func primitive<T: Encodable>(_ value: T) -> JSON? {
+        // Compared as types first (a pointer comparison), cast only when it is one.
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Int.self { return .int(value as! Int) }
+        if T.self == Double.self { return .double(value as! Double) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        if T.self == JSON.self { return (value as! JSON) }
+        if let string = value as? any VarlinkString { return .string(string.varlinkString) }
+        return nil
     }
 }
 
@@ -214,10 +213,18 @@ struct KeyedEncoder<K: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encodeNil(forKey key: K) throws { set(.null, key) }
 
     // nil members: left out, or null where the container says so.
-    mutating func encodeIfPresent(_ value: Bool?, forKey key: K) throws { try present(value, key) }
-    mutating func encodeIfPresent(_ value: String?, forKey key: K) throws { try present(value, key) }
-    mutating func encodeIfPresent(_ value: Double?, forKey key: K) throws { try present(value, key) }
-    mutating func encodeIfPresent(_ value: Int?, forKey key: K) throws { try present(value, key) }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: K) throws { scalar(value.map(JSON.bool), key) }
+    mutating func encodeIfPresent(_ value: String?, forKey key: K) throws { scalar(value.map(JSON.string), key) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: K) throws { scalar(value.map(JSON.double), key) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: K) throws { scalar(value.map(JSON.int), key) }
+
+    private func scalar(_ value: JSON?, _ key: K) {
+        if let value {
+            set(value, key)
+        } else if explicitNulls {
+            set(.null, key)
+        }
+    }
     mutating func encodeIfPresent(_ value: (some Encodable)?, forKey key: K) throws { try present(value, key) }
 
     private mutating func present(_ value: (some Encodable)?, _ key: K) throws {
