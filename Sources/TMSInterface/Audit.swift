@@ -72,4 +72,69 @@ extension Clinic {
             public init(entries: [AuditEntry]) { self.entries = entries }
         }
     }
+
+    /// The change log's newest entry: its sequence number and SHA-256 hash.
+    public struct AuditHead: Codable, Sendable, Equatable {
+        public var sequence: Int
+        public var hash: String
+        public init(sequence: Int, hash: String) {
+            self.sequence = sequence
+            self.hash = hash
+        }
+    }
+
+    /// The first entry of the change log that does not match, and how.
+    public struct AuditBreak: Codable, Sendable, Equatable {
+        public var sequence: Int
+        public var reason: String
+        public init(sequence: Int, reason: String) {
+            self.sequence = sequence
+            self.reason = reason
+        }
+    }
+
+    /// A record whose row is not what the entry that last changed it recorded.
+    public struct AuditRecordDifference: Codable, Sendable, Equatable {
+        public var table: String
+        public var id: Int
+        public var sequence: Int
+        public init(table: String, id: Int, sequence: Int) {
+            self.table = table
+            self.id = id
+            self.sequence = sequence
+        }
+    }
+
+    public enum VerifyAudit: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            /// A head an earlier nightly report printed, `SEQ:HASH`.
+            public var anchor: String?
+            /// Also compare every record the log names with its row now.
+            public var records: Bool?
+            public init(anchor: String? = nil, records: Bool? = nil) {
+                self.anchor = anchor
+                self.records = records
+            }
+            public static var constraints: [String: Constraint] { ["anchor": .text(max: 100)] }
+        }
+        public struct Output: Codable, Sendable {
+            /// Entries read.
+            public var entries: Int
+            /// The last entry that checked.
+            public var head: AuditHead?
+            public var broken: AuditBreak?
+            /// With `records`: how many records were compared, and the first whose row differs.
+            public var recordsChecked: Int?
+            public var recordDiffers: AuditRecordDifference?
+            public init(
+                entries: Int, head: AuditHead?, broken: AuditBreak?, recordsChecked: Int? = nil, recordDiffers: AuditRecordDifference? = nil
+            ) {
+                self.entries = entries
+                self.head = head
+                self.broken = broken
+                self.recordsChecked = recordsChecked
+                self.recordDiffers = recordDiffers
+            }
+        }
+    }
 }

@@ -255,13 +255,15 @@ extension Clinic {
             public var authorizations: [ReportAuthorization]
             /// The day's overrides and warnings from the treatment gate.
             public var findings: [ReportNote]
+            /// The change log's newest entry when the report was made.
+            public var auditHead: AuditHead?
 
             public init(
                 clinic: String, date: CivilDate, tomorrow: CivilDate, sessions: [ReportSession], done: Int, missed: Int,
                 aborted: Int, open: Int, pulsesDelivered: Int, pulsesPrescribed: Int, tomorrowSessions: [ReportSession],
                 recheckDue: [ReportNote], adverseEvents: [ReportNote], openAlerts: [ReportNote], onHold: [ReportNote],
                 medicationChanges: [ReportNote], endingThisWeek: [ReportNote], authorizations: [ReportAuthorization],
-                findings: [ReportNote]
+                findings: [ReportNote], auditHead: AuditHead? = nil
             ) {
                 self.clinic = clinic
                 self.date = date
@@ -282,6 +284,7 @@ extension Clinic {
                 self.endingThisWeek = endingThisWeek
                 self.authorizations = authorizations
                 self.findings = findings
+                self.auditHead = auditHead
             }
         }
     }

@@ -112,17 +112,42 @@ extension ReloadService {
 public struct DaemonStatus: Sendable {
     public let store: ClinicStore
     public let settings: LiveConfiguration
+    /// What the start's check of the audit chain found ("audit chain intact at start, through entry 41").
+    public let chain: String
 
-    public init(store: ClinicStore, settings: LiveConfiguration) {
+    public init(store: ClinicStore, settings: LiveConfiguration, chain: String) {
         self.store = store
         self.settings = settings
+        self.chain = chain
     }
 
     public func line(at instant: Date = Date()) -> String {
         let today = settings.calendar.date(at: instant)
-        guard let (booked, done) = try? store.dayCounts(on: today) else { return "serving; the database does not answer" }
-        return "serving; \(booked) session\(booked == 1 ? "" : "s") today, \(done) done"
+        guard let (booked, done) = try? store.dayCounts(on: today) else { return "serving; the database does not answer; \(chain)" }
+        return "serving; \(booked) session\(booked == 1 ? "" : "s") today, \(done) done; \(chain)"
     }
+}
+
+/// The audit chain's newest `tail` entries checked when tmsd starts: logged
+/// (a break at `crit`), and the words for STATUS=. tmsd serves either way.
+public func checkChainTail(_ store: ClinicStore, tail: Int = 10_000, logger: Logger) throws -> String {
+    let head = try store.chainHead()
+    let from = max(1, (head?.sequence ?? 0) - tail + 1)
+    let result = try store.verifyChain(from: from)
+    if let broken = result.broken {
+        logger.critical("audit chain broken", metadata: [
+            "tmsd_sequence": "\(broken.sequence)", "tmsd_reason": "\(broken.reason)", "tmsd_checked_from": "\(from)",
+        ])
+        return "AUDIT CHAIN BROKEN at entry \(broken.sequence)"
+    }
+    guard let through = result.intactThrough else {
+        logger.info("audit chain empty")
+        return "audit chain empty at start"
+    }
+    logger.info("audit chain intact", metadata: [
+        "tmsd_sequence": "\(through.sequence)", "tmsd_hash": "\(through.hash)", "tmsd_checked_from": "\(from)",
+    ])
+    return "audit chain intact at start, through entry \(through.sequence)"
 }
 
 /// WATCHDOG=1 at half of systemd's WatchdogSec, sent only when the event

@@ -26,13 +26,24 @@ extension ClinicStore {
         }
     }
 
+    /// Appends the change log's next entry: who, what, the records this
+    /// transaction changed since the last entry, chained to the entry before.
     static func writeAudit(
         _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, error: String? = nil,
         summary: String
     ) throws {
+        let changes = try takeChanges(db)
+        let head = try chainHead(db)
+        let seq = (head?.sequence ?? 0) + 1, prev = head?.hash ?? ""
+        let at = Timestamp.format(a.at)
+        let hash = entryHash(
+            seq: seq, at: at, uid: a.uid, user: a.user, pid: a.pid, method: a.method, patient: patient, course: course,
+            session: session, summary: summary, error: error, changes: changes, prev: prev)
         try db.cachedStatement(sql: """
-            INSERT INTO audit (at, uid, user, pid, method, patient_id, course_id, session_id, summary, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [Timestamp.format(a.at), a.uid, a.user, a.pid, a.method, patient, course, session, summary, error])
+            INSERT INTO audit (seq, at, uid, user, pid, method, patient_id, course_id, session_id, summary, error, changes, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                seq, at, a.uid, a.user, a.pid, a.method, patient, course, session, summary, error, changes, prev, hash,
+            ])
     }
 }

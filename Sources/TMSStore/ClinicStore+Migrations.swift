@@ -403,6 +403,18 @@ extension ClinicStore {
                 CREATE INDEX session_by_day_and_chair ON session(scheduled_date, chair, status, start_minute, slot_minutes);
                 """)
         }
+        migrator.registerMigration("2026-12-02 the audit trail is a hash chain") { db in
+            // The entries before it are chained in the order they were written; they name no
+            // changed records (changes is NULL), and are only as good as the file was.
+            try db.execute(sql: """
+                ALTER TABLE audit ADD COLUMN seq INTEGER;
+                ALTER TABLE audit ADD COLUMN changes TEXT;
+                ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+                ALTER TABLE audit ADD COLUMN hash TEXT;
+                """)
+            try ClinicStore.chainUnnumberedEntries(db)
+            try db.execute(sql: "CREATE UNIQUE INDEX audit_by_seq ON audit(seq)")
+        }
         return migrator
     }
 }

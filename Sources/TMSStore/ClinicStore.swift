@@ -23,6 +23,10 @@ public struct ClinicStore: Sendable {
         // prepareDatabase has run; set FULL on the writer afterwards.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
+        // From here every write that changes a record appends its change-log entry, or does not commit.
+        let tracker = ChangeTracker()
+        pool.add(transactionObserver: tracker, extent: .databaseLifetime)
+        pool.writeWithoutTransaction { db in ChangeTracker.register(tracker, for: db) }
         self.pool = pool
         self.path = path
     }

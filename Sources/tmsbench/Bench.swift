@@ -162,6 +162,24 @@ struct Bench {
         print(String(format: "    GetDailyReport over ten years  p50 %.1f ms  p99 %.1f ms  (goal < 200 ms)", tenYears.p50 * 1000, tenYears.p99 * 1000))
         print(String(format: "    GetDailyReport over one month  p50 %.1f ms  p99 %.1f ms", oneMonth.p50 * 1000, oneMonth.p99 * 1000))
         print(String(format: "    ten years / one month: %.2fx (goal <= 1.5x)", tenYears.p50 / oneMonth.p50))
+        // Issue 12's figure: the whole hash chain of ten years walked, as `tmsctl audit verify` asks.
+        var verifies: [Double] = []
+        var entries = 0
+        for _ in 0..<3 {
+            let start = now()
+            let reply = try clients[0].call("io.tmsd.Clinic.VerifyAudit")
+            verifies.append(now() - start)
+            guard reply["broken"] == nil || reply["broken"] == .null, case .int(let n)? = reply["entries"] else {
+                throw BenchError("the seeded chain does not verify: \(reply)")
+            }
+            entries = n
+        }
+        let started = now()
+        let records = try clients[0].call("io.tmsd.Clinic.VerifyAudit", ["records": true])
+        let recordsTime = now() - started
+        guard case .int(let checked)? = records["recordsChecked"] else { throw BenchError("no records checked") }
+        print(String(format: "audit verify over ten years, %d entries: p50 %.2f s (goal < 2 s); with --records (%d records) %.2f s",
+                     entries, Stats(verifies).p50, checked, recordsTime))
     }
 
     /// Issue 4's figures: a clinic of 20 chairs with two years of bookings.

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import TMSCore
-import TMSStore
+@_spi(Benchmark) import TMSStore
 
 /// A clinic's history written straight into the store's tables: years of
 /// finished courses and those still under way, as a 20-chair clinic open on
@@ -186,7 +186,11 @@ struct History {
                 }
             }
         }
-        try queue.writeWithoutTransaction { db in
+        try queue.close()
+        // The audit rows written straight in are chained, as tmsd's migration chains an older release's.
+        try ClinicStore.chainSeededEntries(path: path)
+        let checkpoint = try DatabaseQueue(path: path)
+        try checkpoint.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
         return counts

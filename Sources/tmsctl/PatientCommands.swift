@@ -122,24 +122,70 @@ struct ProtocolCommand: ParsableCommand {
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Who changed what, and when (newest first).")
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this course's changes.") var course: Int?
-    @Option(help: "At most this many entries (1-10000).") var limit: Int = 100
+        commandName: "audit", abstract: "The audit trail: who changed what and when, and its hash chain.",
+        subcommands: [List.self, Verify.self], defaultSubcommand: List.self)
 
-    func run() throws {
-        guard let reply = try Daemon(global).ask(Clinic.ListAudit.self, .init(courseId: course, limit: limit)) else { return }
-        if reply.entries.isEmpty {
-            print("No changes recorded.")
-            return
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Who changed what, and when (newest first); the default.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this course's changes.") var course: Int?
+        @Option(help: "At most this many entries (1-10000).") var limit: Int = 100
+
+        func run() throws {
+            guard let reply = try Daemon(global).ask(Clinic.ListAudit.self, .init(courseId: course, limit: limit)) else { return }
+            if reply.entries.isEmpty {
+                print("No changes recorded.")
+                return
+            }
+            print(Format.table(
+                ["ID", "AT (UTC)", "USER", "PID", "METHOD", "SUMMARY"],
+                reply.entries.map { e in
+                    // A refusal names its error: "refused: ... (RecheckDue)".
+                    let summary = e.error.map { "\(e.summary) (\($0.split(separator: ".").last ?? ""))" } ?? e.summary
+                    return ["\(e.id)", e.at, e.user, "\(e.pid)", String(e.method.split(separator: ".").last ?? ""), summary]
+                }), terminator: "")
         }
-        print(Format.table(
-            ["ID", "AT (UTC)", "USER", "PID", "METHOD", "SUMMARY"],
-            reply.entries.map { e in
-                // A refusal names its error: "refused: ... (RecheckDue)".
-                let summary = e.error.map { "\(e.summary) (\($0.split(separator: ".").last ?? ""))" } ?? e.summary
-                return ["\(e.id)", e.at, e.user, "\(e.pid)", String(e.method.split(separator: ".").last ?? ""), summary]
-            }), terminator: "")
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Walk the audit trail's hash chain; name the first entry that does not match.",
+            discussion: """
+                Every change and every refusal is an entry chained to the one before by its SHA-256 hash. An entry \
+                edited, deleted, inserted or reordered in the database breaks the chain there. The nightly report \
+                prints the chain's head; give it as --anchor to show that history up to it was not rewritten and that \
+                no newer entry was cut off. --records also finds a record's row edited in the file without an entry. \
+                Exits 1 when the chain is broken or a record differs.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("A head an earlier nightly report printed.", valueName: "SEQ:HASH")) var anchor: String?
+        @Flag(help: "Also compare every record an entry names with its row now (slower: reads them all).") var records = false
+
+        func run() throws {
+            guard let reply = try Daemon(global).ask(Clinic.VerifyAudit.self, .init(anchor: anchor, records: records ? true : nil))
+            else { return }
+            var broken = false
+            if let differs = reply.recordDiffers {
+                print("RECORD CHANGED: \(differs.table) \(differs.id) is not as entry \(differs.sequence) recorded it.")
+                broken = true
+            } else if let checked = reply.recordsChecked {
+                print("\(checked) records are as the change log recorded them.")
+            }
+            if let chain = reply.broken {
+                print("BROKEN at entry \(chain.sequence): \(chain.reason).")
+                if let head = reply.head { print("Intact through entry \(head.sequence) (\(head.sequence):\(head.hash)).") }
+                throw ExitCode(1)
+            }
+            if broken { throw ExitCode(1) }
+            guard let head = reply.head else {
+                print("The audit trail is empty.")
+                return
+            }
+            print("Intact through entry \(head.sequence) (\(reply.entries) entries); head \(head.sequence):\(head.hash)"
+                + (anchor.map { ", and the anchor \($0) matches" } ?? "") + ".")
+        }
     }
 }
 

@@ -79,6 +79,9 @@ struct ReportCommand: ParsableCommand {
             out += "<h2>Authorizations</h2>\n" + (r.authorizations.isEmpty ? "<p>No unfinished course.</p>\n" : "<ul>\n" + r.authorizations.map { a in
                 "<li>" + escape(authorizationLine(a)) + a.warnings.map { "<br><strong>WARNING: \(escape($0))</strong>" }.joined() + "</li>\n"
             }.joined() + "</ul>\n")
+            if let head = r.auditHead {
+                out += "<h2>\(escape(anchorTitle))</h2>\n<p><code>\(head.sequence):\(escape(head.hash))</code></p>\n"
+            }
             return out + HTML.end
         }
 
@@ -169,7 +172,13 @@ struct ReportCommand: ParsableCommand {
                 out += Format.wrap(authorizationLine(a), first: "  ")
                 for warning in a.warnings { out += Format.wrap(warning, first: "    WARNING: ") }
             }
+            if let head = r.auditHead {
+                out += "\n\(anchorTitle):\n  \(head.sequence):\(head.hash)\n"
+            }
             return out
         }
+
+        /// The change log's head, kept in the mail: `tmsctl audit verify --anchor` checks history up to it.
+        static let anchorTitle = "Audit chain head (keep this mail: tmsctl audit verify --anchor checks it)"
     }
 }

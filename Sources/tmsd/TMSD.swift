@@ -112,7 +112,7 @@ struct TMSD: AsyncParsableCommand {
             let dispatcher = VarlinkDispatcher(
                 info: VarlinkServiceInfo(vendor: "tmsd", product: "tmsd", version: tmsdVersion, url: "https://github.com/tmsd/tmsd"),
                 interfaces: [Clinic.interface], handler: handler)
-            let status = DaemonStatus(store: store, settings: shared)
+            let status = DaemonStatus(store: store, settings: shared, chain: try checkChainTail(store, logger: logger))
             let group = MultiThreadedEventLoopGroup.singleton
             umask(0o007)
             let listener = VarlinkListener(

@@ -102,7 +102,10 @@ struct TemporaryStore {
         }
         #expect(try t.store.courseDetail(id: second.id).sessions[0] == b)
         // Another patient at the same time, on another chair, is the booker's business, not the schema's.
-        try t.store.pool.write { db in try db.execute(sql: onTopOfA, arguments: [a.date.description, a.time.minutes, c.id]) }
+        try t.store.pool.write { db in
+            try db.execute(sql: onTopOfA, arguments: [a.date.description, a.time.minutes, c.id])
+            try ClinicStore.writeAudit(db, audit("RescheduleSession"), summary: "moved by the test")
+        }
     }
 
     @Test func opensWithFullSynchronousWALAndMigrations() throws {
@@ -116,7 +119,7 @@ struct TemporaryStore {
             "2026-11-30 treatment trials", "2026-11-30 payer authorizations", "2026-11-30 indexes for the daily report",
             "2026-12-02 refusals name their error", "2026-12-02 the treatment gate", "2026-12-02 a patient is in one session at a time",
             "2026-12-02 a patient's bookings are found through the patient's courses",
-            "2026-12-02 a day's bookings are read from their index alone",
+            "2026-12-02 a day's bookings are read from their index alone", "2026-12-02 the audit trail is a hash chain",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()

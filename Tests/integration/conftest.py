@@ -125,6 +125,7 @@ class Daemon:
                 except socket.timeout:
                     raise AssertionError(f"tmsd sent no READY=1 within {timeout} s:\n{self.log.read_text()}")
                 if "READY=1" in message.split("\n"):
+                    self.ready_message = message  # with its STATUS=
                     return self
         finally:
             notify.close()

@@ -2,7 +2,7 @@
 # A clinic day, from a fresh state directory: start tmsd, register a patient,
 # prescribe a 10 Hz course, print its calendar, start and complete today's
 # session, show the course's progress, record the payer's authorization,
-# print tonight's report and the course summary, show the audit trail, stop
+# print tonight's report and the course summary, show the audit trail and verify its chain, stop
 # tmsd.
 # Used by `make demo`, and run by the integration tests.
 set -eu
@@ -74,6 +74,9 @@ step "the course summary for the referring physician (first lines)"
 
 step "the audit trail"
 tmsctl audit
+
+step "the audit trail's hash chain, checked"
+tmsctl audit verify
 
 step "stop tmsd"
 kill -TERM $pid

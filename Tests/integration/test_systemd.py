@@ -196,7 +196,7 @@ def test_status_counts_the_day(tmp_dir):
             d.tmsctl("session", "complete", str(first[0]["id"]), "--mt", "60")
         p.send_signal(signal.SIGHUP)  # READY after a reload carries a fresh STATUS
         status = notify.wait_for("READY")["STATUS"]
-        assert status == (f"serving; {len(first)} sessions today, {1 if first else 0} done"), status
+        assert status == (f"serving; {len(first)} sessions today, {1 if first else 0} done; audit chain empty at start"), status
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(30)

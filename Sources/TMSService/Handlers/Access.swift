@@ -16,5 +16,20 @@ extension ClinicHandler {
         table.on(Clinic.ListAudit.self) { input, _ in
             .init(entries: try store.audit(courseId: input.courseId, limit: input.limit ?? 100).map(Clinic.AuditEntry.init))
         }
+        table.on(Clinic.VerifyAudit.self) { input, _ in
+            var anchor: ChainHead?
+            if let text = input.anchor {
+                guard let head = ChainHead(text) else {
+                    throw ClinicError.invalidValue("anchor", "is not SEQ:HASH (a sequence number, a colon, 64 lowercase hex digits)")
+                }
+                anchor = head
+            }
+            let result = try store.verifyChain(anchor: anchor)
+            let records = input.records == true ? try store.verifyRecords() : nil
+            return .init(
+                entries: result.entries, head: result.intactThrough.map { .init(sequence: $0.sequence, hash: $0.hash) },
+                broken: result.broken.map { .init(sequence: $0.sequence, reason: $0.reason) }, recordsChecked: records?.checked,
+                recordDiffers: records?.differing.map { .init(table: $0.table, id: $0.id, sequence: $0.sequence) })
+        }
     }
 }

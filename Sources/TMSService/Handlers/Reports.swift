@@ -25,7 +25,9 @@ extension ClinicHandler {
             return .init(authorizations: authorizations.map(Clinic.Authorization.init), use: Clinic.AuthorizationUse(use), warnings: use.warnings)
         }
         table.on(Clinic.GetDailyReport.self) { input, call in
-            try DailyReport(store: store, config: call.configuration).build(on: input.date ?? call.today)
+            var report = try DailyReport(store: store, config: call.configuration).build(on: input.date ?? call.today)
+            report.auditHead = try store.chainHead().map { .init(sequence: $0.sequence, hash: $0.hash) }
+            return report
         }
         table.on(Clinic.GetCourseSummary.self) { input, call in try courseSummary(input.id, call.configuration) }
     }

@@ -1,0 +1,430 @@
+import Crypto
+import Foundation
+import GRDB
+import Synchronization
+import TMSCore
+
+// The change log: the audit trail as a hash chain. Every committed write
+// appends, in its own transaction, one entry: a gap-free sequence number,
+// who, when, the method, the records the transaction changed with their new
+// values, the previous entry's hash and its own. A refusal is an entry with no
+// records. Editing, deleting, inserting or reordering entries breaks the chain
+// where it happened; the head (sequence and hash) mailed every night anchors
+// it off the machine, so even the newest entries cannot be dropped unseen.
+
+/// The rows a write transaction changed, as SQLite reports them to the writer
+/// connection, until `writeAudit` takes them into the entry. A transaction
+/// that changed rows and wrote no entry does not commit.
+final class ChangeTracker: TransactionObserver, @unchecked Sendable {
+    // Used only on the writer connection's queue.
+    struct Touch: Hashable {
+        let table: String
+        let rowID: Int64
+    }
+
+    /// A write that changed records without an entry in the change log: a defect.
+    struct UnloggedChange: Error, CustomStringConvertible {
+        let tables: [String]
+        var description: String { "a write to \(tables.joined(separator: ", ")) has no change-log entry" }
+    }
+
+    private var touched: [Touch] = []
+    private var seen: Set<Touch> = []
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        switch eventKind {
+        case .insert(let table), .delete(let table), .update(let table, _): table != "audit" && !table.hasPrefix("sqlite_")
+        }
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        let touch = Touch(table: event.tableName, rowID: event.rowID)
+        if seen.insert(touch).inserted { touched.append(touch) }
+    }
+
+    func databaseWillCommit() throws {
+        guard touched.isEmpty else { throw UnloggedChange(tables: Array(Set(touched.map(\.table))).sorted()) }
+    }
+
+    func databaseDidCommit(_ db: Database) { reset() }
+    func databaseDidRollback(_ db: Database) { reset() }
+
+    /// What changed since the last entry, and forgets it.
+    func take() -> [Touch] {
+        defer { reset() }
+        return touched
+    }
+
+    private func reset() {
+        touched.removeAll(keepingCapacity: true)
+        seen.removeAll(keepingCapacity: true)
+    }
+
+    // The tracker of each store's writer connection, found from the
+    // connection a write is given. Registered when a store opens, so a
+    // connection at the address of a closed one never finds the old tracker.
+    private static let byConnection = Mutex<[ObjectIdentifier: ChangeTracker]>([:])
+
+    static func register(_ tracker: ChangeTracker, for db: Database) {
+        byConnection.withLock { $0[ObjectIdentifier(db)] = tracker }
+    }
+
+    static func of(_ db: Database) -> ChangeTracker? {
+        byConnection.withLock { $0[ObjectIdentifier(db)] }
+    }
+}
+
+/// Where the chain stands: its last entry.
+public struct ChainHead: Sendable, Hashable, CustomStringConvertible {
+    public var sequence: Int
+    public var hash: String
+    public init(sequence: Int, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// `SEQ:HASH`, as the nightly report prints it and `audit verify --anchor` reads it.
+    public var description: String { "\(sequence):\(hash)" }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let sequence = Int(parts[0]), sequence >= 0,
+              parts[1].count == 64, parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
+        self.init(sequence: sequence, hash: String(parts[1]))
+    }
+}
+
+/// What a walk of the chain found.
+public struct ChainVerification: Sendable, Hashable {
+    /// The first entry that does not match, and how.
+    public struct Break: Sendable, Hashable {
+        public var sequence: Int
+        public var reason: String
+    }
+
+    /// The last entry that checked (nil: the log is empty, or its first entry is broken).
+    public var intactThrough: ChainHead?
+    public var broken: Break?
+    /// How many entries were read.
+    public var entries = 0
+}
+
+extension ClinicStore {
+    /// The change log's newest entry (nil while it is empty).
+    public func chainHead() throws -> ChainHead? {
+        try pool.read { db in try Self.chainHead(db) }
+    }
+
+    static func chainHead(_ db: Database) throws -> ChainHead? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"))
+            .map { ChainHead(sequence: $0[0], hash: $0[1]) }
+    }
+
+    /// Walks the chain from `sequence` on (1: all of it), recomputing each
+    /// entry's hash and its link to the one before; names the first entry that
+    /// does not match. With `anchor`, also that the entry at the anchor's
+    /// sequence still has the anchor's hash, so history up to it was not
+    /// rewritten and nothing after it was cut off.
+    public func verifyChain(from sequence: Int = 1, anchor: ChainHead? = nil) throws -> ChainVerification {
+        try pool.read { db in
+            var result = ChainVerification()
+            let unnumbered = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE seq IS NULL") ?? 0
+            var previous: ChainHead?
+            if sequence > 1 {
+                previous = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit WHERE seq = ?", arguments: [sequence - 1])
+                    .map { ChainHead(sequence: $0[0], hash: $0[1]) }
+                if previous == nil {
+                    result.broken = .init(sequence: sequence - 1, reason: "entry \(sequence - 1) is missing: deleted")
+                    return result
+                }
+            }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT seq, at, uid, user, pid, method, patient_id, course_id, session_id, summary, error, changes, prev_hash, hash
+                FROM audit WHERE seq >= ? ORDER BY seq
+                """, arguments: [sequence])
+            while let row = try rows.next() {
+                result.entries += 1
+                let seq: Int = row[0]
+                let expected = (previous?.sequence ?? (sequence - 1)) + 1
+                if seq != expected {
+                    result.broken = .init(sequence: expected, reason: "entry \(expected) is missing: deleted (the next entry is \(seq))")
+                    return result
+                }
+                let prev: String = row[12]
+                if prev != (previous?.hash ?? "") {
+                    result.broken = .init(sequence: seq, reason: "entry \(seq) does not follow entry \(seq - 1): inserted, reordered or its link edited")
+                    return result
+                }
+                let hash: String = row[13]
+                let recomputed = Self.entryHash(
+                    seq: seq, at: row[1], uid: row[2], user: row[3], pid: row[4], method: row[5], patient: row[6], course: row[7],
+                    session: row[8], summary: row[9], error: row[10], changes: row[11], prev: prev)
+                if recomputed != hash {
+                    result.broken = .init(sequence: seq, reason: "entry \(seq) was edited: its contents do not give its hash")
+                    return result
+                }
+                previous = ChainHead(sequence: seq, hash: hash)
+                result.intactThrough = previous
+                if let anchor, anchor.sequence == seq, anchor.hash != hash {
+                    result.broken = .init(sequence: seq, reason: "entry \(seq) is not the one the anchor names: history up to it was rewritten")
+                    return result
+                }
+            }
+            if unnumbered > 0 {
+                let after = (previous?.sequence ?? 0) + 1
+                result.broken = .init(sequence: after, reason: "\(unnumbered) entr\(unnumbered == 1 ? "y has" : "ies have") no sequence number: inserted")
+                return result
+            }
+            if let anchor, anchor.sequence > (previous?.sequence ?? 0) {
+                let last = previous?.sequence ?? 0
+                result.broken = .init(sequence: last + 1, reason: "the anchor names entry \(anchor.sequence) but the log ends at \(last): newer entries were deleted")
+            }
+            return result
+        }
+    }
+
+    /// An entry's hash: SHA-256 over its canonical encoding, a JSON array of
+    /// its fields in a fixed order, lowercase hex.
+    static func entryHash(
+        seq: Int, at: String, uid: Int, user: String, pid: Int, method: String, patient: Int?, course: Int?, session: Int?,
+        summary: String, error: String?, changes: String?, prev: String
+    ) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + summary.utf8.count + (changes?.utf8.count ?? 0))
+        out.append(UInt8(ascii: "["))
+        Canonical.int(seq, into: &out)
+        for text in [at] { out.append(UInt8(ascii: ",")); Canonical.string(text, into: &out) }
+        out.append(UInt8(ascii: ","))
+        Canonical.int(uid, into: &out)
+        out.append(UInt8(ascii: ","))
+        Canonical.string(user, into: &out)
+        out.append(UInt8(ascii: ","))
+        Canonical.int(pid, into: &out)
+        out.append(UInt8(ascii: ","))
+        Canonical.string(method, into: &out)
+        for id in [patient, course, session] {
+            out.append(UInt8(ascii: ","))
+            if let id { Canonical.int(id, into: &out) } else { Canonical.null(into: &out) }
+        }
+        for text in [summary, error, changes, prev] as [String?] {
+            out.append(UInt8(ascii: ","))
+            if let text { Canonical.string(text, into: &out) } else { Canonical.null(into: &out) }
+        }
+        out.append(UInt8(ascii: "]"))
+        return SHA256.hash(data: out).hex
+    }
+
+    /// The records `db`'s transaction changed since the last entry, with their
+    /// values now (null for a deleted one), as canonical JSON: an array
+    /// ordered by table and id, each `{"id":…,"row":{column: value…},"table":…}`.
+    static func takeChanges(_ db: Database) throws -> String {
+        guard let tracker = ChangeTracker.of(db) else { return "[]" }
+        let touched = tracker.take().sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (index, touch) in touched.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"id":"#.utf8)
+            Canonical.int(Int(touch.rowID), into: &out)
+            out.append(contentsOf: #","row":"#.utf8)
+            let statement = try db.cachedStatement(sql: "SELECT * FROM \"\(touch.table)\" WHERE rowid = ?")
+            if let row = try Row.fetchOne(statement, arguments: [touch.rowID]) {
+                Canonical.row(row, into: &out)
+            } else {
+                Canonical.null(into: &out)
+            }
+            out.append(contentsOf: #","table":"#.utf8)
+            Canonical.string(touch.table, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Chains the entries that have no sequence number yet, in the order they
+    /// were written, after the chain's head: the migration's one pass over
+    /// the entries written before the change log (they record no changed rows).
+    static func chainUnnumberedEntries(_ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, at, uid, user, pid, method, patient_id, course_id, session_id, summary, error FROM audit
+            WHERE seq IS NULL ORDER BY id
+            """)
+        let head = try chainHead(db)
+        var prev = head?.hash ?? ""
+        let update = try db.makeStatement(sql: "UPDATE audit SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?")
+        for (index, row) in rows.enumerated() {
+            let seq = (head?.sequence ?? 0) + index + 1
+            let hash = entryHash(
+                seq: seq, at: row[1], uid: row[2], user: row[3], pid: row[4], method: row[5], patient: row[6], course: row[7],
+                session: row[8], summary: row[9], error: row[10], changes: nil, prev: prev)
+            try update.execute(arguments: [seq, prev, hash, row[0]])
+            prev = hash
+        }
+    }
+
+    /// For the benchmark's seeded history: chains the audit rows it wrote
+    /// straight into the file, as the migration chains a previous release's.
+    @_spi(Benchmark)
+    public static func chainSeededEntries(path: String) throws {
+        var config = Configuration()
+        config.publicStatementArguments = false
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.write { db in try chainUnnumberedEntries(db) }
+    }
+}
+
+/// The canonical JSON of the change log: no white space, object members in
+/// order of their names, strings escaped only where JSON requires (quote,
+/// backslash, control characters as \u00XX), numbers as Swift writes them.
+enum Canonical {
+    static func null(into out: inout [UInt8]) { out.append(contentsOf: "null".utf8) }
+
+    static func int(_ value: Int, into out: inout [UInt8]) { out.append(contentsOf: String(value).utf8) }
+
+    static func string(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static func row(_ row: Row, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        let columns = row.columnNames.enumerated().sorted { $0.element < $1.element }
+        for (n, column) in columns.enumerated() {
+            if n > 0 { out.append(UInt8(ascii: ",")) }
+            string(column.element, into: &out)
+            out.append(UInt8(ascii: ":"))
+            switch (row[column.offset] as DatabaseValue).storage {
+            case .null: null(into: &out)
+            case .int64(let i): out.append(contentsOf: String(i).utf8)
+            case .double(let d): d.isFinite ? out.append(contentsOf: String(d).utf8) : string(String(d), into: &out)
+            case .string(let s): string(s, into: &out)
+            case .blob(let data): string(data.map { String(format: "%02x", $0) }.joined(), into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension Digest {
+    /// Lowercase hex.
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.byteCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// What a check of the records against the change log found.
+public struct RecordVerification: Sendable, Hashable {
+    /// A record whose row is not what the entry that last changed it recorded.
+    public struct Difference: Sendable, Hashable {
+        public var table: String
+        public var id: Int
+        public var sequence: Int
+    }
+
+    /// Records the log holds values for, each compared with its row now.
+    public var checked = 0
+    /// The first that differs.
+    public var differing: Difference?
+}
+
+extension ClinicStore {
+    /// Compares every record the change log names with its row now: the row
+    /// must be as the entry that last changed it recorded it (absent, if that
+    /// entry deleted it). Finds a record edited in the file without an entry.
+    /// Records no entry names (written before the change log) are not checked.
+    public func verifyRecords() throws -> RecordVerification {
+        try pool.read { db in
+            struct Key: Hashable {
+                let table: String
+                let id: Int
+            }
+            var last: [Key: (sequence: Int, element: Substring)] = [:]
+            var texts: [String] = []  // keeps the elements' storage
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, changes FROM audit WHERE changes IS NOT NULL ORDER BY seq")
+            while let row = try rows.next() {
+                let seq: Int = row[0]
+                let text: String = row[1]
+                texts.append(text)
+                for element in Self.elements(of: texts[texts.count - 1]) {
+                    guard let key = Self.key(of: element) else { continue }
+                    last[Key(table: key.table, id: key.id)] = (seq, element)
+                }
+            }
+            var result = RecordVerification()
+            for (key, logged) in last.sorted(by: { ($0.key.table, $0.key.id) < ($1.key.table, $1.key.id) }) {
+                result.checked += 1
+                var now: [UInt8] = Array(#"{"id":"#.utf8)
+                Canonical.int(key.id, into: &now)
+                now.append(contentsOf: #","row":"#.utf8)
+                let statement = try db.cachedStatement(sql: "SELECT * FROM \"\(key.table)\" WHERE rowid = ?")
+                if let current = try Row.fetchOne(statement, arguments: [key.id]) {
+                    Canonical.row(current, into: &now)
+                } else {
+                    Canonical.null(into: &now)
+                }
+                now.append(contentsOf: #","table":"#.utf8)
+                Canonical.string(key.table, into: &now)
+                now.append(UInt8(ascii: "}"))
+                if !now.elementsEqual(logged.element.utf8) {
+                    result.differing = .init(table: key.table, id: key.id, sequence: logged.sequence)
+                    return result
+                }
+            }
+            return result
+        }
+    }
+
+    /// The top-level objects of a canonical `changes` array, as written.
+    static func elements(of text: String) -> [Substring] {
+        var out: [Substring] = []
+        var depth = 0, inString = false, escaped = false
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text.utf8[index]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c == UInt8(ascii: "{") {
+                if depth == 0 { start = index }
+                depth += 1
+            } else if c == UInt8(ascii: "}") {
+                depth -= 1
+                if depth == 0 { out.append(text[start...index]) }
+            }
+            index = text.utf8.index(after: index)
+        }
+        return out
+    }
+
+    /// An element's table and id: `{"id":N,...,"table":"NAME"}`.
+    static func key(of element: Substring) -> (table: String, id: Int)? {
+        guard element.hasPrefix(#"{"id":"#), let tableMark = element.range(of: #","table":""#, options: .backwards) else { return nil }
+        let digits = element.dropFirst(6).prefix { $0.isNumber }
+        guard let id = Int(digits) else { return nil }
+        let name = element[tableMark.upperBound...].dropLast(2)  // `"}`
+        return (String(name), id)
+    }
+}
