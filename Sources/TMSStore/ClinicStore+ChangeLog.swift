@@ -30,6 +30,15 @@ final class ChangeTracker: TransactionObserver, @unchecked Sendable {
 
     private var touched: [Touch] = []
     private var seen: Set<Touch> = []
+    /// Each table's statement that reads one row as its canonical JSON.
+    private var rowStatements: [String: String] = [:]
+
+    func rowSQL(_ table: String, _ db: Database) throws -> String {
+        if let known = rowStatements[table] { return known }
+        let sql = try ClinicStore.rowJSONSQL(table, db)
+        rowStatements[table] = sql
+        return sql
+    }
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         switch eventKind {
@@ -215,6 +224,17 @@ extension ClinicStore {
         return SHA256.hash(data: out).hex
     }
 
+    /// `SELECT json_object(...) FROM table WHERE rowid = ?`: a row as SQLite
+    /// writes it in JSON, its columns in order of their names (integers and
+    /// reals as SQLite prints them, text escaped as JSON requires; the schema
+    /// holds no blobs, which JSON cannot). One text value to read, however
+    /// wide the row.
+    static func rowJSONSQL(_ table: String, _ db: Database) throws -> String {
+        let names = try db.columns(in: table).map(\.name).sorted()
+        let members = names.map { "'\($0)', \"\($0)\"" }.joined(separator: ", ")
+        return "SELECT json_object(\(members)) FROM \"\(table)\" WHERE rowid = ?"
+    }
+
     /// The records `db`'s transaction changed since the last entry, with their
     /// values now (null for a deleted one), as canonical JSON: an array
     /// ordered by table and id, each `{"id":…,"row":{column: value…},"table":…}`.
@@ -227,9 +247,9 @@ extension ClinicStore {
             out.append(contentsOf: #"{"id":"#.utf8)
             Canonical.int(Int(touch.rowID), into: &out)
             out.append(contentsOf: #","row":"#.utf8)
-            let statement = try db.cachedStatement(sql: "SELECT * FROM \"\(touch.table)\" WHERE rowid = ?")
-            if let row = try Row.fetchOne(statement, arguments: [touch.rowID]) {
-                Canonical.row(row, into: &out)
+            let statement = try db.cachedStatement(sql: try tracker.rowSQL(touch.table, db))
+            if let row = try String.fetchOne(statement, arguments: [touch.rowID]) {
+                out.append(contentsOf: row.utf8)
             } else {
                 Canonical.null(into: &out)
             }
@@ -273,9 +293,9 @@ extension ClinicStore {
     }
 }
 
-/// The canonical JSON of the change log: no white space, object members in
-/// order of their names, strings escaped only where JSON requires (quote,
-/// backslash, control characters as \u00XX), numbers as Swift writes them.
+/// The canonical JSON of the change log's own parts: no white space, strings
+/// escaped only where JSON requires (quote, backslash, control characters as
+/// \u00XX). A record's row is SQLite's json_object of its columns in name order.
 enum Canonical {
     static func null(into out: inout [UInt8]) { out.append(contentsOf: "null".utf8) }
 
@@ -283,6 +303,12 @@ enum Canonical {
 
     static func string(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most text needs no escape: copied whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
@@ -298,24 +324,6 @@ enum Canonical {
             }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    static func row(_ row: Row, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        let columns = row.columnNames.enumerated().sorted { $0.element < $1.element }
-        for (n, column) in columns.enumerated() {
-            if n > 0 { out.append(UInt8(ascii: ",")) }
-            string(column.element, into: &out)
-            out.append(UInt8(ascii: ":"))
-            switch (row[column.offset] as DatabaseValue).storage {
-            case .null: null(into: &out)
-            case .int64(let i): out.append(contentsOf: String(i).utf8)
-            case .double(let d): d.isFinite ? out.append(contentsOf: String(d).utf8) : string(String(d), into: &out)
-            case .string(let s): string(s, into: &out)
-            case .blob(let data): string(data.map { String(format: "%02x", $0) }.joined(), into: &out)
-            }
-        }
-        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -377,9 +385,9 @@ extension ClinicStore {
                 var now: [UInt8] = Array(#"{"id":"#.utf8)
                 Canonical.int(key.id, into: &now)
                 now.append(contentsOf: #","row":"#.utf8)
-                let statement = try db.cachedStatement(sql: "SELECT * FROM \"\(key.table)\" WHERE rowid = ?")
-                if let current = try Row.fetchOne(statement, arguments: [key.id]) {
-                    Canonical.row(current, into: &now)
+                let statement = try db.cachedStatement(sql: try Self.rowJSONSQL(key.table, db))
+                if let current = try String.fetchOne(statement, arguments: [key.id]) {
+                    now.append(contentsOf: current.utf8)
                 } else {
                     Canonical.null(into: &now)
                 }

@@ -22,17 +22,19 @@ struct Bench {
         var samples = 500
         var calendarOnly = false
         var reportOnly = false
+        var storeOnly = false
         var keep = false
         while let arg = args.popFirst() {
             switch arg {
             case "--calendar-only": calendarOnly = true
             case "--report-only": reportOnly = true
+            case "--store-only": storeOnly = true
             case "--keep": keep = true
             case "--tmsd": tmsd = args.popFirst() ?? tmsd
             case "--tmsctl": tmsctl = args.popFirst() ?? tmsctl
             case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
             default:
-                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only | --report-only] [--keep]\n".utf8))
+                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only | --report-only | --store-only] [--keep]\n".utf8))
                 exit(64)
             }
         }
@@ -52,6 +54,11 @@ struct Bench {
         }
         if reportOnly {
             try reportBenchmark(directory, tmsd: tmsd)
+            return
+        }
+        if storeOnly {
+            let times = Stats(try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples))
+            print(String(format: "ClinicStore.completeSession in-process  p50 %.3f ms  p99 %.3f ms", times.p50 * 1000, times.p99 * 1000))
             return
         }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
