@@ -46,9 +46,18 @@ public struct ClinicHandler: VarlinkHandler {
 
     public func mayBlock(_ method: VarlinkMethod) -> Bool { Clinic.byName[method.name]?.writes ?? false }
 
+    /// The reply as members (what the tests read); the server takes `handleEncoded`'s bytes.
     public func handle(
         _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?
     ) throws -> [String: JSON] {
+        let bytes = try handleEncoded(call, method: method, peer: peer, invalid: invalid)
+        guard case .object(let members) = try JSON(parsing: bytes) else { throw VarlinkError.methodNotImplemented(call.method) }
+        return members
+    }
+
+    public func handleEncoded(
+        _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?
+    ) throws -> [UInt8] {
         guard let entry = table.entries[method.name] else { throw VarlinkError.methodNotImplemented(call.method) }
         let declaration = entry.declaration
         let config = configuration.configuration
@@ -165,7 +174,8 @@ struct Call: Sendable {
 struct MethodTable: Sendable {
     struct Entry: Sendable {
         let declaration: any ClinicMethod.Type
-        let run: @Sendable ([String: JSON], Call) throws -> [String: JSON]
+        /// The reply's parameters as JSON text.
+        let run: @Sendable ([String: JSON], Call) throws -> [UInt8]
     }
 
     private(set) var entries: [String: Entry] = [:]
@@ -195,7 +205,7 @@ struct MethodTable: Sendable {
                 let DecodingError.keyNotFound(_, context) {
                 throw VarlinkError.invalidParameter(varlinkPath(context.codingPath))
             }
-            return try VarlinkEncoder().encodeObject(try handler(input, call))
+            return try VarlinkEncoder().encodeObjectBytes(try handler(input, call))
         }
     }
 }

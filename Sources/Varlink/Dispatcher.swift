@@ -31,6 +31,19 @@ public protocol VarlinkHandler: Sendable {
     /// as refusing a caller who may not call the method at all, and
     /// recording the refusal.
     func handle(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?) throws -> [String: JSON]
+
+    /// The same reply's parameters as the JSON text of an object, for a
+    /// handler that writes them straight to bytes; by default, `handle`'s,
+    /// serialized.
+    func handleEncoded(_ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?) throws -> [UInt8]
+}
+
+extension VarlinkHandler {
+    public func handleEncoded(
+        _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?
+    ) throws -> [UInt8] {
+        JSON.object(try handle(call, method: method, peer: peer, invalid: invalid)).serialized()
+    }
 }
 
 /// Who the service says it is, for `GetInfo`.
@@ -107,7 +120,7 @@ public struct VarlinkDispatcher: Sendable {
         case .violation(let reason):
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
-            return .success(result.map(Self.encode))
+            return .success(result.map { Self.encode($0.map { JSON.object($0).serialized() }) })
         case .call(let call, let method, let invalid):
             let result = run(call, method, peer: peer, invalid: invalid)
             return .success(call.oneway ? nil : Self.encode(result))
@@ -117,9 +130,9 @@ public struct VarlinkDispatcher: Sendable {
     /// Calls the handler, folding its errors into a result.
     public func run(
         _ call: VarlinkCall, _ method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError? = nil
-    ) -> Result<[String: JSON], VarlinkError> {
+    ) -> Result<[UInt8], VarlinkError> {
         do {
-            return .success(try handler.handle(call, method: method, peer: peer, invalid: invalid))
+            return .success(try handler.handleEncoded(call, method: method, peer: peer, invalid: invalid))
         } catch let error as VarlinkError {
             return .failure(error)
         } catch {
@@ -168,11 +181,15 @@ public struct VarlinkDispatcher: Sendable {
         }
     }
 
-    /// A reply message, without the trailing NUL.
-    public static func encode(_ result: Result<[String: JSON], VarlinkError>) -> [UInt8] {
+    /// A reply message, without the trailing NUL, from its parameters' JSON text.
+    public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
         switch result {
         case .success(let parameters):
-            return JSON.object(["parameters": .object(parameters)]).serialized()
+            var message = Array(#"{"parameters":"#.utf8)
+            message.reserveCapacity(message.count + parameters.count + 1)
+            message.append(contentsOf: parameters)
+            message.append(UInt8(ascii: "}"))
+            return message
         case .failure(let error):
             return JSON.object(["error": .string(error.name), "parameters": .object(error.parameters)]).serialized()
         }

@@ -309,7 +309,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             case .violation(let reason):
                 violation(context, reason)
             case .reply(let result):
-                if let result { send(result, context: context) }
+                if let result { send(result.map { JSON.object($0).serialized() }, context: context) }
             case .call(let call, let method, let invalid):
                 let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
                 let dispatcher = self.dispatcher
@@ -340,7 +340,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func send(_ result: Result<[String: JSON], VarlinkError>, context: ChannelHandlerContext) {
+    private func send(_ result: Result<[UInt8], VarlinkError>, context: ChannelHandlerContext) {
         let bytes = VarlinkDispatcher.encode(result)
         var buffer = context.channel.allocator.buffer(capacity: bytes.count + 1)
         buffer.writeBytes(bytes)
