@@ -88,11 +88,19 @@ struct ReportCommand: ParsableCommand {
         static let columns = ["date", "time", "chair", "patient", "course", "session", "number", "protocol", "status",
                               "pulses_delivered", "pulses_prescribed", "reason", "cpt"]
 
+        /// One CSV cell: quoted as RFC 4180 says when it holds a comma, a quote,
+        /// a line feed or a bare carriage return; and a cell a spreadsheet
+        /// would take for a formula (starting with =, +, -, @, tab or carriage
+        /// return) starts with an apostrophe, as OWASP's CSV-injection advice has it.
+        static func csvField(_ text: String) -> String {
+            var s = text
+            if let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { s = "'" + s }
+            guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+            return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        }
+
         static func csv(_ r: Report) -> String {
-            func field(_ s: String) -> String {
-                guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
-                return "\"" + s.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-            }
+            let field = csvField
             var out = columns.joined(separator: ",") + "\r\n"
             for s in r.sessions {
                 let values = ["\(r.date)", "\(s.time)", s.chair ?? "", s.patient, "\(s.course)", "\(s.session)", "\(s.number)/\(s.total)",

@@ -3,8 +3,10 @@ import csv
 import datetime
 import io
 import json
+import os
+import subprocess
 
-from conftest import TEST_CONFIG, Daemon, add_course, add_patient, today_utc
+from conftest import TEST_CONFIG, TMSCTL, Daemon, add_course, add_patient, today_utc
 
 
 def a_day(d):
@@ -58,6 +60,24 @@ def test_text_and_csv_and_privacy(daemon):
     rows = list(csv.DictReader(io.StringIO(daemon.tmsctl("report", "daily", "--format", "csv").stdout)))
     assert len(rows) == 3 and {r["status"] for r in rows} == {"completed", "missed", "aborted"}
     assert {r["patient"].split(" ")[0] for r in rows} == {"A.Q.", "B.R.", "C.S."}
+
+
+def test_csv_quotes_a_bare_carriage_return_and_defuses_formulas(daemon):
+    """RFC 4180 quoting (a bare CR too) and OWASP's CSV-injection advice: a cell a
+    spreadsheet would run as a formula starts with an apostrophe."""
+    reasons = ['=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(A1:A9)", "two\rlines, \"quoted\"", "bare\rreturn"]
+    ids = [add_patient(daemon, mrn=f"C-{n}", family=f"Fam{n}", given="G")["id"] for n in range(len(reasons))]
+    courses = [add_course(daemon, p, "10hz-ldlpfc", today_utc()) for p in ids]
+    for course, reason in zip(courses, reasons):
+        daemon.tmsctl("session", "miss", str(course["sessions"][0]["id"]), "--reason", reason)
+    # The bytes as tmsctl wrote them (text mode would turn the CR into a line feed).
+    raw = subprocess.run([TMSCTL, "report", "daily", "--format", "csv"], capture_output=True, check=True,
+                         env=dict(os.environ, TMSD_SOCKET=daemon.socket)).stdout.decode()
+    rows = list(csv.DictReader(io.StringIO(raw, newline="")))
+    got = sorted(r["reason"] for r in rows)
+    assert got == sorted(["'" + r for r in reasons[:3]] + reasons[3:]), got
+    assert '"two\rlines, ""quoted"""' in raw and '"bare\rreturn"' in raw  # quoted, quotes doubled, the CR kept inside
+    assert raw.count("\r\n") == len(rows) + 1  # every record ends CRLF; the bare CR is not a record break
 
 
 def test_full_names_when_the_config_says_so(tmp_dir):
