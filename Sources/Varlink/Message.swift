@@ -41,8 +41,10 @@ public struct VarlinkCall: Sendable {
             default: throw ProtocolViolation("'\(key)' is not a bool")
             }
         }
-        for key in members.keys where !["method", "parameters", "more", "oneway", "upgrade"].contains(key) {
-            throw ProtocolViolation("unknown message field '\(key)'")
+        let unknown = members.keys.filter { !["method", "parameters", "more", "oneway", "upgrade"].contains($0) }
+        if !unknown.isEmpty {
+            // Not named: what a client sends is not repeated in the log this reason goes to.
+            throw ProtocolViolation("\(unknown.count) message field\(unknown.count == 1 ? "" : "s") the protocol does not define")
         }
         self.init(method: method, parameters: parameters, more: try flag("more"), oneway: try flag("oneway"), upgrade: try flag("upgrade"))
     }

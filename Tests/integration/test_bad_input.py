@@ -64,6 +64,18 @@ def test_protocol_violations_close_the_connection(stocked, name, payload):
     assert stocked.dump() == before
 
 
+def test_a_field_name_a_client_sends_never_reaches_the_log(stocked):
+    """An unknown message field whose name forges a log line: the connection is
+    closed for breaking the protocol, and the log says so without the name."""
+    forged = "x\n2026-12-02T00:00:00Z critical FORGED tmsd_operator=admin"
+    payload = json.dumps({"method": "io.tmsd.Clinic.ListPatients", forged: True}).encode() + b"\0"
+    assert closes(stocked, payload)
+    still_serves(stocked)
+    log = stocked.log.read_text()
+    assert "closed a connection that broke the protocol" in log and "message field the protocol does not define" in log
+    assert "FORGED" not in log, log
+
+
 @pytest.mark.parametrize("call,error,parameter", [
     ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {"id": "1"}}, "org.varlink.service.InvalidParameter", "id"),
     ({"method": "io.tmsd.Clinic.GetPatient", "parameters": {}}, "org.varlink.service.InvalidParameter", "id"),
