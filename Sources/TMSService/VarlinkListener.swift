@@ -94,6 +94,21 @@ public struct VarlinkListener: Service {
     }
 }
 
+/// The database's directory: tmsd refuses one that other users can read or
+/// enter, since the records are patient data.
+public func checkDatabaseDirectory(of databasePath: String) throws {
+    let directory = (databasePath as NSString).deletingLastPathComponent
+    var info = stat()
+    guard stat(directory.isEmpty ? "." : directory, &info) == 0 else {
+        throw StartupError("The database directory \(directory) does not exist: \(String(cString: strerror(errno))).")
+    }
+    if info.st_mode & 0o007 != 0 {
+        throw StartupError(
+            "The database directory \(directory.isEmpty ? "." : directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                + "make it reachable only by tmsd's user and group (chmod o-rwx).")
+    }
+}
+
 /// A reason tmsd cannot start, as one sentence.
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String

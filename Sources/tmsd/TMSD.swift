@@ -98,6 +98,10 @@ struct TMSD: AsyncParsableCommand {
             } catch {
                 throw StartupError(error.description)
             }
+            // The records are created for tmsd's user alone (SQLite gives -wal and -shm the database
+            // file's mode); the socket's umask, which lets the staff group in, is set after.
+            try checkDatabaseDirectory(of: settings.databasePath)
+            umask(0o077)
             let store: ClinicStore
             do {
                 store = try ClinicStore(path: settings.databasePath)

@@ -239,6 +239,9 @@ def start_where_nobody_reaches(tmp_dir, config_text=TEST_CONFIG):
     os.chmod(tmsctl, 0o755)
     d = Daemon(tmp_dir, config_text=config_text)
     d.socket = str(directory / "tmsd.sock")
+    records = tmp_dir / "records"  # tmsd refuses a database directory others may enter, as tmp_dir now is
+    records.mkdir(mode=0o700)
+    d.database = str(records / "tmsd.sqlite")
     d.tmsctl_for_nobody = str(tmsctl)
     return d.start()
 

@@ -66,6 +66,27 @@ def test_refuses_a_socket_directory_open_to_others(tmp_dir):
     assert not (open_dir / "tmsd.sock").exists()
 
 
+def test_refuses_a_database_directory_open_to_others(tmp_dir):
+    open_dir = tmp_dir / "records"
+    open_dir.mkdir()
+    os.chmod(open_dir, 0o755)
+    result = run_tmsd("--socket", str(tmp_dir / "tmsd.sock"), "--database", str(open_dir / "db.sqlite"))
+    assert result.returncode == 1
+    assert f"The database directory {open_dir} is open to others (mode 755)" in result.stderr, result.stderr
+    assert not (open_dir / "db.sqlite").exists()
+
+
+def test_the_database_files_are_tmsds_alone_outside_systemd(daemon):
+    """Whatever umask it was started with, tmsd creates its records 0600 (-wal and -shm take the file's mode)."""
+    import stat
+    from conftest import add_patient
+    add_patient(daemon)
+    for suffix in ("", "-wal", "-shm"):
+        mode = stat.S_IMODE(os.stat(daemon.database + suffix).st_mode)
+        assert mode == 0o600, (suffix, oct(mode))
+    assert stat.S_IMODE(os.stat(daemon.socket).st_mode) & 0o007 == 0
+
+
 def test_sigterm_stops_cleanly_and_removes_the_socket(tmp_dir):
     d = Daemon(tmp_dir).start()
     assert os.path.exists(d.socket)
