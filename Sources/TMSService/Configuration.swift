@@ -208,7 +208,15 @@ public struct Configuration: Sendable, Equatable {
                 problem("daemon", "max-connections", "must be a whole number of connections, 1 to 65536")
             }
         }
-        if let s = string("clinic", "name") { c.clinicName = s }
+        if let s = string("clinic", "name") {
+            // It heads every report and the mail's Subject: one line of printable text.
+            if s.trimmingCharacters(in: .whitespaces).isEmpty || s.count > 200
+                || s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                problem("clinic", "name", "must be 1 to 200 characters on one line, with no control characters")
+            } else {
+                c.clinicName = s
+            }
+        }
         if let s = string("clinic", "time-zone") {
             if Self.timeZone(named: s) != nil {
                 c.timeZoneName = s

@@ -30,6 +30,15 @@ def test_check_config_names_each_error_with_its_line(tmp_dir):
     assert any(line.startswith(f"{config}:6: clinic.open: unknown key") for line in lines)
 
 
+def test_a_clinic_name_that_would_break_a_mail_header_is_refused(tmp_dir):
+    """The clinic's name heads the report and the mail's Subject: a line break in it is a named error."""
+    config = tmp_dir / "bad.conf"
+    config.write_text('[clinic]\nname = "Clinic\\r\\nBcc: everyone@example.org"\n')
+    result = run_tmsd("--config", str(config), "--check-config")
+    assert result.returncode != 0
+    assert f"{config}:2: clinic.name: must be 1 to 200 characters on one line" in result.stderr, result.stderr
+
+
 def test_a_config_file_named_on_the_command_line_must_exist(tmp_dir):
     result = run_tmsd("--config", str(tmp_dir / "absent.conf"), "--check-config")
     assert result.returncode != 0 and "absent.conf: no such file" in result.stderr
