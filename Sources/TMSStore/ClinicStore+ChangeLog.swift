@@ -30,15 +30,8 @@ final class ChangeTracker: TransactionObserver, @unchecked Sendable {
 
     private var touched: [Touch] = []
     private var seen: Set<Touch> = []
-    /// Each table's statement that reads one row as its canonical JSON.
-    private var rowStatements: [String: String] = [:]
-
-    func rowSQL(_ table: String, _ db: Database) throws -> String {
-        if let known = rowStatements[table] { return known }
-        let sql = try ClinicStore.rowJSONSQL(table, db)
-        rowStatements[table] = sql
-        return sql
-    }
+    /// Each table's statement that reads one row as its canonical JSON, made once.
+    var rowSQL = RowJSONSQL()
 
     func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
         switch eventKind {
@@ -203,7 +196,8 @@ extension ClinicStore {
         out.reserveCapacity(256 + summary.utf8.count + (changes?.utf8.count ?? 0))
         out.append(UInt8(ascii: "["))
         Canonical.int(seq, into: &out)
-        for text in [at] { out.append(UInt8(ascii: ",")); Canonical.string(text, into: &out) }
+        out.append(UInt8(ascii: ","))
+        Canonical.string(at, into: &out)
         out.append(UInt8(ascii: ","))
         Canonical.int(uid, into: &out)
         out.append(UInt8(ascii: ","))
@@ -224,38 +218,35 @@ extension ClinicStore {
         return SHA256.hash(data: out).hex
     }
 
-    /// `SELECT json_object(...) FROM table WHERE rowid = ?`: a row as SQLite
-    /// writes it in JSON, its columns in order of their names (integers and
-    /// reals as SQLite prints them, text escaped as JSON requires; the schema
-    /// holds no blobs, which JSON cannot). One text value to read, however
-    /// wide the row.
-    static func rowJSONSQL(_ table: String, _ db: Database) throws -> String {
-        let names = try db.columns(in: table).map(\.name).sorted()
-        let members = names.map { "'\($0)', \"\($0)\"" }.joined(separator: ", ")
-        return "SELECT json_object(\(members)) FROM \"\(table)\" WHERE rowid = ?"
+    /// One record as the change log holds it, its values as they are now:
+    /// `{"id":…,"row":{column: value…},"table":…}`, `row` null when it is gone.
+    static func recordElement(
+        _ db: Database, table: String, id: Int64, _ rowSQL: inout RowJSONSQL, into out: inout [UInt8]
+    ) throws {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        Canonical.int(Int(id), into: &out)
+        out.append(contentsOf: #","row":"#.utf8)
+        let statement = try db.cachedStatement(sql: try rowSQL.of(table, db))
+        if let row = try String.fetchOne(statement, arguments: [id]) {
+            out.append(contentsOf: row.utf8)
+        } else {
+            Canonical.null(into: &out)
+        }
+        out.append(contentsOf: #","table":"#.utf8)
+        Canonical.string(table, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The records `db`'s transaction changed since the last entry, with their
-    /// values now (null for a deleted one), as canonical JSON: an array
-    /// ordered by table and id, each `{"id":…,"row":{column: value…},"table":…}`.
+    /// values now, as canonical JSON: an array of their elements ordered by
+    /// table and id.
     static func takeChanges(_ db: Database) throws -> String {
         guard let tracker = ChangeTracker.of(db) else { return "[]" }
         let touched = tracker.take().sorted { ($0.table, $0.rowID) < ($1.table, $1.rowID) }
         var out: [UInt8] = [UInt8(ascii: "[")]
         for (index, touch) in touched.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"id":"#.utf8)
-            Canonical.int(Int(touch.rowID), into: &out)
-            out.append(contentsOf: #","row":"#.utf8)
-            let statement = try db.cachedStatement(sql: try tracker.rowSQL(touch.table, db))
-            if let row = try String.fetchOne(statement, arguments: [touch.rowID]) {
-                out.append(contentsOf: row.utf8)
-            } else {
-                Canonical.null(into: &out)
-            }
-            out.append(contentsOf: #","table":"#.utf8)
-            Canonical.string(touch.table, into: &out)
-            out.append(UInt8(ascii: "}"))
+            try recordElement(db, table: touch.table, id: touch.rowID, &tracker.rowSQL, into: &out)
         }
         out.append(UInt8(ascii: "]"))
         return String(decoding: out, as: UTF8.self)
@@ -290,6 +281,24 @@ extension ClinicStore {
         config.publicStatementArguments = false
         let queue = try DatabaseQueue(path: path, configuration: config)
         try queue.write { db in try chainUnnumberedEntries(db) }
+    }
+}
+
+/// `SELECT json_object(...) FROM table WHERE rowid = ?` for each table, made
+/// once: a row as SQLite writes it in JSON, its columns in order of their
+/// names (integers and reals as SQLite prints them, text escaped as JSON
+/// requires; the schema holds no blobs, which JSON cannot). One text value to
+/// read, however wide the row.
+struct RowJSONSQL {
+    private var byTable: [String: String] = [:]
+
+    mutating func of(_ table: String, _ db: Database) throws -> String {
+        if let known = byTable[table] { return known }
+        let names = try db.columns(in: table).map(\.name).sorted()
+        let members = names.map { "'\($0)', \"\($0)\"" }.joined(separator: ", ")
+        let sql = "SELECT json_object(\(members)) FROM \"\(table)\" WHERE rowid = ?"
+        byTable[table] = sql
+        return sql
     }
 }
 
@@ -368,32 +377,22 @@ extension ClinicStore {
                 let id: Int
             }
             var last: [Key: (sequence: Int, element: Substring)] = [:]
-            var texts: [String] = []  // keeps the elements' storage
             let rows = try Row.fetchCursor(db, sql: "SELECT seq, changes FROM audit WHERE changes IS NOT NULL ORDER BY seq")
             while let row = try rows.next() {
                 let seq: Int = row[0]
                 let text: String = row[1]
-                texts.append(text)
-                for element in Self.elements(of: texts[texts.count - 1]) {
+                for element in Self.elements(of: text) {
                     guard let key = Self.key(of: element) else { continue }
                     last[Key(table: key.table, id: key.id)] = (seq, element)
                 }
             }
             var result = RecordVerification()
+            var rowSQL = RowJSONSQL()
+            var now: [UInt8] = []
             for (key, logged) in last.sorted(by: { ($0.key.table, $0.key.id) < ($1.key.table, $1.key.id) }) {
                 result.checked += 1
-                var now: [UInt8] = Array(#"{"id":"#.utf8)
-                Canonical.int(key.id, into: &now)
-                now.append(contentsOf: #","row":"#.utf8)
-                let statement = try db.cachedStatement(sql: try Self.rowJSONSQL(key.table, db))
-                if let current = try String.fetchOne(statement, arguments: [key.id]) {
-                    now.append(contentsOf: current.utf8)
-                } else {
-                    Canonical.null(into: &now)
-                }
-                now.append(contentsOf: #","table":"#.utf8)
-                Canonical.string(key.table, into: &now)
-                now.append(UInt8(ascii: "}"))
+                now.removeAll(keepingCapacity: true)
+                try Self.recordElement(db, table: key.table, id: Int64(key.id), &rowSQL, into: &now)
                 if !now.elementsEqual(logged.element.utf8) {
                     result.differing = .init(table: key.table, id: key.id, sequence: logged.sequence)
                     return result
