@@ -80,31 +80,29 @@ public struct VarlinkListener: Service {
     /// The socket's directory must exist and be closed to others: its
     /// permissions, not the socket's, decide who may connect.
     public static func checkDirectory(of socketPath: String) throws {
-        let directory = (socketPath as NSString).deletingLastPathComponent
-        var info = stat()
-        guard stat(directory.isEmpty ? "." : directory, &info) == 0 else {
-            throw StartupError("The socket directory \(directory) does not exist: \(String(cString: strerror(errno))).")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(directory) is not a directory.") }
-        if info.st_mode & 0o007 != 0 {
-            throw StartupError(
-                "The socket directory \(directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
-                    + "make it reachable only by tmsd's user and group (chmod o-rwx).")
-        }
+        try checkClosedDirectory(of: socketPath, "socket")
     }
 }
 
 /// The database's directory: tmsd refuses one that other users can read or
 /// enter, since the records are patient data.
 public func checkDatabaseDirectory(of databasePath: String) throws {
-    let directory = (databasePath as NSString).deletingLastPathComponent
+    try checkClosedDirectory(of: databasePath, "database")
+}
+
+/// The directory holding `path` exists, is a directory, and is closed to
+/// others; else the reason, naming it as the `what` directory and the fix.
+func checkClosedDirectory(of path: String, _ what: String) throws {
+    let parent = (path as NSString).deletingLastPathComponent
+    let directory = parent.isEmpty ? "." : parent
     var info = stat()
-    guard stat(directory.isEmpty ? "." : directory, &info) == 0 else {
-        throw StartupError("The database directory \(directory) does not exist: \(String(cString: strerror(errno))).")
+    guard stat(directory, &info) == 0 else {
+        throw StartupError("The \(what) directory \(directory) does not exist: \(String(cString: strerror(errno))).")
     }
+    guard (info.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("\(directory) is not a directory.") }
     if info.st_mode & 0o007 != 0 {
         throw StartupError(
-            "The database directory \(directory.isEmpty ? "." : directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
+            "The \(what) directory \(directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
                 + "make it reachable only by tmsd's user and group (chmod o-rwx).")
     }
 }

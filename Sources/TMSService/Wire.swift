@@ -6,6 +6,10 @@ import Varlink
 
 // The records as the interface's types.
 
+extension Clinic.AuditHead {
+    init(_ head: ChainHead) { self.init(sequence: head.sequence, hash: head.hash) }
+}
+
 extension Clinic.Patient {
     init(_ p: PatientRecord) {
         self.init(

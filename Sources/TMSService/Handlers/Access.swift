@@ -27,7 +27,7 @@ extension ClinicHandler {
             let result = try store.verifyChain(anchor: anchor)
             let records = input.records == true ? try store.verifyRecords() : nil
             return .init(
-                entries: result.entries, head: result.intactThrough.map { .init(sequence: $0.sequence, hash: $0.hash) },
+                entries: result.entries, head: result.intactThrough.map(Clinic.AuditHead.init),
                 broken: result.broken.map { .init(sequence: $0.sequence, reason: $0.reason) }, recordsChecked: records?.checked,
                 recordDiffers: records?.differing.map { .init(table: $0.table, id: $0.id, sequence: $0.sequence) })
         }

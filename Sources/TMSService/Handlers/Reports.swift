@@ -26,7 +26,7 @@ extension ClinicHandler {
         }
         table.on(Clinic.GetDailyReport.self) { input, call in
             var report = try DailyReport(store: store, config: call.configuration).build(on: input.date ?? call.today)
-            report.auditHead = try store.chainHead().map { .init(sequence: $0.sequence, hash: $0.hash) }
+            report.auditHead = try store.chainHead().map(Clinic.AuditHead.init)
             return report
         }
         table.on(Clinic.GetCourseSummary.self) { input, call in try courseSummary(input.id, call.configuration) }
