@@ -79,8 +79,8 @@ public struct VarlinkDispatcher: Sendable {
 
     /// The result of reading one frame.
     public enum Step: Sendable {
-        /// Reply with these parameters or this error (nil: the call was oneway).
-        case reply(Result<[String: JSON], VarlinkError>?)
+        /// Reply with these parameters (their JSON text) or this error (nil: the call was oneway).
+        case reply(Result<[UInt8], VarlinkError>?)
         /// A call for the handler; `invalid` says how its parameters break the interface, if they do.
         case call(VarlinkCall, VarlinkMethod, invalid: ParameterError?)
         /// The frame breaks the protocol: close the connection.
@@ -106,7 +106,7 @@ public struct VarlinkDispatcher: Sendable {
         case .success(let (method, invalid)):
             if call.interface == VarlinkServiceInterface.name {
                 if let invalid { return .reply(call.oneway ? nil : .failure(.invalidParameter(invalid.parameter))) }
-                return .reply(call.oneway ? nil : serviceReply(call))
+                return .reply(call.oneway ? nil : serviceReply(call).map { JSON.object($0).serialized() })
             }
             return .call(call, method, invalid: invalid)
         case .failure(let error):
@@ -120,7 +120,7 @@ public struct VarlinkDispatcher: Sendable {
         case .violation(let reason):
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
-            return .success(result.map { Self.encode($0.map { JSON.object($0).serialized() }) })
+            return .success(result.map(Self.encode))
         case .call(let call, let method, let invalid):
             let result = run(call, method, peer: peer, invalid: invalid)
             return .success(call.oneway ? nil : Self.encode(result))

@@ -309,7 +309,7 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
             case .violation(let reason):
                 violation(context, reason)
             case .reply(let result):
-                if let result { send(result.map { JSON.object($0).serialized() }, context: context) }
+                if let result { send(result, context: context) }
             case .call(let call, let method, let invalid):
                 let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
                 let dispatcher = self.dispatcher
