@@ -1,4 +1,5 @@
 public import TMSCore
+public import Varlink
 
 // Sessions: the day's list, starting, completing, stopping short.
 
@@ -249,5 +250,65 @@ extension Clinic {
         public typealias Output = Rebooked
         public static var role: Role? { .operator }
         public static var writes: Bool { true }
+    }
+}
+
+// The day's list is the reply sent most: its types write their own JSON
+// (see `JSONWritable`; WritersAgreeTests holds each equal to its Codable form).
+
+extension Clinic.ListSessions.Output: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("date", date)
+        object.member("sessions", sessions)
+    }
+}
+
+extension Clinic.DaySession: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("session", session)
+        object.member("patientName", patientName)
+        object.member("protocolId", protocolId)
+    }
+}
+
+extension Clinic.Session: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("id", id)
+        object.member("courseId", courseId)
+        object.member("patientId", patientId)
+        object.member("number", number)
+        object.member("total", total)
+        object.member("phase", phase)
+        object.member("date", date)
+        object.member("time", time)
+        object.member("scheduledAt", scheduledAt)
+        object.member("status", status)
+        object.member("startedAt", startedAt)
+        object.member("finishedAt", finishedAt)
+        object.member("delivery", delivery)
+        object.member("pulsesDelivered", pulsesDelivered)
+        object.member("reason", reason)
+        object.member("replaces", replaces)
+        object.member("replacedBy", replacedBy)
+        object.member("chair", chair)
+        object.member("minutes", minutes)
+        object.member("medications", medications)
+    }
+}
+
+extension Clinic.Delivery: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("motorThreshold", delivery.motorThreshold)
+        object.member("intensityPercentMT", delivery.intensityPercentMT)
+        object.member("frequencyHz", delivery.frequencyHz)
+        object.member("pulsesPerTrain", delivery.pulsesPerTrain)
+        object.member("trainDurationSeconds", delivery.trainDurationSeconds)
+        object.member("interTrainIntervalSeconds", delivery.interTrainIntervalSeconds)
+        object.member("trains", delivery.trains)
+        object.member("pulsesDelivered", delivery.pulsesDelivered)
+        object.member("coil", delivery.coil)
+        object.member("target", delivery.target)
+        object.member("notes", delivery.notes)
+        object.member("outputPercent", outputPercent)
     }
 }

@@ -2,12 +2,14 @@
 // `JSON` tree first: what `VarlinkEncoder.encodeObject` gives, serialized,
 // except that members come in the order the value encodes them. A value
 // that asks for a nested container or a super encoder (none of this
-// protocol's types do) is encoded through the tree instead.
+// protocol's types do) is encoded through the tree instead. A value that
+// writes itself (`JSONWritable`) does so.
 
 extension VarlinkEncoder {
     /// The JSON text of `value`'s members as an object: its own nil optionals
     /// as null, those of the objects inside it left out, as `encodeObject`.
     public func encodeObjectBytes(_ value: some Encodable) throws -> [UInt8] {
+        if let writable = value as? any JSONWritable { return JSONObjectWriter.bytes(of: writable) }
         let sink = ByteSink()
         let encoder = ByteEncoder(sink: sink, path: .root, explicitNulls: true)
         do {

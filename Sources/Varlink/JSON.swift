@@ -326,12 +326,12 @@ extension JSON {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSON.writeInt(i, into: &out)
         case .double(let d):
             if !d.isFinite {
                 out.append(contentsOf: "null".utf8)
             } else if d == d.rounded(), abs(d) < 1e15 {
-                out.append(contentsOf: String(Int(d)).utf8)
+                JSON.writeInt(Int(d), into: &out)
                 out.append(contentsOf: ".0".utf8)
             } else {
                 out.append(contentsOf: String(d).utf8)
@@ -358,9 +358,13 @@ extension JSON {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
+        // Most strings need no escape: copy them whole, scanned as one buffer.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
             out.append(UInt8(ascii: "\""))
             return
         }

@@ -1,0 +1,77 @@
+import Testing
+import TMSCore
+@testable import TMSInterface
+@testable import Varlink
+
+/// The replies that write their own JSON (`JSONWritable`) write what their
+/// Codable conformance says: the same members, the same values, nil
+/// optionals left out below the top level; and the text decodes back to the
+/// value. One sample has every optional set, one has none.
+@Suite struct WritersAgreeTests {
+    static let delivery = Clinic.Delivery(TMSCore.Delivery(
+        motorThreshold: 55, intensityPercentMT: 120, frequencyHz: 10, pulsesPerTrain: 40, trainDurationSeconds: 4,
+        interTrainIntervalSeconds: 11, trains: 75, pulsesDelivered: 3000, coil: "figure-8", target: "L-DLPFC",
+        notes: "tolerated \"well\"\n\u{1B}[2J \\ done"))
+
+    static func session(full: Bool) -> Clinic.Session {
+        Clinic.Session(
+            id: 41, courseId: 7, patientId: -3, number: 12, total: 36, phase: "acute", date: CivilDate("2027-01-04")!,
+            time: LocalTime("09:30")!, scheduledAt: "2027-01-04T14:30:00Z", status: full ? .completed : .scheduled,
+            startedAt: full ? "2027-01-04T14:31:02.125Z" : nil, finishedAt: full ? "2027-01-04T15:08:59.5Z" : nil,
+            delivery: full ? delivery : nil, pulsesDelivered: full ? 3000 : nil, reason: full ? "late ✓" : nil,
+            replaces: full ? 40 : nil, replacedBy: full ? 1_234_567_890_123 : nil, chair: full ? "chair-1" : nil,
+            minutes: full ? 45 : nil, medications: full ? "sertraline 100 mg" : nil)
+    }
+
+    static let output = Clinic.ListSessions.Output(date: CivilDate("2027-01-04")!, sessions: [
+        Clinic.DaySession(session: session(full: true), patientName: "O'Brien, Ann", protocolId: "10hz-ldlpfc"),
+        Clinic.DaySession(session: session(full: false), patientName: "Łukasz, Zoë", protocolId: "itbs"),
+    ])
+
+    /// What `value`'s writer gives, and what its Codable conformance gives, as trees.
+    static func both<T: JSONWritable>(_ value: T) throws -> (written: JSON, codable: JSON, bytes: [UInt8]) {
+        let bytes = try VarlinkEncoder().encodeObjectBytes(value)
+        return (try JSON(parsing: bytes), .object(try VarlinkEncoder().encodeObject(value)), bytes)
+    }
+
+    @Test func theDayListWritesWhatItsCodableFormSays() throws {
+        let (written, codable, _) = try Self.both(Self.output)
+        #expect(written == codable)
+        #expect(try VarlinkDecoder().decode(Clinic.ListSessions.Output.self, from: written).sessions == Self.output.sessions)
+    }
+
+    @Test(arguments: [true, false])
+    func aSessionWritesWhatItsCodableFormSays(full: Bool) throws {
+        let session = Self.session(full: full)
+        let (written, codable, _) = try Self.both(session)
+        #expect(written == codable)
+        #expect(try VarlinkDecoder().decode(Clinic.Session.self, from: written) == session)
+        let day = Clinic.DaySession(session: session, patientName: "A, B", protocolId: "p")
+        let (dayWritten, dayCodable, _) = try Self.both(day)
+        #expect(dayWritten == dayCodable)
+    }
+
+    @Test func aDeliveryWritesWhatItsCodableFormSays() throws {
+        let (written, codable, _) = try Self.both(Self.delivery)
+        #expect(written == codable)
+        #expect(try VarlinkDecoder().decode(Clinic.Delivery.self, from: written) == Self.delivery)
+    }
+
+    /// At the top level a nil optional is null, as `encodeObject` has it; below it, left out.
+    @Test func aTopLevelNilIsNullAndANestedOneIsLeftOut() throws {
+        let (_, _, bytes) = try Self.both(Self.session(full: false))
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains(#""startedAt":null"#))
+        let (_, _, listBytes) = try Self.both(Self.output)
+        let list = String(decoding: listBytes, as: UTF8.self)
+        #expect(!list.contains("null"))
+        #expect(list.contains(#"\"well\"\n\u001b[2J \\ done"#))
+    }
+
+    @Test(arguments: [0, 7, 9, 10, -1, -10, 1_000_000, Int.max, Int.min])
+    func integersAreWrittenAsTheirDigits(_ value: Int) {
+        var out: [UInt8] = []
+        JSON.writeInt(value, into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
+}
