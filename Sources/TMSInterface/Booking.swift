@@ -95,7 +95,7 @@ extension Clinic {
                 self.time = time
                 self.chair = chair
             }
-            public static var constraints: [String: Constraint] { ["id": .id, "chair": .note(max: 100)] }
+            public static var constraints: [String: Constraint] { ["id": .id, "chair": .text(max: 100)] }
         }
         public struct Output: Codable, Sendable {
             public var session: Session

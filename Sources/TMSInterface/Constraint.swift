@@ -16,9 +16,11 @@ public enum Constraint: Sendable, Equatable {
     /// A number in the range; with `aboveLowest`, the lower bound itself is refused.
     case float(ClosedRange<Double>, aboveLowest: Bool = false)
     /// Text that is not blank, of at most `max` characters, without control
-    /// characters; white space around it is dropped.
+    /// characters (`isControl`); white space around it is dropped.
     case text(max: Int)
-    /// Free text (a note or a reason that may be left out) of at most `max` characters.
+    /// Free text (a note or a reason that may be left out) of at most `max`
+    /// characters: line breaks (CRLF kept as LF) and tabs, but no other
+    /// control character.
     case note(max: Int)
     /// One of these words.
     case oneOf([String])
@@ -32,6 +34,16 @@ public enum Constraint: Sendable, Equatable {
     public static let id = Constraint.int(1...largestID)
     /// A date on or before today.
     public static let pastOrToday = Constraint.date(daysAhead: 0)
+
+    /// A character that makes a terminal, a spreadsheet or a log do something
+    /// instead of showing it: C0 and C1 controls, DEL, and the bidirectional
+    /// embeddings, overrides and isolates that reorder what is shown.
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
 
     /// Why `value` breaks the rule, or nil; `value` comes back trimmed for text.
     func check(_ value: inout JSON, today: CivilDate) -> String? {
@@ -52,12 +64,18 @@ public enum Constraint: Sendable, Equatable {
             value = .string(trimmed)
             if trimmed.isEmpty { return "must not be empty" }
             if trimmed.count > max { return "must be at most \(max) characters" }
-            if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            if trimmed.unicodeScalars.contains(where: { Constraint.isControl($0) }) {
                 return "must not contain control characters"
             }
             return nil
         case (.note(let max), .string(let s)):
-            return s.count > max ? "must be at most \(max) characters" : nil
+            let text = s.replacingOccurrences(of: "\r\n", with: "\n")
+            value = .string(text)
+            if text.count > max { return "must be at most \(max) characters" }
+            if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && Constraint.isControl($0) }) {
+                return "must not contain control characters other than line breaks and tabs"
+            }
+            return nil
         case (.oneOf(let words), .string(let s)):
             return words.contains(s) ? nil : "'\(s)' is not one of \(words.joined(separator: ", "))"
         case (.date(let ahead, let back, let from), .string(let s)):

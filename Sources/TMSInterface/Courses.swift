@@ -133,7 +133,7 @@ extension Clinic {
 
     static let targetConstraints: [String: Constraint] = [
         "label": .text(max: 200), "x": .float(-1000...1000), "y": .float(-1000...1000), "z": .float(-1000...1000),
-        "coordinateSystem": .note(max: 50),
+        "coordinateSystem": .text(max: 50),
     ]
 
     public enum CreateCourse: ClinicMethod {

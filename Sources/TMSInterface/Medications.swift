@@ -79,7 +79,7 @@ extension Clinic {
     }
 
     /// The bounds of a dose and its unit.
-    static let doseConstraints: [String: Constraint] = ["dose": .float(0...1_000_000, aboveLowest: true), "unit": .note(max: 20)]
+    static let doseConstraints: [String: Constraint] = ["dose": .float(0...1_000_000, aboveLowest: true), "unit": .text(max: 20)]
 
     public enum StartMedication: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
@@ -195,8 +195,8 @@ extension Clinic {
             }
 
             public static var constraints: [String: Constraint] {
-                ["patientId": .id, "drug": .note(max: 100), "drugClass": .note(max: 100),
-                 "highestDose": .float(0...1_000_000, aboveLowest: true), "unit": .note(max: 20), "weeksAtDose": .float(0...520),
+                ["patientId": .id, "drug": .text(max: 100), "drugClass": .text(max: 100),
+                 "highestDose": .float(0...1_000_000, aboveLowest: true), "unit": .text(max: 20), "weeksAtDose": .float(0...520),
                  "sideEffects": .note(max: 2000), "reasonStopped": .note(max: 2000)]
             }
         }

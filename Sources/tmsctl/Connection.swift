@@ -69,9 +69,9 @@ func fail(_ message: String, status: Int32) -> ExitCode {
     return ExitCode(status)
 }
 
-/// `tmsctl: message` on stderr, one line.
+/// `tmsctl: message` on stderr, one line (its control characters escaped).
 func printError(_ message: String) {
-    let line = Array("tmsctl: \(message)\n".utf8)
+    let line = Array("tmsctl: \(Format.text(message))\n".utf8)
     _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
@@ -137,9 +137,13 @@ struct Daemon {
         }
     }
 
+    /// The reply as the command reads it: every string in it escaped for the
+    /// terminal (`Format.text`), here, once, so nothing stored reaches the
+    /// screen raw whichever way a command prints it. (--json prints the reply
+    /// as JSON, where control characters are escapes already.)
     private func decode<M: ClinicMethod>(_ method: M.Type, _ reply: [String: JSON]) throws -> M.Output {
         do {
-            return try VarlinkDecoder().decode(M.Output.self, from: reply)
+            return try VarlinkDecoder().decode(M.Output.self, from: reply.mapValues(Format.escaped))
         } catch {
             throw fail("bad reply from tmsd to \(M.name): \(Self.describe(error))", status: Status.software)
         }

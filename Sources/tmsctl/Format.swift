@@ -1,8 +1,48 @@
-/// Aligned text tables and number formatting for people.
+import TMSInterface
+import Varlink
+
+/// Aligned text tables and number formatting for people. Whatever came from
+/// the daemon is printed through `text`: a table's cells, a field's value
+/// and wrapped text are escaped here, once.
 enum Format {
+    /// `s` safe to print on a terminal: each control character (C0, DEL,
+    /// C1, and the bidirectional overrides, as `Constraint.isControl` names
+    /// them) written as a visible escape (`\n`, `\r`, `\t`, `\u{1B}`), so
+    /// stored text can neither move the cursor, retitle the window, hide
+    /// rows nor start a line of its own.
+    static func text(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: Constraint.isControl) else { return s }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            guard Constraint.isControl(scalar) else {
+                out.append(scalar)
+                continue
+            }
+            let escape = switch scalar {
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case "\t": "\\t"
+            default: "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            }
+            out.append(contentsOf: escape.unicodeScalars)
+        }
+        return String(out)
+    }
+
+    /// `json` with every string in it (member names too) passed through `text`.
+    static func escaped(_ json: JSON) -> JSON {
+        switch json {
+        case .string(let s): .string(text(s))
+        case .array(let elements): .array(elements.map(escaped))
+        case .object(let members): .object(Dictionary(members.map { (text($0.key), escaped($0.value)) }, uniquingKeysWith: { first, _ in first }))
+        default: json
+        }
+    }
+
     /// Columns padded to their widest cell; numeric-looking columns align right.
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        guard !rows.isEmpty else { return "" }
+    static func table(_ header: [String], _ cells: [[String]]) -> String {
+        guard !cells.isEmpty else { return "" }
+        let rows = cells.map { $0.map(text) }
         let widths = header.indices.map { i in max(header[i].count, rows.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0) }
         let numeric = header.indices.map { i in
             rows.allSatisfy { row in
@@ -27,7 +67,8 @@ enum Format {
     /// `text` broken at spaces into lines of at most `width` columns, the
     /// first starting with `first`, the rest indented to line up after it.
     /// A word too long for a line of its own is cut across lines.
-    static func wrap(_ text: String, first: String, width: Int = 80) -> String {
+    static func wrap(_ raw: String, first: String, width: Int = 80) -> String {
+        let text = Self.text(raw)
         let indent = String(repeating: " ", count: first.count)
         let room = max(1, width - indent.count)
         var lines: [String] = []
@@ -60,7 +101,7 @@ enum Format {
     static func fields(_ pairs: [(String, String)]) -> String {
         let width = pairs.map(\.0.count).max() ?? 0
         return pairs.map { key, value in
-            key + ":" + String(repeating: " ", count: width - key.count + 1) + value
+            key + ":" + String(repeating: " ", count: width - key.count + 1) + text(value)
         }.joined(separator: "\n") + "\n"
     }
 

@@ -5,6 +5,7 @@ import os
 import re
 import socket
 import subprocess
+import sqlite3
 import threading
 
 import pytest
@@ -519,3 +520,29 @@ def test_session_complete_is_one_call_on_the_socket(daemon):
         assert calls == ["io.tmsd.Clinic.CompleteSession"], calls
     finally:
         listener.close()
+
+
+def test_stored_control_characters_reach_no_terminal_raw(daemon):
+    """A forged audit line (a newline in a medication's unit), a cursor-up
+    escape hiding rows and a title escape in the daily report: refused at the
+    boundary; and text stored before that rule (written straight into the
+    file) is printed as visible escapes."""
+    p = add_patient(daemon)["id"]
+    forged = "mg\n99 root forged"
+    refused = daemon.tmsctl("med", "start", str(p), "--drug", "sertraline", "--dose", "50", "--unit", forged,
+                            check=False)
+    assert refused.returncode == 65 and "unit: must not contain control characters" in refused.stderr
+    course = add_course(daemon, p)
+    session = course["sessions"][0]["id"]
+    refused = daemon.tmsctl("session", "miss", str(session), "--reason", "ill\x1b[2A\x1b[2K", check=False)
+    assert refused.returncode == 65 and "reason: must not contain control characters" in refused.stderr
+    daemon.tmsctl("session", "miss", str(session), "--reason", "ill")
+    with sqlite3.connect(daemon.database) as db:
+        db.execute("UPDATE session SET reason = ? WHERE id = ?", ("ill\x1b]0;pwned\x07\x1b[2A", session))
+        db.execute("UPDATE audit SET summary = summary || ? WHERE seq = 1", ("\n 99  forged line",))
+    for args in [("report", "daily"), ("session", "list"), ("audit",), ("course", "show", str(course["course"]["id"]))]:
+        out = daemon.tmsctl(*args)
+        assert "\x1b" not in out.stdout and "\x07" not in out.stdout, args
+    assert "ill\\u{1B}]0;pwned\\u{7}\\u{1B}[2A" in daemon.tmsctl("report", "daily").stdout
+    audit = daemon.tmsctl("audit").stdout
+    assert "\\n 99  forged line" in audit and not any(line.startswith(" 99  forged") for line in audit.splitlines())

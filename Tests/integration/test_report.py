@@ -4,6 +4,7 @@ import datetime
 import io
 import json
 import os
+import sqlite3
 import subprocess
 
 from conftest import TEST_CONFIG, TMSCTL, Daemon, add_course, add_patient, today_utc
@@ -63,21 +64,28 @@ def test_text_and_csv_and_privacy(daemon):
 
 
 def test_csv_quotes_a_bare_carriage_return_and_defuses_formulas(daemon):
-    """RFC 4180 quoting (a bare CR too) and OWASP's CSV-injection advice: a cell a
-    spreadsheet would run as a formula starts with an apostrophe."""
-    reasons = ['=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(A1:A9)", "two\rlines, \"quoted\"", "bare\rreturn"]
+    """RFC 4180 quoting and OWASP's CSV-injection advice: a cell a spreadsheet
+    would run as a formula starts with an apostrophe. A bare CR is refused at
+    the boundary now; one stored before that rule (written here straight into
+    the file) comes out as the visible escape \\r, never as a raw CR that a
+    spreadsheet or a terminal would act on."""
+    reasons = ['=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(A1:A9)", "two, \"quoted\"", "before the rule"]
     ids = [add_patient(daemon, mrn=f"C-{n}", family=f"Fam{n}", given="G")["id"] for n in range(len(reasons))]
     courses = [add_course(daemon, p, "10hz-ldlpfc", today_utc()) for p in ids]
     for course, reason in zip(courses, reasons):
         daemon.tmsctl("session", "miss", str(course["sessions"][0]["id"]), "--reason", reason)
-    # The bytes as tmsctl wrote them (text mode would turn the CR into a line feed).
+    refused = daemon.tmsctl("session", "miss", str(courses[0]["sessions"][1]["id"]), "--reason", "bare\rreturn", check=False)
+    assert refused.returncode == 65 and "reason: must not contain control characters" in refused.stderr
+    with sqlite3.connect(daemon.database) as db:
+        db.execute("UPDATE session SET reason = ? WHERE id = ?", ("bare\rreturn", courses[4]["sessions"][0]["id"]))
+    # The bytes as tmsctl wrote them (text mode would turn a CR into a line feed).
     raw = subprocess.run([TMSCTL, "report", "daily", "--format", "csv"], capture_output=True, check=True,
                          env=dict(os.environ, TMSD_SOCKET=daemon.socket)).stdout.decode()
     rows = list(csv.DictReader(io.StringIO(raw, newline="")))
     got = sorted(r["reason"] for r in rows)
-    assert got == sorted(["'" + r for r in reasons[:3]] + reasons[3:]), got
-    assert '"two\rlines, ""quoted"""' in raw and '"bare\rreturn"' in raw  # quoted, quotes doubled, the CR kept inside
-    assert raw.count("\r\n") == len(rows) + 1  # every record ends CRLF; the bare CR is not a record break
+    assert got == sorted(["'" + r for r in reasons[:3]] + [reasons[3], "bare\\rreturn"]), got
+    assert '"two, ""quoted"""' in raw  # quoted, quotes doubled
+    assert raw.count("\r") == raw.count("\r\n") == len(rows) + 1  # every record ends CRLF, and no other CR
 
 
 def test_full_names_when_the_config_says_so(tmp_dir):
