@@ -61,7 +61,7 @@ demo: build
 
 run: build
 	mkdir -p -m 0750 $(STATE)
-	{ cat config/demo.conf; printf '\n[roles]\nclinician = ["%s"]\n' "$$(id -gn)"; } > $(STATE)/tmsd.conf
+	{ cat config/demo.conf; g=$$(id -gn); printf '\n[roles]\nclinician = ["%s"]\nauditor = ["%s"]\nbackup = ["%s"]\n' "$$g" "$$g" "$$g"; } > $(STATE)/tmsd.conf
 	$(DEBUG_BIN)/tmsd --config $(STATE)/tmsd.conf --socket $(STATE)/tmsd.sock --database $(STATE)/tmsd.sqlite
 
 test: build unit integration
@@ -104,8 +104,8 @@ endif
 	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBEXECDIR)/tmsd
 	install -m 0755 $(STRIP) .build/$(CONFIGURATION)/tmsd .build/$(CONFIGURATION)/tmsctl $(DESTDIR)$(BINDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf || install -m 0644 config/tmsd.conf $(DESTDIR)$(SYSCONFDIR)/tmsd/tmsd.conf
-	for unit in tmsd.service tmsd.socket; do \
-	  sed -e 's|/usr/bin/tmsd|$(BINDIR)/tmsd|g' -e 's|/etc/tmsd/|$(SYSCONFDIR)/tmsd/|g' systemd/$$unit \
+	for unit in tmsd.service tmsd.socket tmsd-backup.service tmsd-backup.timer; do \
+	  sed -e 's|/usr/bin/tmsd|$(BINDIR)/tmsd|g' -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' -e 's|/etc/tmsd/|$(SYSCONFDIR)/tmsd/|g' systemd/$$unit \
 	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; \
 	done
 	install -m 0644 Sources/TMSService/clinical.toml $(DESTDIR)$(DATADIR)/clinical.toml

@@ -40,6 +40,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case overrideNotPermitted = "OverrideNotPermitted"
         case patientBooked = "PatientBooked"
         case findingNotStanding = "FindingNotStanding"
+        case backupFailed = "BackupFailed"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -226,6 +227,10 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         ClinicError(
             .findingNotStanding, "Course \(course) has no standing safety-screen finding '\(question)' to clear.",
             [("course", .int(course)), ("question", .string(question))])
+    }
+
+    public static func backupFailed(_ reason: String) -> ClinicError {
+        ClinicError(.backupFailed, "No backup was kept: \(reason).", [])
     }
 
     public static func screenRequired(course: Int, state: String, reason: String) -> ClinicError {

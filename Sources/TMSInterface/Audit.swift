@@ -71,6 +71,7 @@ extension Clinic {
             public var entries: [AuditEntry]
             public init(entries: [AuditEntry]) { self.entries = entries }
         }
+        public static var role: Role? { .auditor }
     }
 
     /// The change log's newest entry: its sequence number and SHA-256 hash.
@@ -136,5 +137,6 @@ extension Clinic {
                 self.recordDiffers = recordDiffers
             }
         }
+        public static var role: Role? { .auditor }
     }
 }

@@ -46,7 +46,7 @@ public enum Clinic {
         // Authorizations and reports
         AddAuthorization.self, ExtendAuthorization.self, ListAuthorizations.self, GetDailyReport.self, GetCourseSummary.self,
         // Who and what
-        WhoAmI.self, ListAudit.self, VerifyAudit.self,
+        WhoAmI.self, ListAudit.self, VerifyAudit.self, Backup.self,
     ]
 
     /// The declarations by method name.
@@ -90,14 +90,20 @@ public struct Nothing: ClinicInput, Equatable {
     public init() {}
 }
 
-/// What a caller may do. Reading needs no role (reaching the socket is
-/// already limited to the staff group); recording the day's work needs the
-/// operator role; prescribing, changing a course, overriding a rule and
-/// acknowledging alerts need the clinician role, which includes the
-/// operator's.
+/// What a caller may do. Reading the clinic's records needs no role
+/// (reaching the socket is already limited to the staff group); recording
+/// the day's work needs the operator role; prescribing, changing a course,
+/// overriding a rule and acknowledging alerts need the clinician role, which
+/// includes the operator's. Reading the audit trail and taking a backup are
+/// roles of their own, held by no one else.
 public enum Role: String, Sendable, CaseIterable, Comparable, Codable {
     case `operator`
     case clinician
+    /// Reads the audit trail and checks its chain.
+    case auditor
+    /// Takes copies of the whole database.
+    case backup
 
-    public static func < (a: Role, b: Role) -> Bool { a == .operator && b == .clinician }
+    /// In the order of `allCases`.
+    public static func < (a: Role, b: Role) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 }

@@ -38,6 +38,7 @@ public struct ClinicHandler: VarlinkHandler {
         registerOutcomes(&table)
         registerReports(&table)
         registerAccess(&table)
+        registerBackups(&table)
         self.table = table
     }
 

@@ -46,7 +46,16 @@ public struct Configuration: Sendable, Equatable {
     public var authorizationWarningPercent = 80
 
     /// The Unix groups that hold each role.
-    public var roleGroups: [Role: Set<String>] = [.clinician: ["tmsd-clinicians"], .operator: ["tmsd-staff"]]
+    public var roleGroups: [Role: Set<String>] = [
+        .clinician: ["tmsd-clinicians"], .operator: ["tmsd-operators"], .auditor: ["tmsd-auditors"], .backup: ["tmsd-backup"],
+    ]
+
+    /// Where `Backup` writes its copies (nil: `backups` beside the database).
+    public var backupDirectoryPath: String?
+    /// Where `Backup` writes its copies.
+    public var backupDirectory: String {
+        backupDirectoryPath ?? (URL(fileURLWithPath: databasePath).deletingLastPathComponent().path + "/backups")
+    }
 
     /// The roles a member of `groups` holds; a clinician is also an operator.
     public func roles(of groups: Set<String>) -> Set<Role> {
@@ -75,7 +84,8 @@ public struct Configuration: Sendable, Equatable {
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
         "clinical": ["data"],
-        "roles": ["clinician", "operator"],
+        "roles": Role.allCases.map(\.rawValue),
+        "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning"],
     ]
 
@@ -122,7 +132,7 @@ public struct Configuration: Sendable, Equatable {
         var c = self
         for section in table.keys {
             switch section {
-            case "daemon", "clinic", "reports":
+            case "daemon", "clinic", "reports", "backup":
                 guard let body = table[section]?.table else {
                     problem(nil, section, "must be a [\(section)] section")
                     continue
@@ -133,7 +143,7 @@ public struct Configuration: Sendable, Equatable {
                 }
             case "roles":
                 for key in table[section]?.table?.keys ?? [] where Role(rawValue: key) == nil {
-                    problem(section, key, "unknown role; [roles] takes clinician and operator")
+                    problem(section, key, "unknown role; [roles] takes \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
             case "clinical":
                 for key in table[section]?.table?.keys ?? [] where key != "data" {
@@ -146,7 +156,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports] and [clinical]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports], [backup] and [clinical]")
             }
         }
 
@@ -267,6 +277,9 @@ public struct Configuration: Sendable, Equatable {
         }
         for role in Role.allCases {
             if let groups = strings("roles", role.rawValue) { c.roleGroups[role] = Set(groups) }
+        }
+        if let path = string("backup", "directory") {
+            if path.hasPrefix("/") { c.backupDirectoryPath = path } else { problem("backup", "directory", "must be an absolute path") }
         }
         if let path = string("clinical", "data") {
             if !path.hasPrefix("/") {
@@ -479,8 +492,10 @@ public struct Configuration: Sendable, Equatable {
             authorization-warning = \(authorizationWarningPercent)
 
             [roles]
-            clinician = [\((roleGroups[.clinician] ?? []).sorted().map(quoted).joined(separator: ", "))]
-            operator = [\((roleGroups[.operator] ?? []).sorted().map(quoted).joined(separator: ", "))]
+            \(Role.allCases.map { "\($0.rawValue) = [\((roleGroups[$0] ?? []).sorted().map(quoted).joined(separator: ", "))]" }.joined(separator: "\n"))
+
+            [backup]
+            \(backupDirectoryPath.map { "directory = \(quoted($0))" } ?? "# directory: \(backupDirectory) (backups beside the database)")
 
 
             [hours]

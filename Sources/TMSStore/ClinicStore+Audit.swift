@@ -10,6 +10,11 @@ extension ClinicStore {
         try pool.write { db in try Self.writeAudit(db, audit, error: error, summary: summary) }
     }
 
+    /// Records an act that changes no record (a backup taken): an entry of its own.
+    public func auditAct(_ audit: AuditContext, summary: String) throws {
+        try pool.write { db in try Self.writeAudit(db, audit, summary: summary) }
+    }
+
     public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {
         try pool.read { db in
             // Two statements, so the course's lookup uses its index.

@@ -129,61 +129,64 @@ extension ClinicStore {
     /// sequence still has the anchor's hash, so history up to it was not
     /// rewritten and nothing after it was cut off.
     public func verifyChain(from sequence: Int = 1, anchor: ChainHead? = nil) throws -> ChainVerification {
-        try pool.read { db in
-            var result = ChainVerification()
-            let unnumbered = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE seq IS NULL") ?? 0
-            var previous: ChainHead?
-            if sequence > 1 {
-                previous = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit WHERE seq = ?", arguments: [sequence - 1])
-                    .map { ChainHead(sequence: $0[0], hash: $0[1]) }
-                if previous == nil {
-                    result.broken = .init(sequence: sequence - 1, reason: "entry \(sequence - 1) is missing: deleted")
-                    return result
-                }
-            }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, at, uid, user, pid, method, patient_id, course_id, session_id, summary, error, changes, prev_hash, hash
-                FROM audit WHERE seq >= ? ORDER BY seq
-                """, arguments: [sequence])
-            while let row = try rows.next() {
-                result.entries += 1
-                let seq: Int = row[0]
-                let expected = (previous?.sequence ?? (sequence - 1)) + 1
-                if seq != expected {
-                    result.broken = .init(sequence: expected, reason: "entry \(expected) is missing: deleted (the next entry is \(seq))")
-                    return result
-                }
-                let prev: String = row[12]
-                if prev != (previous?.hash ?? "") {
-                    result.broken = .init(sequence: seq, reason: "entry \(seq) does not follow entry \(seq - 1): inserted, reordered or its link edited")
-                    return result
-                }
-                let hash: String = row[13]
-                let recomputed = Self.entryHash(
-                    seq: seq, at: row[1], uid: row[2], user: row[3], pid: row[4], method: row[5], patient: row[6], course: row[7],
-                    session: row[8], summary: row[9], error: row[10], changes: row[11], prev: prev)
-                if recomputed != hash {
-                    result.broken = .init(sequence: seq, reason: "entry \(seq) was edited: its contents do not give its hash")
-                    return result
-                }
-                previous = ChainHead(sequence: seq, hash: hash)
-                result.intactThrough = previous
-                if let anchor, anchor.sequence == seq, anchor.hash != hash {
-                    result.broken = .init(sequence: seq, reason: "entry \(seq) is not the one the anchor names: history up to it was rewritten")
-                    return result
-                }
-            }
-            if unnumbered > 0 {
-                let after = (previous?.sequence ?? 0) + 1
-                result.broken = .init(sequence: after, reason: "\(unnumbered) entr\(unnumbered == 1 ? "y has" : "ies have") no sequence number: inserted")
+        try pool.read { db in try Self.verifyChain(db, from: sequence, anchor: anchor) }
+    }
+
+    /// `verifyChain` in `db`, which may be another file's (a backup's).
+    static func verifyChain(_ db: Database, from sequence: Int = 1, anchor: ChainHead? = nil) throws -> ChainVerification {
+        var result = ChainVerification()
+        let unnumbered = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE seq IS NULL") ?? 0
+        var previous: ChainHead?
+        if sequence > 1 {
+            previous = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit WHERE seq = ?", arguments: [sequence - 1])
+                .map { ChainHead(sequence: $0[0], hash: $0[1]) }
+            if previous == nil {
+                result.broken = .init(sequence: sequence - 1, reason: "entry \(sequence - 1) is missing: deleted")
                 return result
             }
-            if let anchor, anchor.sequence > (previous?.sequence ?? 0) {
-                let last = previous?.sequence ?? 0
-                result.broken = .init(sequence: last + 1, reason: "the anchor names entry \(anchor.sequence) but the log ends at \(last): newer entries were deleted")
+        }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT seq, at, uid, user, pid, method, patient_id, course_id, session_id, summary, error, changes, prev_hash, hash
+            FROM audit WHERE seq >= ? ORDER BY seq
+            """, arguments: [sequence])
+        while let row = try rows.next() {
+            result.entries += 1
+            let seq: Int = row[0]
+            let expected = (previous?.sequence ?? (sequence - 1)) + 1
+            if seq != expected {
+                result.broken = .init(sequence: expected, reason: "entry \(expected) is missing: deleted (the next entry is \(seq))")
+                return result
             }
+            let prev: String = row[12]
+            if prev != (previous?.hash ?? "") {
+                result.broken = .init(sequence: seq, reason: "entry \(seq) does not follow entry \(seq - 1): inserted, reordered or its link edited")
+                return result
+            }
+            let hash: String = row[13]
+            let recomputed = Self.entryHash(
+                seq: seq, at: row[1], uid: row[2], user: row[3], pid: row[4], method: row[5], patient: row[6], course: row[7],
+                session: row[8], summary: row[9], error: row[10], changes: row[11], prev: prev)
+            if recomputed != hash {
+                result.broken = .init(sequence: seq, reason: "entry \(seq) was edited: its contents do not give its hash")
+                return result
+            }
+            previous = ChainHead(sequence: seq, hash: hash)
+            result.intactThrough = previous
+            if let anchor, anchor.sequence == seq, anchor.hash != hash {
+                result.broken = .init(sequence: seq, reason: "entry \(seq) is not the one the anchor names: history up to it was rewritten")
+                return result
+            }
+        }
+        if unnumbered > 0 {
+            let after = (previous?.sequence ?? 0) + 1
+            result.broken = .init(sequence: after, reason: "\(unnumbered) entr\(unnumbered == 1 ? "y has" : "ies have") no sequence number: inserted")
             return result
         }
+        if let anchor, anchor.sequence > (previous?.sequence ?? 0) {
+            let last = previous?.sequence ?? 0
+            result.broken = .init(sequence: last + 1, reason: "the anchor names entry \(anchor.sequence) but the log ends at \(last): newer entries were deleted")
+        }
+        return result
     }
 
     /// An entry's hash: SHA-256 over its canonical encoding, a JSON array of

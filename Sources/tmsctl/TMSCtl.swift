@@ -45,7 +45,7 @@ struct TMSCtl: ParsableCommand {
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
             RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
             TrialCommand.self, EligibilityCommand.self, AuthorizationCommand.self, ReportCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, BackupCommand.self,
             WhoAmICommand.self,
         ])
 }

@@ -51,15 +51,34 @@ import Varlink
         }
     }
 
+    /// Text reaches terminals, spreadsheets, mail and logs: every string a
+    /// client sends is checked at the boundary, as text (no control
+    /// character), a note (line breaks and tabs only), one of a list of words,
+    /// or a date; or it is decoded as a date, a time or a word of an
+    /// enumeration, which nothing else passes.
+    @Test(arguments: Clinic.methods.map { $0.name })
+    func everyTextAClientSendsHasARule(_ name: String) throws {
+        let method = try #require(interface.methods[name])
+        let declaration = try #require(Clinic.byName[name])
+        let constraints = declaration.constraints
+        let (input, _) = try Self.shapes(declaration)
+        let typed = Self.wordLeaves(input, at: "")
+        for (path, type) in Self.leaves(method.input, in: interface, at: "") where type == .string {
+            #expect(constraints[path] != nil || typed.contains(path), "\(name): the text \(path) has no rule")
+        }
+    }
+
     @Test func everyMethodThatWritesNeedsARole() {
         for method in Clinic.methods where method.writes {
             #expect(method.role != nil, "\(method.name) writes and needs no role")
         }
     }
 
-    @Test func readsNeedNoRole() {
+    /// Reading the records needs no role; reading the audit trail needs the auditor's.
+    @Test func readsNeedNoRoleButTheAuditTrailsNeedsTheAuditors() {
         for method in Clinic.methods where !method.writes {
-            #expect(method.role == nil, "\(method.name) only reads but needs a role")
+            let expected: Role? = ["ListAudit", "VerifyAudit"].contains(method.name) ? .auditor : nil
+            #expect(method.role == expected, "\(method.name) only reads and needs \(method.role?.rawValue ?? "no role")")
         }
     }
 
@@ -72,6 +91,19 @@ import Varlink
 
     static func shapes<M: ClinicMethod>(_ declaration: M.Type) throws -> (input: Shape, output: Shape) {
         (try Shape.of(M.Input.self), try Shape.of(M.Output.self))
+    }
+
+    /// The paths of `shape` decoded as a date, a time or a word of an enumeration.
+    static func wordLeaves(_ shape: Shape, at path: String) -> Set<String> {
+        switch shape {
+        case .formatted, .enumeration: return [path]
+        case .array(let element): return wordLeaves(element, at: path + "[]")
+        case .object(let members):
+            return members.reduce(into: []) { out, member in
+                out.formUnion(wordLeaves(member.value.shape, at: path.isEmpty ? member.key : path + "." + member.key))
+            }
+        default: return []
+        }
     }
 
     /// Every scalar parameter of `fields` by path, as the constraints name them (`items[]` for array elements).

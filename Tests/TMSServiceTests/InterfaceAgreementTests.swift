@@ -56,7 +56,7 @@ import Glibc
             .authorizationNotFound(1), .notTodaysSession(1, date: day, today: day), .dailyLimitReached(course: 1, date: day, perDay: 1),
             .deviation(.deviationCoil, what: "coil", prescribed: "figure-8", delivered: "H1"), .overrideNotPermitted(.mtRecheck),
             .overrideNotPermitted(nil), .patientBooked(1, date: day, range: range), .findingNotStanding(course: 1, question: "x"),
-            .doseLimitExceeded("x", rule: .doseLimitUnknown),
+            .doseLimitExceeded("x", rule: .doseLimitUnknown), .backupFailed("x"),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {
@@ -99,7 +99,7 @@ import Glibc
     func granting() -> Configuration {
         var c = Configuration()
         let mine = UserDirectory().groups(of: getuid())
-        c.roleGroups = [.clinician: mine, .operator: mine]
+        c.roleGroups = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, mine) })
         return c
     }
 

@@ -71,7 +71,9 @@ session-time = "09:00"
 
 [roles]
 clinician = ["%s"]
-""" % ROOT_GROUP
+auditor = ["%s"]
+backup = ["%s"]
+""" % (ROOT_GROUP, ROOT_GROUP, ROOT_GROUP)
 
 
 class Daemon:

@@ -2,7 +2,7 @@
 # A clinic day, from a fresh state directory: start tmsd, register a patient,
 # prescribe a 10 Hz course, print its calendar, start and complete today's
 # session, show the course's progress, record the payer's authorization,
-# print tonight's report and the course summary, show the audit trail and verify its chain, stop
+# print tonight's report and the course summary, show the audit trail and verify its chain, take a backup, stop
 # tmsd.
 # Used by `make demo`, and run by the integration tests.
 set -eu
@@ -11,8 +11,9 @@ CONFIG="${CONFIG:-$(dirname "$0")/../../config/demo.conf}"
 
 rm -rf "$STATE"
 mkdir -p -m 0750 "$STATE"
-# The demo clinic grants whoever runs it both roles, through their own group.
-{ cat "$CONFIG"; printf '\n[roles]\nclinician = ["%s"]\n' "$(id -gn)"; } > "$STATE/tmsd.conf"
+# The demo clinic grants whoever runs it every role, through their own group.
+g=$(id -gn)
+{ cat "$CONFIG"; printf '\n[roles]\nclinician = ["%s"]\nauditor = ["%s"]\nbackup = ["%s"]\n' "$g" "$g" "$g"; } > "$STATE/tmsd.conf"
 CONFIG="$STATE/tmsd.conf"
 export TMSD_SOCKET="$STATE/tmsd.sock"
 
@@ -77,6 +78,9 @@ tmsctl audit
 
 step "the audit trail's hash chain, checked"
 tmsctl audit verify
+
+step "a backup taken while tmsd serves, checked before it is kept"
+tmsctl backup demo.sqlite
 
 step "stop tmsd"
 kill -TERM $pid

@@ -36,7 +36,8 @@ coils = ["H1"]
 
 [roles]
 clinician = ["%s"]
-""" % grp.getgrgid(os.getgid()).gr_name
+auditor = ["%s"]
+""" % (grp.getgrgid(os.getgid()).gr_name, grp.getgrgid(os.getgid()).gr_name)
 
 
 @pytest.fixture

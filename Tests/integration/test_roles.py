@@ -41,7 +41,7 @@ def test_an_operator_records_but_may_not_prescribe(shared):
 
 
 def test_without_a_role_only_reading(tmp_dir):
-    d = start_where_nobody_reaches(tmp_dir)  # clinician: root's group; operator: the default tmsd-staff
+    d = start_where_nobody_reaches(tmp_dir)  # clinician: root's group; operator: the default tmsd-operators
     try:
         add_patient(d)
         assert as_nobody(d, "patient", "show", "1").returncode == 0
@@ -49,6 +49,6 @@ def test_without_a_role_only_reading(tmp_dir):
                             "1980-01-01")
         assert refused.returncode == 65
         assert refused.stderr.startswith("tmsctl: permission denied: AddPatient needs the operator role; nobody has no role")
-        assert "tmsd-staff" in refused.stderr
+        assert "tmsd-operators" in refused.stderr
     finally:
         d.stop()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ def test_installed_units_verify_without_a_word(tmp_dir):
     units = prefix / "lib/systemd/system"
     # Every documented page must exist: verify asks man for man:tmsd(8) and man:tmsctl(1).
     verify = run("systemd-analyze", "verify", str(units / "tmsd.service"), str(units / "tmsd.socket"),
+                 str(units / "tmsd-backup.service"), str(units / "tmsd-backup.timer"),
                  env=dict(os.environ, MANPATH=str(prefix / "share/man")))
     assert verify.returncode == 0 and verify.stdout == "" and verify.stderr == "", verify.stdout + verify.stderr
     for installed in ["bin/tmsd", "bin/tmsctl", "share/man/man8/tmsd.8", "share/man/man1/tmsctl.1",
@@ -41,22 +43,39 @@ def test_installed_units_verify_without_a_word(tmp_dir):
                       "share/fish/vendor_completions.d/tmsctl.fish"]:
         assert (prefix / installed).stat().st_size > 0, installed
     assert (tmp_dir / "etc/tmsd/tmsd.conf").read_text() == (ROOT / "config/tmsd.conf").read_text()
+    assert f"ExecStart={prefix}/bin/tmsctl backup --keep 14" in (units / "tmsd-backup.service").read_text()
     assert f"ExecStart={prefix}/bin/tmsd --config {tmp_dir}/etc/tmsd/tmsd.conf" in (units / "tmsd.service").read_text()
     # The cron job runs the installed script, which runs the installed tmsctl.
-    assert f" tmsd {prefix}/libexec/tmsd/mail-report " in (tmp_dir / "etc/cron.d/tmsd").read_text()
+    assert f" tmsd-report {prefix}/libexec/tmsd/mail-report " in (tmp_dir / "etc/cron.d/tmsd").read_text()
     script = prefix / "libexec/tmsd/mail-report"
     assert os.access(script, os.X_OK) and f"${{TMSCTL:-{prefix}/bin/tmsctl}}" in script.read_text()
 
 
-def test_sysusers_creates_the_user_and_the_staff_group(tmp_dir):
+def test_sysusers_creates_accounts_and_the_service_account_holds_no_role(tmp_dir):
     root = tmp_dir / "root"
     (root / "etc").mkdir(parents=True)
     result = run("systemd-sysusers", f"--root={root}", str(ROOT / "systemd/sysusers.d/tmsd.conf"))
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^tmsd-staff:x:\d+:", (root / "etc/group").read_text(), re.M)
-    assert re.search(r"^tmsd-clinicians:x:\d+:", (root / "etc/group").read_text(), re.M)
-    passwd = (root / "etc/passwd").read_text()
-    assert re.search(r"^tmsd:x:\d+:\d+:TMS clinic treatment-course service:/var/lib/tmsd:", passwd, re.M)
+    groups = {line.split(":")[0]: line.split(":") for line in (root / "etc/group").read_text().splitlines()}
+    users = {line.split(":")[0]: line.split(":") for line in (root / "etc/passwd").read_text().splitlines()}
+    for name in ["tmsd-staff", "tmsd-operators", "tmsd-clinicians", "tmsd-auditors", "tmsd-backup", "tmsd"]:
+        assert name in groups, name
+    assert users["tmsd"][4:6] == ["TMS clinic treatment-course service", "/var/lib/tmsd"]
+    def member_of(user):
+        primary = {g for g, fields in groups.items() if fields[2] == users[user][3]}
+        return primary | {g for g, fields in groups.items() if user in fields[3].split(",")}
+    # tmsd's own account is in its own group alone: it holds no role and is not staff.
+    assert member_of("tmsd") == {"tmsd"}
+    # The nightly report reaches the socket and holds no role; the nightly backup holds the backup role alone.
+    assert member_of("tmsd-report") == {"tmsd-report", "tmsd-staff"}
+    assert member_of("tmsd-backup") == {"tmsd-backup", "tmsd-staff"}
+    # Reaching the socket is no role: each role is a group of its own.
+    roles = tomllib.loads((ROOT / "config/tmsd.conf").read_text())["roles"]
+    assert roles == {"operator": ["tmsd-operators"], "clinician": ["tmsd-clinicians"], "auditor": ["tmsd-auditors"],
+                     "backup": ["tmsd-backup"]}
+    # The report's cron line runs as the report's account; the daemon cannot dump core.
+    assert re.search(r"^30 20 \* \* \* tmsd-report ", (ROOT / "config/tmsd.cron").read_text(), re.M)
+    assert re.search(r"^LimitCORE=0$", (ROOT / "systemd/tmsd.service").read_text(), re.M)
 
 
 def test_hardening_exposure_is_at_most_1_5():
@@ -69,6 +88,34 @@ def test_hardening_exposure_is_at_most_1_5():
 
 
 # Socket activation --------------------------------------------------------
+
+def test_a_passed_socket_any_user_may_reach_is_refused_with_the_fix(tmp_dir):
+    """A passed socket of mode 0666 (any local user may connect): tmsd, started
+    by the first connection, refuses it and names SocketMode=."""
+    sock = str(tmp_dir / "open.sock")
+    (tmp_dir / "tmsd.conf").write_text(TEST_CONFIG)
+    log = tmp_dir / "activate.log"
+    p = subprocess.Popen(["systemd-socket-activate", "-l", sock, TMSD, "--config", str(tmp_dir / "tmsd.conf"),
+                          "--database", str(tmp_dir / "db.sqlite")], stdout=subprocess.DEVNULL,
+                         stderr=open(log, "w"))
+    try:
+        deadline = time.monotonic() + 20
+        while not os.path.exists(sock):
+            assert time.monotonic() < deadline and p.poll() is None, "systemd-socket-activate did not listen"
+            time.sleep(0.02)
+        os.chmod(sock, 0o666)
+        listed = run(TMSCTL, "protocol", "list", "--socket", sock, timeout=30)
+        assert listed.returncode != 0
+        deadline = time.monotonic() + 20
+        while "lets any local user connect" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        assert "set SocketMode=0660 in tmsd.socket" in log.read_text()
+        assert not os.path.exists(tmp_dir / "db.sqlite"), "nothing opened before the refusal"
+    finally:
+        p.terminate()
+        p.wait(10)
+
 
 def test_socket_activation_serves_tmsctl_and_the_varlink_client(tmp_dir):
     sock = str(tmp_dir / "activated.sock")
