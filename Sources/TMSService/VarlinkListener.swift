@@ -3,6 +3,7 @@ public import NIOCore
 public import ServiceLifecycle
 public import Varlink
 import Foundation
+import Systemd
 
 #if canImport(Glibc)
 import Glibc
@@ -104,6 +105,46 @@ func checkClosedDirectory(of path: String, _ what: String) throws {
         throw StartupError(
             "The \(what) directory \(directory) is open to others (mode \(String(info.st_mode & 0o777, radix: 8))); "
                 + "make it reachable only by tmsd's user and group (chmod o-rwx).")
+    }
+}
+
+/// A socket systemd passed must be one only its users can reach: a path
+/// (an abstract socket has no permissions at all), owned by tmsd's user or
+/// root, without write permission for others, and without an ACL that
+/// lets anyone else in. Connecting needs write permission on the socket.
+public func checkActivatedSocket(_ fd: CInt) throws {
+    var address = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0, address.sun_family == sa_family_t(AF_UNIX) else {
+        throw StartupError("The socket systemd passed (fd \(fd)) is not a Unix socket; tmsd listens only on one (ListenStream=/run/tmsd/tmsd.sock).")
+    }
+    let path = withUnsafeBytes(of: address.sun_path) { raw -> String? in
+        guard let first = raw.first, first != 0 else { return nil }
+        return String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    guard let path else {
+        throw StartupError("The socket systemd passed is an abstract socket, which any local user may connect to; "
+            + "give tmsd.socket a path (ListenStream=/run/tmsd/tmsd.sock) with SocketMode=0660.")
+    }
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw StartupError("The socket systemd passed, \(path), cannot be examined: \(String(cString: strerror(errno))).")
+    }
+    if info.st_uid != geteuid() && info.st_uid != 0 {
+        throw StartupError("The socket \(path) belongs to uid \(info.st_uid), not to tmsd's user; set SocketUser=tmsd in tmsd.socket.")
+    }
+    if info.st_mode & 0o002 != 0 {
+        throw StartupError(
+            "The socket \(path) lets any local user connect (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                + "set SocketMode=0660 in tmsd.socket (or chmod o-w).")
+    }
+    let acl = Hardening.accessACLSize(path)
+    // A minimal ACL (user, group, other: 4 + 3 x 8 bytes) only mirrors the mode; more entries name others.
+    if acl > 28 {
+        throw StartupError("The socket \(path) has an access ACL naming other users or groups; remove it (setfacl -b \(path)).")
     }
 }
 

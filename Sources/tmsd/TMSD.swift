@@ -88,6 +88,8 @@ struct TMSD: AsyncParsableCommand {
         }
         let logger = Logger(label: "tmsd")
         let notifier = Notifier()
+        // Its memory holds patient data: no core file, no ptrace by its own user.
+        if !Hardening.makeUndumpable() { logger.warning("could not make the process undumpable") }
 
         do {
             // Trap SIGHUP before anything can tell systemd we are ready.
@@ -98,6 +100,7 @@ struct TMSD: AsyncParsableCommand {
             } catch {
                 throw StartupError(error.description)
             }
+            if case .fileDescriptor(let fd) = endpoint { try checkActivatedSocket(fd) }
             // The records are created for tmsd's user alone (SQLite gives -wal and -shm the database
             // file's mode); the socket's umask, which lets the staff group in, is set after.
             try checkDatabaseDirectory(of: settings.databasePath)
