@@ -22,8 +22,8 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         guard let reply = try Daemon(global).ask(Clinic.Backup.self, .init(path: path, keep: keep)) else { return }
         let head = reply.head.map { "through entry \($0.sequence) (\($0.sequence):\($0.hash))" } ?? "empty"
-        print("Wrote \(Format.text(reply.path)): \(reply.bytes) bytes in \(Format.number(reply.seconds)) s; integrity_check ok, "
+        print("Wrote \(reply.path): \(reply.bytes) bytes in \(Format.number(reply.seconds)) s; integrity_check ok, "
             + "change log intact \(head), \(reply.entries) entries.")
-        for name in reply.removed { print("Removed the older backup \(Format.text(name)).") }
+        for name in reply.removed { print("Removed the older backup \(name).") }
     }
 }

@@ -1,9 +1,9 @@
 import TMSInterface
 import Varlink
 
-/// Aligned text tables and number formatting for people. Whatever came from
-/// the daemon is printed through `text`: a table's cells, a field's value
-/// and wrapped text are escaped here, once.
+/// Aligned text tables and number formatting for people. What came from the
+/// daemon is escaped already: `Daemon` passes every reply through `escaped`
+/// as it decodes it.
 enum Format {
     /// `s` safe to print on a terminal: each control character (C0, DEL,
     /// C1, and the bidirectional overrides, as `Constraint.isControl` names
@@ -40,9 +40,8 @@ enum Format {
     }
 
     /// Columns padded to their widest cell; numeric-looking columns align right.
-    static func table(_ header: [String], _ cells: [[String]]) -> String {
-        guard !cells.isEmpty else { return "" }
-        let rows = cells.map { $0.map(text) }
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        guard !rows.isEmpty else { return "" }
         let widths = header.indices.map { i in max(header[i].count, rows.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0) }
         let numeric = header.indices.map { i in
             rows.allSatisfy { row in
@@ -67,8 +66,7 @@ enum Format {
     /// `text` broken at spaces into lines of at most `width` columns, the
     /// first starting with `first`, the rest indented to line up after it.
     /// A word too long for a line of its own is cut across lines.
-    static func wrap(_ raw: String, first: String, width: Int = 80) -> String {
-        let text = Self.text(raw)
+    static func wrap(_ text: String, first: String, width: Int = 80) -> String {
         let indent = String(repeating: " ", count: first.count)
         let room = max(1, width - indent.count)
         var lines: [String] = []
@@ -101,7 +99,7 @@ enum Format {
     static func fields(_ pairs: [(String, String)]) -> String {
         let width = pairs.map(\.0.count).max() ?? 0
         return pairs.map { key, value in
-            key + ":" + String(repeating: " ", count: width - key.count + 1) + text(value)
+            key + ":" + String(repeating: " ", count: width - key.count + 1) + value
         }.joined(separator: "\n") + "\n"
     }
 
