@@ -95,7 +95,12 @@ public func checkDatabaseDirectory(of databasePath: String) throws {
 /// others; else the reason, naming it as the `what` directory and the fix.
 func checkClosedDirectory(of path: String, _ what: String) throws {
     let parent = (path as NSString).deletingLastPathComponent
-    let directory = parent.isEmpty ? "." : parent
+    try checkClosed(directory: parent.isEmpty ? "." : parent, what)
+}
+
+/// `directory` exists, is a directory, and is closed to others; else the
+/// reason, naming it as the `what` directory and the fix.
+func checkClosed(directory: String, _ what: String) throws {
     var info = stat()
     guard stat(directory, &info) == 0 else {
         throw StartupError("The \(what) directory \(directory) does not exist: \(String(cString: strerror(errno))).")

@@ -45,7 +45,7 @@ enum BackupDirectory {
             throw ClinicError.backupFailed("could not create the backup directory \(directory): \(String(cString: strerror(errno)))")
         }
         do {
-            try checkClosedDirectory(of: directory + "/x", "backup")
+            try checkClosed(directory: directory, "backup")
         } catch let refusal as StartupError {
             throw ClinicError.backupFailed(refusal.description.trimmingCharacters(in: CharacterSet(charactersIn: ".")))
         }
