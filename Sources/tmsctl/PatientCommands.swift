@@ -8,16 +8,31 @@ struct PatientCommand: ParsableCommand {
         subcommands: [Add.self, List.self, Show.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Register a patient.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Register a patient.",
+            discussion: """
+                The identifiers are best kept off the command line, where every local user can read them \
+                (ps, /proc) and the shell keeps them in its history: give them in a file or on standard \
+                input with --identity, or run at a terminal and tmsctl asks for each one not given. \
+                --identity FILE holds one 'field: value' per line (mrn, family-name, given-name, birth-date); \
+                blank lines and lines starting with # are skipped.
+                """)
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Medical record number; unique in the clinic.") var mrn: String
-        @Option(help: "Family name.") var familyName: String
-        @Option(help: "Given name.") var givenName: String
-        @Option(help: ArgumentHelp("Date of birth.", valueName: "YYYY-MM-DD"), transform: Parse.date) var birthDate: CivilDate
+        @OptionGroup var input: IdentityInput
+        @Option(help: "Medical record number; unique in the clinic (visible to other users: prefer --identity).") var mrn: String?
+        @Option(help: "Family name (visible to other users: prefer --identity).") var familyName: String?
+        @Option(help: "Given name (visible to other users: prefer --identity).") var givenName: String?
+        @Option(help: ArgumentHelp("Date of birth (visible to other users: prefer --identity).", valueName: "YYYY-MM-DD"))
+        var birthDate: String?
 
         func run() throws {
-            guard let reply = try Daemon(global).ask(
-                Clinic.AddPatient.self, .init(mrn: mrn, familyName: familyName, givenName: givenName, birthDate: birthDate))
+            let given: [IdentityInput.Field: String?] = [.mrn: mrn, .familyName: familyName, .givenName: givenName, .birthDate: birthDate]
+            let values = try input.resolve(given.compactMapValues { $0 })
+            let born = try Parse.date(values[.birthDate]!)
+            let daemon = try Daemon(global)
+            guard let reply = try daemon.ask(
+                Clinic.AddPatient.self,
+                .init(mrn: values[.mrn]!, familyName: values[.familyName]!, givenName: values[.givenName]!, birthDate: born))
             else { return }
             let p = reply.patient
             print("Registered patient \(p.id): \(p.familyName), \(p.givenName) (MRN \(p.mrn), born \(p.birthDate)).")

@@ -148,17 +148,17 @@ class Daemon:
 
     # Clients -----------------------------------------------------------------
 
-    def tmsctl(self, *args, check=True):
-        """Runs the built tmsctl; returns (exit status, stdout, stderr)."""
+    def tmsctl(self, *args, check=True, input=None):
+        """Runs the built tmsctl (`input` on its stdin); returns (exit status, stdout, stderr)."""
         result = subprocess.run([TMSCTL, *args],
-                                capture_output=True, text=True, timeout=30,
+                                capture_output=True, text=True, timeout=30, input=input,
                                 env=dict(os.environ, TMSD_SOCKET=self.socket))
         if check and result.returncode != 0:
             raise AssertionError(f"tmsctl {' '.join(args)} exited {result.returncode}: {result.stderr}")
         return result
 
-    def tmsctl_json(self, *args):
-        return json.loads(self.tmsctl(*args, "--json").stdout)
+    def tmsctl_json(self, *args, input=None):
+        return json.loads(self.tmsctl(*args, "--json", input=input).stdout)
 
     def varlink_cli(self, *args):
         """The reference client's command line: python3 -m varlink.cli."""
@@ -266,8 +266,9 @@ def as_nobody(d, *args):
 
 
 def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):
-    return d.tmsctl_json("patient", "add", "--mrn", mrn, "--family-name", family, "--given-name", given,
-                         "--birth-date", born)["patient"]
+    """A patient registered as the README says: the identifiers on stdin, not on the command line."""
+    identity = f"mrn: {mrn}\nfamily-name: {family}\ngiven-name: {given}\nbirth-date: {born}\n"
+    return d.tmsctl_json("patient", "add", "--identity", "-", input=identity)["patient"]
 
 
 def add_course(d, patient_id, protocol="10hz-ldlpfc", start=None, *extra, measure=True, screen=True):

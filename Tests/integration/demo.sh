@@ -33,8 +33,13 @@ until "$TMSCTL" patient list >/dev/null 2>&1; do
 done
 echo "tmsd is serving (pid $pid)"
 
-step "register a patient"
-tmsctl patient add --mrn DEMO-0001 --family-name Rivera --given-name Ana --birth-date 1979-04-12
+step "register a patient (identifiers on stdin, never on a command line others can read)"
+tmsctl patient add --identity - <<'END'
+mrn: DEMO-0001
+family-name: Rivera
+given-name: Ana
+birth-date: 1979-04-12
+END
 
 step "the protocol: 10 Hz left DLPFC"
 tmsctl protocol show 10hz-ldlpfc
