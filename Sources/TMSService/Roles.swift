@@ -5,13 +5,43 @@ import Synchronization
 
 /// Unix users and their groups, for roles: the peer's uid from SO_PEERCRED,
 /// its name, and every group it belongs to (getgrouplist).
+///
+/// Names are cached, since every call's audit entry carries one, but only as
+/// long as /etc/passwd is the file they were read from (its device, inode,
+/// size and change time) and for at most `maximumAge` seconds (for accounts
+/// from other NSS sources): a uid freed by userdel and given to a new user is
+/// written under the new user's name, not the old one's.
 final class UserDirectory: Sendable {
-    private let names = Mutex<[UInt32: String]>([:])
+    private struct Cache {
+        var file: FileIdentity?
+        var filled: timespec = timespec()
+        var names: [UInt32: String] = [:]
+    }
+
+    private let cache = Mutex(Cache())
+    private let passwdPath: String
+    private let maximumAge: Int
+
+    init(passwd: String = "/etc/passwd", maximumAge: Int = 60) {
+        self.passwdPath = passwd
+        self.maximumAge = maximumAge
+    }
 
     func name(of uid: UInt32) -> String {
-        if let known = names.withLock({ $0[uid] }) { return known }
+        let file = FileIdentity(passwdPath)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let known: String? = cache.withLock { cache in
+            if cache.file != file || now.tv_sec - cache.filled.tv_sec >= maximumAge {
+                cache = Cache(file: file, filled: now)
+            }
+            return cache.names[uid]
+        }
+        if let known { return known }
         let name = Self.account(uid)?.name ?? "uid:\(uid)"
-        names.withLock { $0[uid] = name }
+        cache.withLock { cache in
+            if cache.file == file { cache.names[uid] = name }
+        }
         return name
     }
 
@@ -42,5 +72,26 @@ final class UserDirectory: Sendable {
         var buffer = [CChar](repeating: 0, count: 16384)
         guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
         return String(cString: entry.gr_name)
+    }
+}
+
+/// Which file a path names, and which version of it: a file replaced (useradd
+/// writes a new /etc/passwd and renames it over the old) or written in place
+/// differs in inode, size or change time.
+struct FileIdentity: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let changed: Int
+    let changedNanoseconds: Int
+
+    init?(_ path: String) {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        device = UInt64(s.st_dev)
+        inode = UInt64(s.st_ino)
+        size = Int64(s.st_size)
+        changed = s.st_ctim.tv_sec
+        changedNanoseconds = s.st_ctim.tv_nsec
     }
 }

@@ -1,4 +1,9 @@
 """Roles from Unix groups, checked against the peer's credentials."""
+import json
+import os
+import pwd
+import subprocess
+
 import pytest
 
 from conftest import ROOT_GROUP, add_patient, as_nobody, nobodys_group, start_where_nobody_reaches, with_nobody_as_operator
@@ -52,3 +57,49 @@ def test_without_a_role_only_reading(tmp_dir):
         assert "tmsd-operators" in refused.stderr
     finally:
         d.stop()
+
+
+def test_a_reused_uid_is_written_under_its_new_users_name(shared):
+    """userdel, then useradd with the same uid: tmsd names the new user, in its
+    reply and in the audit, never the old one it saw first. (The uid's group
+    is nobody's, an operator's: it may register patients.)"""
+    d, nogroup = shared
+    uid = next(u for u in range(61000, 62000) if not _has_uid(u))
+    old, new = f"tmsd-it-old-{os.getpid()}", f"tmsd-it-new-{os.getpid()}"
+
+    def as_uid(*args, input=None):
+        r = subprocess.run([d.tmsctl_for_nobody, *args, "--json", "--socket", d.socket], capture_output=True,
+                           text=True, timeout=30, user=uid, group=nogroup, extra_groups=[], input=input)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def register(mrn):
+        as_uid("patient", "add", "--identity", "-",
+               input=f"mrn: {mrn}\nfamily-name: Doe\ngiven-name: Jo\nbirth-date: 1980-01-01\n")
+        return d.tmsctl_json("audit", "--limit", "1")["entries"][0]["user"]
+
+    def useradd(name):
+        subprocess.run(["useradd", "--system", "--no-create-home", "--uid", str(uid), "--gid", nogroup,
+                        "--shell", "/usr/sbin/nologin", name], check=True)
+
+    try:
+        useradd(old)
+        assert as_uid("whoami")["user"] == old
+        assert register("MRN-OLD") == old
+        subprocess.run(["userdel", old], check=True)
+        assert as_uid("whoami")["user"] == f"uid:{uid}"
+        useradd(new)
+        assert pwd.getpwuid(uid).pw_name == new
+        assert as_uid("whoami")["user"] == new
+        assert register("MRN-NEW") == new
+    finally:
+        for name in (old, new):
+            subprocess.run(["userdel", name], capture_output=True)
+
+
+def _has_uid(uid):
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
