@@ -70,7 +70,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         ClinicError(.patientNotFound, "No patient has id \(id).", [("id", .int(id))])
     }
     public static func protocolNotFound(_ id: String) -> ClinicError {
-        ClinicError(.protocolNotFound, "No protocol is named '\(id)'; 'tmsctl protocol list' shows them.", [("id", .string(id))])
+        ClinicError(.protocolNotFound, "No protocol is named \(UntrustedText.quoted(id)); 'tmsctl protocol list' shows them.", [("id", .string(id))])
     }
     public static func courseNotFound(_ id: Int) -> ClinicError {
         ClinicError(.courseNotFound, "No course has id \(id).", [("id", .int(id))])
@@ -83,7 +83,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func invalidDate(_ parameter: String, _ value: String) -> ClinicError {
         ClinicError(
-            .invalidDate, "\(parameter) '\(value)' is not a date; write it as YYYY-MM-DD.",
+            .invalidDate, "\(parameter) \(UntrustedText.quoted(value)) is not a date; write it as YYYY-MM-DD.",
             [("parameter", .string(parameter)), ("value", .string(value))])
     }
     public static func invalidValue(_ parameter: String, _ reason: String) -> ClinicError {
@@ -103,7 +103,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
             [("date", .string(date.description)), ("today", .string(today.description))])
     }
     public static func chairNotFound(_ chair: String) -> ClinicError {
-        ClinicError(.chairNotFound, "No chair is named '\(chair)'.", [("chair", .string(chair))])
+        ClinicError(.chairNotFound, "No chair is named \(UntrustedText.quoted(chair)).", [("chair", .string(chair))])
     }
     public static func chairUnsuitable(_ chair: String, coil: String) -> ClinicError {
         ClinicError(
@@ -131,7 +131,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func scaleNotFound(_ scale: String) -> ClinicError {
-        ClinicError(.scaleNotFound, "No outcome scale is named '\(scale)'.", [("scale", .string(scale))])
+        ClinicError(.scaleNotFound, "No outcome scale is named \(UntrustedText.quoted(scale)).", [("scale", .string(scale))])
     }
     public static func scoreOutOfRange(scale: String, item: Int?, value: Int, minimum: Int, maximum: Int) -> ClinicError {
         var parameters: [(String, Value)] = [
@@ -164,7 +164,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
             [("course", .int(course)), ("reason", .string(reason))])
     }
     public static func eventKindNotFound(_ kind: String) -> ClinicError {
-        ClinicError(.eventKindNotFound, "No adverse event kind is named '\(kind)'.", [("kind", .string(kind))])
+        ClinicError(.eventKindNotFound, "No adverse event kind is named \(UntrustedText.quoted(kind)).", [("kind", .string(kind))])
     }
     public static func thresholdRequired(course: Int, since: CivilDate) -> ClinicError {
         ClinicError(
@@ -225,7 +225,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static func findingNotStanding(course: Int, question: String) -> ClinicError {
         ClinicError(
-            .findingNotStanding, "Course \(course) has no standing safety-screen finding '\(question)' to clear.",
+            .findingNotStanding, "Course \(course) has no standing safety-screen finding \(UntrustedText.quoted(question)) to clear.",
             [("course", .int(course)), ("question", .string(question))])
     }
 

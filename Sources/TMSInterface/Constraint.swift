@@ -36,14 +36,8 @@ public enum Constraint: Sendable, Equatable {
     public static let pastOrToday = Constraint.date(daysAhead: 0)
 
     /// A character that makes a terminal, a spreadsheet or a log do something
-    /// instead of showing it: C0 and C1 controls, DEL, and the bidirectional
-    /// embeddings, overrides and isolates that reorder what is shown.
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0..<0x20, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: true
-        default: false
-        }
-    }
+    /// instead of showing it (`UntrustedText.isControl`).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool { UntrustedText.isControl(scalar) }
 
     /// Why `value` breaks the rule, or nil; `value` comes back trimmed for text.
     func check(_ value: inout JSON, today: CivilDate) -> String? {

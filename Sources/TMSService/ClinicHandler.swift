@@ -199,7 +199,7 @@ struct MethodTable: Sendable {
                 let path = varlinkPath(context.codingPath)
                 if let date = context.underlyingError as? CivilDate.Unreadable { throw ClinicError.invalidDate(path, date.text) }
                 if let time = context.underlyingError as? LocalTime.Unreadable {
-                    throw ClinicError.invalidValue(path, "'\(time.text)' is not HH:MM")
+                    throw ClinicError.invalidValue(path, "\(UntrustedText.quoted(time.text)) is not HH:MM")
                 }
                 throw VarlinkError.invalidParameter(path)
             } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),

@@ -37,6 +37,8 @@ extension ClinicStore {
         _ db: Database, _ a: AuditContext, patient: Int? = nil, course: Int? = nil, session: Int? = nil, error: String? = nil,
         summary: String
     ) throws {
+        // A summary may quote what a client sent: stored (and hashed) with its controls escaped.
+        let summary = UntrustedText.escapingControls(summary)
         let changes = try takeChanges(db)
         let head = try chainHead(db)
         let seq = (head?.sequence ?? 0) + 1, prev = head?.hash ?? ""

@@ -40,6 +40,18 @@ import TMSCore
         #expect(changes[3] == "[]")  // a refusal changes nothing
     }
 
+    /// A refusal's summary quoting what a client sent: a NUL (which a C
+    /// string read back would cut at) and an escape are stored escaped, and
+    /// the entry's hash is of what was stored. (Found by FuzzTests.)
+    @Test func aSummaryWithControlCharactersIsStoredEscapedAndVerifies() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        try t.store.auditRefusal(audit, error: "io.tmsd.Clinic.InvalidDate", summary: "refused: from '\u{0}\u{1B}[2J' is not a date")
+        #expect(try t.store.verifyChain().broken == nil)
+        let summary = try t.store.pool.read { db in try String.fetchOne(db, sql: "SELECT summary FROM audit") }
+        #expect(summary == #"refused: from '\u{0}\u{1B}[2J' is not a date"#)
+    }
+
     @Test func anEditADeletionAReorderingAndAForgeryAreEachNamed() throws {
         for (sql, at, words) in [
             ("UPDATE audit SET user = 'mallory' WHERE seq = 2", 2, "was edited"),
