@@ -114,6 +114,11 @@ let package = Package(
         .testTarget(name: "VarlinkTests", dependencies: ["Varlink"]),
         .testTarget(name: "TMSInterfaceTests", dependencies: ["TMSInterface", "TMSCore", "Varlink"]),
         .testTarget(name: "TMSStoreTests", dependencies: ["TMSStore", "TMSCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "TMSServiceTests", dependencies: ["TMSService", "TMSCore", "Varlink", "TMSInterface"]),
+        .testTarget(
+            name: "TMSServiceTests",
+            dependencies: [
+                "TMSService", "TMSCore", "Varlink", "TMSInterface", "TMSStore",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
     ]
 )
