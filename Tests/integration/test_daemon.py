@@ -107,3 +107,53 @@ def test_help_documents_every_option():
     result = run_tmsd("--help")
     for option in ["--config", "--socket", "--database", "--log-level", "--check-config"]:
         assert option in result.stdout
+
+
+def test_tmsd_run_by_an_ordinary_user_is_undumpable(tmp_dir):
+    """tmsd started as nobody: not even nobody's other processes may read its
+    memory or environment (/proc/PID/environ, mem), which they may for any
+    dumpable process of theirs, as the `sleep` beside it shows."""
+    import pwd
+    import shutil
+    import time
+    from conftest import TEST_CONFIG
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(tmp_dir, 0o755)
+    home = tmp_dir / "nobody"
+    home.mkdir(mode=0o700)
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    tmsd = tmp_dir / "tmsd"  # the build tree may be where nobody cannot go
+    shutil.copy2(TMSD, tmsd)
+    config = tmp_dir / "tmsd.conf"
+    config.write_text(TEST_CONFIG)
+    os.chmod(config, 0o644)
+    sock = home / "tmsd.sock"
+    p = subprocess.Popen([str(tmsd), "--config", str(config), "--socket", str(sock), "--database", str(home / "db.sqlite")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, user="nobody", group=nobody.pw_gid,
+                         extra_groups=[])
+    sleeper = subprocess.Popen(["sleep", "60"], user="nobody", group=nobody.pw_gid, extra_groups=[])
+    try:
+        deadline = time.monotonic() + 20
+        while not sock.exists():
+            assert p.poll() is None, p.stderr.read().decode()
+            assert time.monotonic() < deadline, "tmsd made no socket"
+            time.sleep(0.05)
+        status = open(f"/proc/{p.pid}/status").read()
+        assert f"Uid:\t{nobody.pw_uid}\t" in status
+
+        def read_as_nobody(path):
+            return subprocess.run(["cat", path], capture_output=True, user="nobody", group=nobody.pw_gid,
+                                  extra_groups=[])
+
+        assert read_as_nobody(f"/proc/{sleeper.pid}/environ").returncode == 0
+        for what in ("environ", "mem"):
+            r = read_as_nobody(f"/proc/{p.pid}/{what}")
+            assert r.returncode != 0 and b"Permission denied" in r.stderr, (what, r.stderr)
+        # The kernel hands an undumpable process's /proc files to root.
+        assert os.stat(f"/proc/{p.pid}/environ").st_uid == 0
+        assert os.stat(f"/proc/{sleeper.pid}/environ").st_uid == nobody.pw_uid
+    finally:
+        sleeper.kill()
+        p.terminate()
+        p.wait(20)
+        sleeper.wait()
