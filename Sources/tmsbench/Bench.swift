@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import TMSCore
 import TMSInterface
-import TMSStore
+@_spi(Benchmark) import TMSStore
 import Varlink
 
 #if canImport(Glibc)
@@ -59,8 +59,10 @@ struct Bench {
             return
         }
         if storeOnly {
-            let times = Stats(try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples))
+            let (writes, chaining) = try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples)
+            let times = Stats(writes)
             print(String(format: "ClinicStore.completeSession in-process  p50 %.3f ms  p99 %.3f ms", times.p50 * 1000, times.p99 * 1000))
+            print(chainingLine(chaining, durable: times.p50))
             return
         }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
@@ -72,7 +74,7 @@ struct Bench {
         let floorRead = try unixEchoFloor(directory.appendingPathComponent("echo.sock").path, samples: samples * 4)
 
         // The store alone, in this process: what the socket and the service add is the rest.
-        let storeWrite = try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples)
+        let (storeWrite, chaining) = try storeCompleteSessions(directory.appendingPathComponent("store.sqlite").path, samples: samples)
 
         // A session is given only on its own day: chairs enough for every sample today
         // (an accelerated course books ten a day, two such courses fill a chair).
@@ -129,6 +131,7 @@ struct Bench {
         print(row("durable write (CompleteSession)", w, "floor: SQLite WAL commit, FULL", fw))
         print(String(format: "    p50 ratio %.2fx (goal <= 1.3x); in-process ClinicStore.completeSession p50 %.3f ms",
                      w.p50 / fw.p50, Stats(storeWrite).p50 * 1000))
+        print(chainingLine(chaining, durable: w.p50))
         print(row("read (ListSessions, 10 rows)", r, "floor: raw Unix socket round trip", fr))
         print(String(format: "    p50 ratio %.2fx (goal <= 2x); p99 %.3f ms (goal < 1 ms); its reply encoded in-process p50 %.3f ms"
                      + " (through Codable %.3f ms)",
@@ -302,7 +305,18 @@ struct Bench {
     }
 
     /// ClinicStore.completeSession called directly on a course of its own.
-    static func storeCompleteSessions(_ path: String, samples: Int) throws -> [Double] {
+    /// "chaining: ... of the durable-write p50": what the change log's entry
+    /// costs beyond the entry a write wrote before the chain, against `durable`.
+    static func chainingLine(_ work: (chained: [Double], unchained: [Double]), durable: Double) -> String {
+        let chained = Stats(work.chained).p50, unchained = Stats(work.unchained).p50
+        return String(
+            format: "    chaining: the entry p50 %.1f us, a pre-chain entry %.1f us: +%.1f us, %.1f%% of the durable-write p50 (goal < 5%%)",
+            chained * 1e6, unchained * 1e6, (chained - unchained) * 1e6, (chained - unchained) / durable * 100)
+    }
+
+    /// Completed sessions through the store, each its own durable
+    /// transaction; then what chaining adds to a write (`chainingWork`).
+    static func storeCompleteSessions(_ path: String, samples: Int) throws -> ([Double], (chained: [Double], unchained: [Double])) {
         let store = try ClinicStore(path: path)
         let calendar = ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!)
         let selection = FactSelection(holdKinds: ["seizure"], recheckDrugs: ["lithium"])
@@ -332,7 +346,7 @@ struct Bench {
             _ = try store.completeSession(id: id, today: CivilDate("2027-01-04")!, selection, audit: audit) { _ in (delivery, []) }
             times.append(now() - start)
         }
-        return times
+        return (times, try store.chainingWork(sessions: Array(ids.prefix(samples)), audit: audit))
     }
 
     /// A clinic of twenty figure-8 chairs, open 07:00-21:00 Monday to Friday.
