@@ -13,7 +13,10 @@ public struct ClinicStore: Sendable {
     public let path: String
 
     /// Opens (creating if needed) and migrates the database at `path`.
+    /// Throws `ForeignDatabase`, having changed nothing, for a file that is
+    /// another application's or a newer tmsd's.
     public init(path: String) throws {
+        try Self.checkIdentity(path: path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -22,6 +25,11 @@ public struct ClinicStore: Sendable {
         // GRDB sets synchronous = NORMAL when it turns WAL on, after
         // prepareDatabase has run; set FULL on the writer afterwards.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in
+            if try Int32.fetchOne(db, sql: "PRAGMA application_id") != Self.applicationID {
+                try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
+            }
+        }
         try Self.migrator.migrate(pool)
         // From here every write that changes a record appends its change-log entry, or does not commit.
         let tracker = ChangeTracker()

@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+
+// Whose database a file is, checked before tmsd writes a byte into it: a new
+// or empty file becomes tmsd's (marked with SQLite's application_id); a file
+// of tmsd's is opened if every migration it holds is one this build knows; a
+// file of a release from before the mark is recognised by its migrations and
+// marked. Anything else is refused and left as it was.
+
+/// Why a file is not a database tmsd may open. The file was not changed.
+public struct ForeignDatabase: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Sendable, Equatable {
+        /// Another application's: its application_id is not tmsd's.
+        case otherApplication(Int32)
+        /// Not empty and not tmsd's: these tables (the first few).
+        case notTMSD(tables: [String])
+        /// A newer tmsd's: migrations this build does not know.
+        case newer(migrations: [String])
+    }
+
+    public let reason: Reason
+
+    public var description: String {
+        switch reason {
+        case .otherApplication(let id):
+            "it belongs to another application (SQLite application_id \(id), 0x\(String(UInt32(bitPattern: id), radix: 16)); tmsd's is "
+                + "0x\(String(UInt32(bitPattern: ClinicStore.applicationID), radix: 16))); nothing was changed"
+        case .notTMSD(let tables):
+            "it is not empty and not tmsd's (it holds \(tables.joined(separator: ", "))); nothing was changed"
+        case .newer(let migrations):
+            "it was written by a newer tmsd: it holds migrations this tmsd does not know (\(migrations.joined(separator: ", "))); "
+                + "start that release or a newer one, or restore a backup this one wrote; nothing was changed"
+        }
+    }
+}
+
+extension ClinicStore {
+    /// SQLite's application_id of a tmsd database: "TMSD" in ASCII.
+    public static let applicationID: Int32 = 0x544D_5344
+
+    /// Reads, without writing, whose database the file at `path` is; throws
+    /// `ForeignDatabase` for one tmsd must not open. No file yet: tmsd's to create.
+    static func checkIdentity(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        var config = Configuration()
+        config.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        defer { try? queue.close() }
+        try queue.read { db in
+            let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            if id != 0, id != applicationID { throw ForeignDatabase(reason: .otherApplication(id)) }
+            let tables = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            if tables.isEmpty { return }
+            guard tables.contains("grdb_migrations") else {
+                throw ForeignDatabase(reason: .notTMSD(tables: Array(tables.prefix(5))))
+            }
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            let known = Set(migrator.migrations)
+            let unknown = applied.filter { !known.contains($0) }
+            if id == applicationID {
+                if !unknown.isEmpty { throw ForeignDatabase(reason: .newer(migrations: unknown)) }
+                return
+            }
+            // Unmarked: tmsd's from before the mark only if it holds tmsd's first migration and
+            // no other application's; an unknown one here is as likely someone else's as ours.
+            guard let first = migrator.migrations.first, applied.contains(first), unknown.isEmpty else {
+                throw ForeignDatabase(reason: .notTMSD(tables: Array(tables.prefix(5))))
+            }
+        }
+    }
+}
