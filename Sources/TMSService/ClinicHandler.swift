@@ -19,6 +19,8 @@ public struct ClinicHandler: VarlinkHandler {
     public let logger: Logger
     public let now: @Sendable () -> Date
     let users = UserDirectory()
+    /// Whether the database file was found moved: said at `crit` once.
+    let fileMoved = OnceFlag()
     private var table = MethodTable()
 
     public init(
@@ -75,7 +77,13 @@ public struct ClinicHandler: VarlinkHandler {
                 throw Refusal(.permissionDenied, "\(declaration.name) needs the \(needed.rawValue) role")
             }
             if let invalid { throw Refusal(.invalidParameter(invalid.parameter), "parameter \(invalid.parameter): \(invalid.reason)") }
-            return try entry.run(call.parameters, context)
+            guard declaration.writes else { return try entry.run(call.parameters, context) }
+            // A write is acknowledged only into the file at the database's path: checked before, and
+            // after (a change that went into a removed or replaced file is not acknowledged).
+            try checkDatabaseFile(acknowledged: false)
+            let reply = try entry.run(call.parameters, context)
+            try checkDatabaseFile(acknowledged: true)
+            return reply
         } catch let refusal as Refusal {
             refused(declaration, audit, refusal.error, refusal.summary)
             throw refusal.error
@@ -100,6 +108,25 @@ public struct ClinicHandler: VarlinkHandler {
         } catch {
             logger.error("unexpected failure", metadata: ["tmsd_method": "\(call.method)", "tmsd_error": "\(String(describing: type(of: error)))"])
             throw VarlinkError("\(Clinic.interfaceName).StorageFailure", ["message": .string("Internal failure; nothing was changed.")])
+        }
+    }
+
+    /// Throws StorageFailure if the database file is no longer the one tmsd
+    /// opened, and says so at `crit` the first time.
+    func checkDatabaseFile(acknowledged written: Bool) throws {
+        do {
+            try store.checkFile()
+        } catch {
+            if fileMoved.first() {
+                logger.critical("database file moved: no write is acknowledged until tmsd is restarted on the right file", metadata: [
+                    "tmsd_database": "\(error.path)", "tmsd_error": "\(error.removed ? "removed" : "replaced")",
+                ])
+            }
+            let what = written ? "this change went into the old file and is not acknowledged" : "nothing was changed"
+            throw VarlinkError("\(Clinic.interfaceName).StorageFailure", [
+                "message": .string("The database file was \(error.removed ? "removed" : "replaced by another file") while tmsd ran; "
+                    + "\(what). Restart tmsd on the clinic's database (see the README)."),
+            ])
         }
     }
 
@@ -209,4 +236,10 @@ struct MethodTable: Sendable {
             return try VarlinkEncoder().encodeObjectBytes(try handler(input, call))
         }
     }
+}
+
+/// True the first time it is asked, false after.
+final class OnceFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+    func first() -> Bool { !raised.exchange(true, ordering: .relaxed) }
 }

@@ -123,6 +123,11 @@ public struct DaemonStatus: Sendable {
 
     public func line(at instant: Date = Date()) -> String {
         let today = settings.calendar.date(at: instant)
+        do {
+            try store.checkFile()
+        } catch {
+            return "DATABASE FILE \(error.removed ? "REMOVED" : "REPLACED"): writes refused; restart tmsd on the clinic's database; \(chain)"
+        }
         guard let (booked, done) = try? store.dayCounts(on: today) else { return "serving; the database does not answer; \(chain)" }
         return "serving; \(booked) session\(booked == 1 ? "" : "s") today, \(done) done; \(chain)"
     }
@@ -160,6 +165,8 @@ public struct WatchdogService: Service {
     public let notifier: Notifier
     public let status: DaemonStatus
     public let logger: Logger
+    /// Whether the watchdog found the database file moved: said at `crit` once.
+    let fileMoved = OnceFlag()
 
     public init(interval: Duration?, eventLoop: any EventLoop, store: ClinicStore, notifier: Notifier,
                 status: DaemonStatus, logger: Logger) {
@@ -182,6 +189,15 @@ public struct WatchdogService: Service {
             }
             if Task.isShuttingDownGracefully { return }
             let ok = await answers(within: beat)
+            do {
+                try store.checkFile()
+            } catch {
+                if fileMoved.first() {
+                    logger.critical("database file moved: writes are refused until tmsd is restarted on the right file", metadata: [
+                        "tmsd_database": "\(error.path)", "tmsd_error": "\(error.removed ? "removed" : "replaced")",
+                    ])
+                }
+            }
             if ok {
                 if interval != nil { notifier.watchdog() }
                 notifier.status(status.line())

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Whose database a file is, checked before tmsd writes a byte into it: a new
 // or empty file becomes tmsd's (marked with SQLite's application_id); a file
@@ -68,5 +71,41 @@ extension ClinicStore {
                 throw ForeignDatabase(reason: .notTMSD(tables: Array(tables.prefix(5))))
             }
         }
+    }
+}
+
+/// The database file tmsd opened is no longer the one at its path: removed,
+/// or another file put there (a restore into the running service, a mistaken
+/// `mv`). What is written now goes where no one will find it after a restart.
+public struct DatabaseFileMoved: Error, Sendable, Equatable, CustomStringConvertible {
+    public let path: String
+    /// True: nothing is at the path now; false: another file is.
+    public let removed: Bool
+
+    public var description: String {
+        "the database file \(path) was " + (removed ? "removed" : "replaced by another file") + " while tmsd ran"
+    }
+}
+
+/// A file's device and inode: which file a path names.
+struct FileNode: Sendable, Equatable {
+    let device: UInt64
+    let inode: UInt64
+
+    init?(_ path: String) {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        device = UInt64(s.st_dev)
+        inode = UInt64(s.st_ino)
+    }
+}
+
+extension ClinicStore {
+    /// Throws unless the file at `path` is still the one tmsd opened (one
+    /// stat): checked before and after every write, so no write into a
+    /// removed or replaced file is acknowledged.
+    public func checkFile() throws(DatabaseFileMoved) {
+        let now = FileNode(path)
+        guard now == opened else { throw DatabaseFileMoved(path: path, removed: now == nil) }
     }
 }

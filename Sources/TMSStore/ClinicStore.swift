@@ -11,6 +11,8 @@ import TMSCore
 public struct ClinicStore: Sendable {
     let pool: DatabasePool
     public let path: String
+    /// The file opened at `path` (`checkFile`).
+    let opened: FileNode?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     /// Throws `ForeignDatabase`, having changed nothing, for a file that is
@@ -37,6 +39,7 @@ public struct ClinicStore: Sendable {
         pool.writeWithoutTransaction { db in ChangeTracker.register(tracker, for: db) }
         self.pool = pool
         self.path = path
+        opened = FileNode(path)
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL).

@@ -49,6 +49,11 @@ struct TMSD: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the resolved configuration and exit; on errors print each with its line and exit 1.")
     var checkConfig = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Create an empty database where one was before (its DATABASE.initialized is there and the file is not);"
+            + " without it tmsd refuses to start, so a lost database is restored, not replaced unnoticed."))
+    var initialize = false
+
     enum LogTarget: String, ExpressibleByArgument, CaseIterable {
         case auto, journal, console
     }
@@ -105,12 +110,15 @@ struct TMSD: AsyncParsableCommand {
             // file's mode); the socket's umask, which lets the staff group in, is set after.
             try checkDatabaseDirectory(of: settings.databasePath)
             umask(0o077)
+            let existed = try DatabaseMark.check(settings.databasePath, initialize: initialize)
             let store: ClinicStore
             do {
                 store = try ClinicStore(path: settings.databasePath)
             } catch {
                 throw StartupError("Could not open database \(settings.databasePath): \(error)")
             }
+            try DatabaseMark.write(settings.databasePath, created: !existed, version: tmsdVersion)
+            if !existed { logger.notice("database created", metadata: ["tmsd_database": "\(settings.databasePath)"]) }
             let migrations = try store.appliedMigrations().count
             logger.info("database open", metadata: ["tmsd_database": "\(settings.databasePath)", "tmsd_migrations": "\(migrations)"])
 

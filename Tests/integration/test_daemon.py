@@ -105,7 +105,7 @@ def test_sigterm_stops_cleanly_and_removes_the_socket(tmp_dir):
 
 def test_help_documents_every_option():
     result = run_tmsd("--help")
-    for option in ["--config", "--socket", "--database", "--log-level", "--check-config"]:
+    for option in ["--config", "--socket", "--database", "--log-level", "--check-config", "--initialize"]:
         assert option in result.stdout
 
 

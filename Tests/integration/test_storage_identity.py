@@ -3,6 +3,7 @@ application's file, a file that is not empty and not tmsd's, and a newer
 tmsd's are each refused by name and left byte for byte as they were; a new
 file is marked as tmsd's; one of a release from before the mark is adopted."""
 import hashlib
+import os
 import sqlite3
 import subprocess
 
@@ -83,3 +84,65 @@ def test_a_database_from_before_the_mark_is_adopted(tmp_dir):
     finally:
         d.stop()
     assert sql(d.database, "PRAGMA application_id") == [(TMSD_ID,)]
+
+
+# The file moved under a running tmsd ------------------------------------------
+
+def test_a_database_removed_while_tmsd_runs_acknowledges_no_write_and_is_not_recreated(tmp_dir):
+    d = Daemon(tmp_dir).start()
+    try:
+        kept = add_patient(d, mrn="MRN-KEPT")
+        os.unlink(d.database)  # an admin's rm
+        r = d.tmsctl("patient", "add", "--identity", "-", check=False,
+                     input="mrn: MRN-LOST\nfamily-name: Doe\ngiven-name: Jo\nbirth-date: 1980-01-01\n")
+        assert r.returncode == 65
+        assert "The database file was removed while tmsd ran; nothing was changed." in r.stderr, r.stderr
+        # Reads still answer, from the file tmsd has open; it said so at crit, once.
+        assert [p["mrn"] for p in d.tmsctl_json("patient", "list")["patients"]] == ["MRN-KEPT"]
+        d.tmsctl("patient", "add", "--identity", "-", check=False, input="mrn: X\nfamily-name: D\ngiven-name: J\nbirth-date: 1980-01-01\n")
+        log = d.log.read_text()
+        assert log.count("database file moved") == 1 and "critical" in log.split("database file moved")[0].splitlines()[-1]
+    finally:
+        d.stop()
+    # Restarted, it does not start over on an empty file where the clinic's was.
+    r = start_on(tmp_dir, d.database)
+    assert r.returncode == 1
+    assert f"The database {d.database} is missing, but one was created there" in r.stderr, r.stderr
+    assert "--initialize" in r.stderr
+    assert not os.path.exists(d.database)
+    # Told to, it does.
+    d.extra_args = ["--initialize"]
+    d.start()
+    try:
+        assert d.tmsctl_json("patient", "list")["patients"] == []
+    finally:
+        d.stop()
+
+
+def test_a_database_replaced_while_tmsd_runs_acknowledges_no_write(tmp_dir):
+    """A backup copied over the path (a restore into a running service): the change goes
+    into the old file, and tmsd says it is not acknowledged."""
+    d = Daemon(tmp_dir).start()
+    try:
+        add_patient(d, mrn="MRN-1")
+        copy = tmp_dir / "backups" / "copy.sqlite"
+        d.tmsctl("backup", str(copy))
+        os.replace(copy, d.database)
+        r = d.tmsctl("patient", "add", "--identity", "-", check=False,
+                     input="mrn: MRN-2\nfamily-name: Doe\ngiven-name: Jo\nbirth-date: 1980-01-01\n")
+        assert r.returncode == 65
+        assert "The database file was replaced by another file while tmsd ran; nothing was changed." in r.stderr, r.stderr
+    finally:
+        d.stop()
+    # The restored copy is what serves next.
+    d.start()
+    try:
+        assert [p["mrn"] for p in d.tmsctl_json("patient", "list")["patients"]] == ["MRN-1"]
+    finally:
+        d.stop()
+
+
+def test_the_mark_is_written_beside_the_database(daemon):
+    mark = daemon.database + ".initialized"
+    assert open(mark).read().startswith("created ")
+    assert os.stat(mark).st_mode & 0o077 == 0

@@ -287,6 +287,29 @@ def test_watchdog_pings_stop_while_the_database_is_wedged(tmp_dir):
         p.wait(30)
 
 
+def test_the_watchdog_finds_the_database_file_removed_without_a_write(tmp_dir):
+    """No client writes: the watchdog's beat notices, says so at crit once and in STATUS=."""
+    notify = NotifySocket(tmp_dir / "notify.sock")
+    p = start_notified(tmp_dir, notify, watchdog_usec=400_000)
+    try:
+        notify.wait_for("READY")
+        os.unlink(tmp_dir / "tmsd.sqlite")
+        deadline = time.monotonic() + 20
+        while True:
+            status = notify.wait_for("STATUS")["STATUS"]
+            if status.startswith("DATABASE FILE REMOVED"):
+                break
+            assert time.monotonic() < deadline, status
+        assert "writes refused; restart tmsd on the clinic's database" in status
+        time.sleep(1)  # more beats: still one line
+        log = (tmp_dir / "tmsd.log").read_text()
+        assert log.count("database file moved") == 1, log
+        assert p.poll() is None
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.wait(30)
+
+
 def test_a_bad_config_on_reload_keeps_the_old_one(tmp_dir):
     notify = NotifySocket(tmp_dir / "notify.sock")
     d = Daemon(tmp_dir)  # the clients' view; it writes a config file, which start_notified replaces
