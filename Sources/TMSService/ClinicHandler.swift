@@ -19,8 +19,8 @@ public struct ClinicHandler: VarlinkHandler {
     public let logger: Logger
     public let now: @Sendable () -> Date
     let users = UserDirectory()
-    /// Whether the database file was found moved: said at `crit` once.
-    let fileMoved = OnceFlag()
+    /// Whether the database file was found unable to take writes: said at `crit` once.
+    let fileProblem = OnceFlag()
     private var table = MethodTable()
 
     public init(
@@ -77,7 +77,10 @@ public struct ClinicHandler: VarlinkHandler {
                 throw Refusal(.permissionDenied, "\(declaration.name) needs the \(needed.rawValue) role")
             }
             if let invalid { throw Refusal(.invalidParameter(invalid.parameter), "parameter \(invalid.parameter): \(invalid.reason)") }
-            guard declaration.writes else { return try entry.run(call.parameters, context) }
+            guard declaration.writes else {
+                try checkDatabaseReadable()
+                return try entry.run(call.parameters, context)
+            }
             // A write is acknowledged only into the file at the database's path: checked before, and
             // after (a change that went into a removed or replaced file is not acknowledged).
             try checkDatabaseFile(acknowledged: false)
@@ -112,22 +115,45 @@ public struct ClinicHandler: VarlinkHandler {
     }
 
     /// Throws StorageFailure if the database file is no longer the one tmsd
-    /// opened, and says so at `crit` the first time.
+    /// opened or its files cannot be written, and says so at `crit` the first time.
     func checkDatabaseFile(acknowledged written: Bool) throws {
         do {
             try store.checkFile()
         } catch {
-            if fileMoved.first() {
-                logger.critical("database file moved: no write is acknowledged until tmsd is restarted on the right file", metadata: [
-                    "tmsd_database": "\(error.path)", "tmsd_error": "\(error.removed ? "removed" : "replaced")",
-                ])
-            }
+            reportFileProblem(error)
             let what = written ? "this change went into the old file and is not acknowledged" : "nothing was changed"
-            throw VarlinkError("\(Clinic.interfaceName).StorageFailure", [
-                "message": .string("The database file was \(error.removed ? "removed" : "replaced by another file") while tmsd ran; "
-                    + "\(what). Restart tmsd on the clinic's database (see the README)."),
-            ])
+            let message = switch error.kind {
+            case .removed: "The database file was removed while tmsd ran; \(what). Restart tmsd on the clinic's database (see the README)."
+            case .replaced:
+                "The database file was replaced by another file while tmsd ran; \(what). Restart tmsd on the clinic's database (see the README)."
+            case .unwritable:
+                "The database files cannot be written (\(error.reason ?? "?")); nothing was changed. "
+                    + "Make them writable again (chattr -i, a read-write mount) and tmsd goes on."
+            }
+            throw VarlinkError("\(Clinic.interfaceName).StorageFailure", ["message": .string(message)])
         }
+    }
+
+    /// Throws StorageFailure while the database's -shm cannot be written, when
+    /// reading through SQLite's mapping of it would kill the process.
+    func checkDatabaseReadable() throws {
+        do {
+            try store.checkReadable()
+        } catch {
+            reportFileProblem(error)
+            throw VarlinkError("\(Clinic.interfaceName).StorageFailure", ["message": .string(
+                "The database files cannot be written (\(error.reason ?? "?")), and SQLite cannot read them safely then; "
+                    + "nothing was read. Make them writable again (chattr -i, a read-write mount) and tmsd goes on.")])
+        }
+    }
+
+    /// The one `crit` entry for a database file that can no longer take
+    /// writes, whoever finds it first (a write, the watchdog).
+    public func reportFileProblem(_ problem: DatabaseFileProblem) {
+        guard fileProblem.first() else { return }
+        logger.critical("database file cannot take writes: every write is refused; reads go on", metadata: [
+            "tmsd_database": "\(problem.path)", "tmsd_error": "\(problem.kind.rawValue)",
+        ])
     }
 
     /// A refusal decided before the handler ran, with what the audit says of it.
@@ -143,7 +169,8 @@ public struct ClinicHandler: VarlinkHandler {
     /// Records a refused call of a method that writes, once, with its error's
     /// name; a refused read is not audited (nothing was asked to change).
     private func refused(_ declaration: any ClinicMethod.Type, _ audit: AuditContext, _ error: VarlinkError, _ summary: String) {
-        guard declaration.writes else { return }
+        // (Not into files that cannot take it: the write would be lost, or kill the process.)
+        guard declaration.writes, (try? store.checkFile()) != nil else { return }
         do {
             try store.auditRefusal(audit, error: error.name, summary: "refused: \(summary)")
         } catch {

@@ -126,7 +126,12 @@ public struct DaemonStatus: Sendable {
         do {
             try store.checkFile()
         } catch {
-            return "DATABASE FILE \(error.removed ? "REMOVED" : "REPLACED"): writes refused; restart tmsd on the clinic's database; \(chain)"
+            let what = switch error.kind {
+            case .removed: "DATABASE FILE REMOVED: writes refused; restart tmsd on the clinic's database"
+            case .replaced: "DATABASE FILE REPLACED: writes refused; restart tmsd on the clinic's database"
+            case .unwritable: "DATABASE FILES NOT WRITABLE: calls refused until they are"
+            }
+            return "\(what); \(chain)"
         }
         guard let (booked, done) = try? store.dayCounts(on: today) else { return "serving; the database does not answer; \(chain)" }
         return "serving; \(booked) session\(booked == 1 ? "" : "s") today, \(done) done; \(chain)"
@@ -165,11 +170,12 @@ public struct WatchdogService: Service {
     public let notifier: Notifier
     public let status: DaemonStatus
     public let logger: Logger
-    /// Whether the watchdog found the database file moved: said at `crit` once.
-    let fileMoved = OnceFlag()
+    /// Told of database files that cannot take writes (the handler's one `crit` entry).
+    public let onFileProblem: @Sendable (DatabaseFileProblem) -> Void
 
     public init(interval: Duration?, eventLoop: any EventLoop, store: ClinicStore, notifier: Notifier,
-                status: DaemonStatus, logger: Logger) {
+                status: DaemonStatus, logger: Logger, onFileProblem: @escaping @Sendable (DatabaseFileProblem) -> Void = { _ in }) {
+        self.onFileProblem = onFileProblem
         self.interval = interval
         self.eventLoop = eventLoop
         self.store = store
@@ -188,16 +194,12 @@ public struct WatchdogService: Service {
                 return
             }
             if Task.isShuttingDownGracefully { return }
-            let ok = await answers(within: beat)
-            do {
-                try store.checkFile()
-            } catch {
-                if fileMoved.first() {
-                    logger.critical("database file moved: writes are refused until tmsd is restarted on the right file", metadata: [
-                        "tmsd_database": "\(error.path)", "tmsd_error": "\(error.removed ? "removed" : "replaced")",
-                    ])
-                }
-            }
+            // Files that cannot take a write are not probed with one (SQLite would write its
+            // -shm through a mapping the kernel refuses: SIGBUS); STATUS says so.
+            var problem: DatabaseFileProblem?
+            do { try store.checkFile() } catch { problem = error }
+            if let problem { onFileProblem(problem) }
+            let ok = await answers(within: beat, probing: problem == nil)
             if ok {
                 if interval != nil { notifier.watchdog() }
                 notifier.status(status.line())
@@ -212,14 +214,14 @@ public struct WatchdogService: Service {
     /// Whether the event loop ran a task and the database took its write lock,
     /// both within `limit`. A wedged event loop never runs the task, so this
     /// never returns and no ping follows, which is what systemd must see.
-    func answers(within limit: Duration) async -> Bool {
+    func answers(within limit: Duration, probing: Bool = true) async -> Bool {
         let store = self.store
         let loop = eventLoop
         let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
         let outcome = loop.flatSubmit { () -> EventLoopFuture<Bool> in
             // Here, on the loop: it answered. Now the database, against the clock.
             let database = NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Bool in
-                try store.probe()
+                if probing { try store.probe() }
                 return true
             }
             let first = loop.makePromise(of: Bool.self)

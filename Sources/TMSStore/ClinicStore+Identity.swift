@@ -74,16 +74,29 @@ extension ClinicStore {
     }
 }
 
-/// The database file tmsd opened is no longer the one at its path: removed,
-/// or another file put there (a restore into the running service, a mistaken
-/// `mv`). What is written now goes where no one will find it after a restart.
-public struct DatabaseFileMoved: Error, Sendable, Equatable, CustomStringConvertible {
+/// The database's files can no longer take a write: the file at its path is
+/// not the one tmsd opened (removed, or another put there by a restore into
+/// the running service or a mistaken `mv`), or a file cannot be written
+/// (`chattr +i`, a read-only remount). A write now would be lost after a
+/// restart, or kill the process (SQLite writes its -shm through a mapping).
+public struct DatabaseFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case removed, replaced
+        /// Not writable: immutable, on a read-only file system, or its mode.
+        case unwritable
+    }
+
     public let path: String
-    /// True: nothing is at the path now; false: another file is.
-    public let removed: Bool
+    public let kind: Kind
+    /// For `unwritable`: why, as the system says it.
+    public let reason: String?
 
     public var description: String {
-        "the database file \(path) was " + (removed ? "removed" : "replaced by another file") + " while tmsd ran"
+        switch kind {
+        case .removed: "the database file \(path) was removed while tmsd ran"
+        case .replaced: "the database file \(path) was replaced by another file while tmsd ran"
+        case .unwritable: "the database file \(path) cannot be written (\(reason ?? "?"))"
+        }
     }
 }
 
@@ -101,11 +114,25 @@ struct FileNode: Sendable, Equatable {
 }
 
 extension ClinicStore {
-    /// Throws unless the file at `path` is still the one tmsd opened (one
-    /// stat): checked before and after every write, so no write into a
-    /// removed or replaced file is acknowledged.
-    public func checkFile() throws(DatabaseFileMoved) {
+    /// Throws unless the file at `path` is still the one tmsd opened and it,
+    /// its -wal and its -shm can be written (a stat and three access calls):
+    /// checked before and after every write, so no write into a removed or
+    /// replaced file is acknowledged and none is tried on files that refuse it.
+    public func checkFile() throws(DatabaseFileProblem) {
         let now = FileNode(path)
-        guard now == opened else { throw DatabaseFileMoved(path: path, removed: now == nil) }
+        guard now == opened else { throw DatabaseFileProblem(path: path, kind: now == nil ? .removed : .replaced, reason: nil) }
+        for file in [path, path + "-wal", path + "-shm"] where access(file, W_OK) != 0 && errno != ENOENT {
+            throw DatabaseFileProblem(path: file, kind: .unwritable, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Throws unless a read is safe: a reader too writes to the -shm (its read
+    /// mark) through SQLite's mapping, which the kernel answers with SIGBUS
+    /// once the file cannot be written. One access call.
+    public func checkReadable() throws(DatabaseFileProblem) {
+        let shm = path + "-shm"
+        if access(shm, W_OK) != 0, errno != ENOENT {
+            throw DatabaseFileProblem(path: shm, kind: .unwritable, reason: String(cString: strerror(errno)))
+        }
     }
 }

@@ -141,7 +141,7 @@ struct TMSD: AsyncParsableCommand {
                 status: status, logger: logger, store: store)
             let watchdog = WatchdogService(
                 interval: notifier.watchdogInterval, eventLoop: group.next(), store: store, notifier: notifier,
-                status: status, logger: logger)
+                status: status, logger: logger, onFileProblem: { handler.reportFileProblem($0) })
             var configuration = ServiceGroupConfiguration(
                 services: [.init(service: listener), .init(service: reload), .init(service: watchdog)],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -101,7 +101,7 @@ def test_a_database_removed_while_tmsd_runs_acknowledges_no_write_and_is_not_rec
         assert [p["mrn"] for p in d.tmsctl_json("patient", "list")["patients"]] == ["MRN-KEPT"]
         d.tmsctl("patient", "add", "--identity", "-", check=False, input="mrn: X\nfamily-name: D\ngiven-name: J\nbirth-date: 1980-01-01\n")
         log = d.log.read_text()
-        assert log.count("database file moved") == 1 and "critical" in log.split("database file moved")[0].splitlines()[-1]
+        assert log.count("database file cannot take writes") == 1 and "critical" in log.split("database file cannot take writes")[0].splitlines()[-1]
     finally:
         d.stop()
     # Restarted, it does not start over on an empty file where the clinic's was.
@@ -146,3 +146,34 @@ def test_the_mark_is_written_beside_the_database(daemon):
     mark = daemon.database + ".initialized"
     assert open(mark).read().startswith("created ")
     assert os.stat(mark).st_mode & 0o077 == 0
+
+
+def test_files_made_immutable_refuse_calls_by_name_and_tmsd_survives(tmp_dir):
+    """chattr +i on the database's files while tmsd runs: SQLite writes its -shm
+    through a mapping (readers too, for their read marks), which the kernel then
+    answers with SIGBUS. Each call is refused with StorageFailure instead, the
+    PID stays, and once the files are writable again tmsd goes on."""
+    import pytest
+    d = Daemon(tmp_dir).start()
+    files = [d.database, d.database + "-wal", d.database + "-shm"]
+    try:
+        add_patient(d, mrn="MRN-1")
+        pid = d.process.pid
+        if subprocess.run(["chattr", "+i", *files], capture_output=True).returncode != 0:
+            pytest.skip("this file system does not take chattr +i")
+        try:
+            r = d.tmsctl("patient", "add", "--identity", "-", check=False,
+                         input="mrn: MRN-2\nfamily-name: Doe\ngiven-name: Jo\nbirth-date: 1980-01-01\n")
+            assert r.returncode == 65
+            assert "The database files cannot be written (Operation not permitted); nothing was changed." in r.stderr
+            r = d.tmsctl("patient", "list", check=False)
+            assert r.returncode == 65 and "SQLite cannot read them safely then; nothing was read" in r.stderr
+            assert d.alive() and d.process.pid == pid
+        finally:
+            subprocess.run(["chattr", "-i", *files], check=True)
+        add_patient(d, mrn="MRN-3")
+        assert [p["mrn"] for p in d.tmsctl_json("patient", "list")["patients"]] == ["MRN-1", "MRN-3"]
+        assert d.process.pid == pid
+        assert d.log.read_text().count("database file cannot take writes") == 1
+    finally:
+        d.stop()
