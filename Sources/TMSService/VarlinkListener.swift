@@ -3,6 +3,7 @@ public import NIOCore
 public import ServiceLifecycle
 public import Varlink
 import Foundation
+import Synchronization
 import Systemd
 
 #if canImport(Glibc)
@@ -44,6 +45,7 @@ public struct VarlinkListener: Service {
     public func run() async throws {
         if case .path(let path) = endpoint { try Self.checkDirectory(of: path) }
         let logger = self.logger
+        let refusals = RefusalTally(logger: logger)
         let server = try await VarlinkServer.start(
             endpoint, dispatcher: dispatcher, group: group, frameTimeout: frameTimeout, maximumConnections: maximumConnections,
             idleTimeout: idleTimeout
@@ -58,8 +60,19 @@ public struct VarlinkListener: Service {
             case .idleConnectionClosed(let peer):
                 logger.debug("closed an idle connection", metadata: ["tmsd_peer_uid": "\(peer.map { String($0.uid) } ?? "?")"])
             case .connectionLimitReached(let limit):
-                logger.warning("refused a connection: the connection limit is reached", metadata: ["tmsd_max_connections": "\(limit)"])
+                refusals.refused(limit: limit)
             }
+        }
+        // The refusals a flood left uncounted, said once an interval.
+        let flusher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(RefusalTally.interval))
+                refusals.flush()
+            }
+        }
+        defer {
+            flusher.cancel()
+            refusals.flush()
         }
         logger.info("listening", metadata: ["tmsd_socket": "\(Self.describe(endpoint))"])
         onReady()
@@ -157,4 +170,54 @@ public func checkActivatedSocket(_ fd: CInt) throws {
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Connections refused at the limit, logged once an interval: the first at
+/// once, the rest as one line with their count when the interval ends (a
+/// flood of 200 is two lines, not 200).
+final class RefusalTally: Sendable {
+    static let interval = 10
+    private struct State {
+        var limit = 0
+        var untold = 0
+        var quietUntil: ContinuousClock.Instant?
+    }
+
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func refused(limit: Int) {
+        let now = ContinuousClock.now
+        let tell = state.withLock { s -> Bool in
+            s.limit = limit
+            if let quiet = s.quietUntil, now < quiet {
+                s.untold += 1
+                return false
+            }
+            s.quietUntil = now + .seconds(Self.interval)
+            return true
+        }
+        if tell {
+            logger.warning("refused a connection: the connection limit is reached", metadata: [
+                "tmsd_max_connections": "\(limit)", "tmsd_next_count_in_s": "\(Self.interval)",
+            ])
+        }
+    }
+
+    /// The refusals not yet told, as one line; the next one is told at once.
+    func flush() {
+        let (count, limit) = state.withLock { s -> (Int, Int) in
+            defer {
+                s.untold = 0
+                s.quietUntil = nil
+            }
+            return (s.untold, s.limit)
+        }
+        guard count > 0 else { return }
+        logger.warning("refused more connections: the connection limit is reached", metadata: [
+            "tmsd_max_connections": "\(limit)", "tmsd_refused": "\(count)",
+        ])
+    }
 }

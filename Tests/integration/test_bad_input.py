@@ -243,6 +243,39 @@ def test_connections_past_the_limit_are_closed_and_the_daemon_serves_on(tmp_dir)
         d.stop()
 
 
+def test_a_flood_past_the_limit_is_logged_once_with_its_count(tmp_dir):
+    """200 connections past a limit of 4: one line at the first, one with the count of the rest."""
+    import re
+    from conftest import TEST_CONFIG, Daemon
+    d = Daemon(tmp_dir, '[daemon]\nmax-connections = 4\n' + TEST_CONFIG).start()
+    held = []
+    try:
+        for _ in range(4):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.socket)
+            s.sendall(b'{"method":"org.varlink.service.GetInfo"}\0')
+            assert s.recv(65536).endswith(b"\0")
+            held.append(s)
+        for _ in range(200):
+            extra = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            extra.settimeout(10)
+            extra.connect(d.socket)
+            try:
+                assert extra.recv(1) == b""  # closed by tmsd
+            except ConnectionResetError:
+                pass
+            extra.close()
+    finally:
+        for s in held:
+            s.close()
+        d.stop()  # the count not yet told is told at the stop
+    log = d.log.read_text()
+    told = log.count("refused a connection: the connection limit is reached")
+    counts = [int(n) for n in re.findall(r"refused more connections.*tmsd_refused=(\d+)", log)]
+    # (Two of each only if the 10 s interval ended during the flood.)
+    assert 1 <= told <= 2 and len(counts) <= 2 and told + sum(counts) == 200, (told, counts)
+
+
 def test_an_idle_connection_is_closed_and_a_busy_one_is_not(tmp_dir):
     from conftest import TEST_CONFIG, Daemon
     import time
