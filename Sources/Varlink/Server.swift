@@ -216,15 +216,21 @@ final class PartialFrameTimer: ChannelInboundHandler {
     }
 }
 
-/// Answers one connection's calls in order.
-final class VarlinkConnectionHandler: ChannelInboundHandler {
+/// Answers one connection's calls in order. A client may pipeline as many
+/// as it likes: with `maximumQueuedCalls` waiting, or replies piling up
+/// unread (the channel not writable), the connection stops reading until it
+/// catches up, so the client waits instead of losing its connection, and
+/// every call that ran gets its reply.
+final class VarlinkConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Asks the connection to close once its running call has been answered.
     struct Drain {}
 
-    /// Calls a client may queue before it must wait for answers.
+    /// Calls queued before the connection stops reading (a read that brings
+    /// more is queued whole: what one read holds is bounded by its buffer).
     static let maximumQueuedCalls = 128
 
     private let dispatcher: VarlinkDispatcher
@@ -234,6 +240,8 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     private var queue = CircularBuffer<ByteBuffer>()
     private var busy = false
     private var draining = false
+    /// A read was asked for while the queue was full or replies unread: made when it drains.
+    private var readHeld = false
 
     init(dispatcher: VarlinkDispatcher, maximumFrameLength: Int, events: @escaping @Sendable (VarlinkServerEvent) -> Void) {
         self.dispatcher = dispatcher
@@ -257,12 +265,29 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
-        if queue.count >= Self.maximumQueuedCalls {
-            violation(context, "more than \(Self.maximumQueuedCalls) calls queued without reading replies")
-            return
-        }
         queue.append(unwrapInboundIn(data))
         processNext(context: context)
+    }
+
+    /// Backpressure: no read while the queue is full or the replies are not read.
+    func read(context: ChannelHandlerContext) {
+        if queue.count >= Self.maximumQueuedCalls || !context.channel.isWritable {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { processNext(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The read held back, once there is room again.
+    private func resumeReading(_ context: ChannelHandlerContext) {
+        guard readHeld, !draining, queue.count < Self.maximumQueuedCalls, context.channel.isWritable else { return }
+        readHeld = false
+        context.read()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -304,7 +329,9 @@ final class VarlinkConnectionHandler: ChannelInboundHandler {
     }
 
     private func processNext(context: ChannelHandlerContext) {
-        while !busy, !draining, let frame = queue.popFirst() {
+        defer { resumeReading(context) }
+        // (Replies the client does not read stop the calls after them, and so the reading.)
+        while !busy, !draining, context.channel.isWritable, let frame = queue.popFirst() {
             switch dispatcher.step(frame.readableBytesView) {
             case .violation(let reason):
                 violation(context, reason)

@@ -170,6 +170,57 @@ def test_pipelined_calls_are_answered_in_order(stocked):
     assert replies[3]["parameters"]["protocol"]["id"] == "deep-tms-h1"
 
 
+def test_thousands_of_pipelined_calls_are_all_answered_in_order(stocked):
+    """Far past the queue's 128: tmsd stops reading while it catches up (backpressure),
+    never closes the connection, and every call gets its reply, in order."""
+    count = 5000
+    ids = ["itbs", "nope", "10hz-ldlpfc"]
+    calls = b"".join(json.dumps({"method": "io.tmsd.Clinic.GetProtocol", "parameters": {"id": ids[i % 3]}}).encode()
+                     + b"\0" for i in range(count))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(stocked.socket)
+    sender = threading.Thread(target=s.sendall, args=(calls,))
+    sender.start()
+    data = b""
+    while data.count(b"\0") < count:
+        chunk = s.recv(1 << 16)
+        assert chunk, "closed after %d replies" % data.count(b"\0")
+        data += chunk
+    sender.join()
+    s.close()
+    replies = [json.loads(f) for f in data.split(b"\0")[:count]]
+    for i, reply in enumerate(replies):
+        if ids[i % 3] == "nope":
+            assert reply["error"] == "io.tmsd.Clinic.ProtocolNotFound", i
+        else:
+            assert reply["parameters"]["protocol"]["id"] == ids[i % 3], i
+
+
+def test_a_client_that_never_reads_its_replies_holds_up_only_itself(stocked):
+    """It sends calls and reads nothing: tmsd stops reading it, its memory stays
+    bounded, and others are served."""
+    import re
+    def rss():
+        return int(re.search(r"^VmRSS:\s+(\d+)", open(f"/proc/{stocked.process.pid}/status").read(), re.M).group(1))
+    before = rss()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(stocked.socket)
+    s.setblocking(False)
+    call = json.dumps({"method": "io.tmsd.Clinic.ListProtocols"}).encode() + b"\0"
+    sent = 0
+    try:
+        for _ in range(200_000):
+            sent += s.send(call * 64)
+    except BlockingIOError:
+        pass  # the socket is full: tmsd stopped reading
+    assert sent < 50 * len(call) * 64 * 1000
+    assert stocked.tmsctl("protocol", "list").returncode == 0
+    assert rss() < before + 64 * 1024
+    s.close()
+    assert stocked.tmsctl("protocol", "list").returncode == 0
+
+
 def test_oneway_calls_get_no_reply_but_take_effect(stocked):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
