@@ -347,16 +347,18 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                     continue
                 }
                 busy = true
+                // The reply's frame is made on the pool too: a long reply copied on the loop would hold it up.
+                let allocator = context.channel.allocator
                 let future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
-                    dispatcher.run(call, method, peer: peer, invalid: invalid)
+                    Self.frame(dispatcher.run(call, method, peer: peer, invalid: invalid), allocator)
                 }
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 future.whenComplete { outcome in
                     // The pool refuses work only while the process shuts down.
-                    let result = (try? outcome.get()) ?? .failure(.methodNotImplemented(call.method))
+                    let frame = (try? outcome.get()) ?? Self.frame(.failure(.methodNotImplemented(call.method)), allocator)
                     let (handler, context) = bound.value
                     handler.busy = false
-                    if !call.oneway { handler.send(result, context: context) }
+                    if !call.oneway { context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil) }
                     if handler.draining {
                         context.close(promise: nil)
                     } else {
@@ -368,11 +370,27 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     }
 
     private func send(_ result: Result<[UInt8], VarlinkError>, context: ChannelHandlerContext) {
-        let bytes = VarlinkDispatcher.encode(result)
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count + 1)
-        buffer.writeBytes(bytes)
-        buffer.writeInteger(UInt8(0))
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(Self.frame(result, context.channel.allocator)), promise: nil)
+    }
+
+    /// A reply as it goes on the wire, NUL included: its parameters copied
+    /// once, straight into the buffer.
+    static func frame(_ result: Result<[UInt8], VarlinkError>, _ allocator: ByteBufferAllocator) -> ByteBuffer {
+        switch result {
+        case .success(let parameters):
+            var buffer = allocator.buffer(capacity: parameters.count + 16)
+            buffer.writeStaticString(#"{"parameters":"#)
+            buffer.writeBytes(parameters)
+            buffer.writeInteger(UInt8(ascii: "}"))
+            buffer.writeInteger(UInt8(0))
+            return buffer
+        case .failure:
+            let bytes = VarlinkDispatcher.encode(result)
+            var buffer = allocator.buffer(capacity: bytes.count + 1)
+            buffer.writeBytes(bytes)
+            buffer.writeInteger(UInt8(0))
+            return buffer
+        }
     }
 }
 

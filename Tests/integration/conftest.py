@@ -172,6 +172,13 @@ class Daemon:
             with client.open(interface, namespaced=False) as connection:
                 return getattr(connection, name)(**parameters)
 
+    def tmsctl_raw(self, timeout=30.0):
+        """A connected socket to this daemon, closed when the `with` ends."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.socket)
+        return s
+
     def raw(self, payload: bytes, read=True, timeout=5.0):
         """Sends bytes on a fresh connection; returns the first frame or b'' if closed."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -221,6 +221,55 @@ def test_a_client_that_never_reads_its_replies_holds_up_only_itself(stocked):
     assert stocked.tmsctl("protocol", "list").returncode == 0
 
 
+def test_a_long_read_holds_up_only_its_own_connection(daemon):
+    """10,000 audit entries of 4 KB each, listed whole (a reply of some 40 MB), take a
+    while; meanwhile another client's trivial calls are answered at once."""
+    import sqlite3
+    import time
+    with sqlite3.connect(daemon.database) as db:
+        db.executemany("INSERT INTO audit (at, uid, user, pid, method, summary) VALUES (?, 0, 'root', 1, 'x', ?)",
+                       [("2026-12-01T00:00:00Z", "s" * 4096)] * 10000)
+    db.close()
+    done = {}
+
+    def long_read():
+        start = time.monotonic()
+        with daemon.tmsctl_raw() as s:
+            s.sendall(json.dumps({"method": "io.tmsd.Clinic.ListAudit", "parameters": {"limit": 10000}}).encode() + b"\0")
+            data = bytearray()
+            while not data.endswith(b"\0"):
+                chunk = s.recv(1 << 22)
+                assert chunk
+                data += chunk
+        done["seconds"] = time.monotonic() - start
+        done["reply"] = data  # parsed after, not while the other thread times (the GIL)
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    time.sleep(0.02)
+    latencies = []
+    # Connections are spread over the event loops (one a core): of four, some share the long read's.
+    others = [daemon.tmsctl_raw() for _ in range(4)]
+    try:
+        while reader.is_alive():
+            for s in others:
+                start = time.monotonic()
+                s.sendall(b'{"method":"io.tmsd.Clinic.GetProtocol","parameters":{"id":"itbs"}}\0')
+                data = b""
+                while not data.endswith(b"\0"):
+                    data += s.recv(65536)
+                latencies.append(time.monotonic() - start)
+    finally:
+        for s in others:
+            s.close()
+    reader.join()
+    assert len(json.loads(bytes(done.pop("reply")[:-1]))["parameters"]["entries"]) == 10000
+    # The long read was long, and no trivial call waited for it.
+    assert done["seconds"] > 0.2 and len(latencies) > 5, (done, len(latencies))
+    print(f"long read {done['seconds']:.3f} s; trivial calls meanwhile: {len(latencies)}, slowest {max(latencies):.4f} s")
+    assert max(latencies) < done["seconds"] / 4, (max(latencies), done)
+
+
 def test_oneway_calls_get_no_reply_but_take_effect(stocked):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
