@@ -415,6 +415,10 @@ extension ClinicStore {
             try ClinicStore.chainUnnumberedEntries(db)
             try db.execute(sql: "CREATE UNIQUE INDEX audit_by_seq ON audit(seq)")
         }
+        migrator.registerMigration("2026-12-03 a course's baseline found from its own index") { db in
+            // Recording an outcome checks for a baseline: from this index, not by reading every score of the scale.
+            try db.execute(sql: "CREATE INDEX outcome_baseline ON outcome(course_id, scale) WHERE timepoint = 'baseline'")
+        }
         return migrator
     }
 }

@@ -38,7 +38,7 @@ extension ClinicStore {
                 try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "alert \(alertId) raised")
                 alert = try Self.alerts(db, where: "a.id = ?", [alertId]).first
             }
-            return (try Self.outcomes(db, courseId).first { $0.id == outcomeId }!, alert)
+            return (try Self.outcome(db, id: outcomeId)!, alert)
         }
     }
 
@@ -69,12 +69,21 @@ extension ClinicStore {
     }
 
     static func outcomes(_ db: Database, _ courseId: Int) throws -> [OutcomeRecord] {
+        try outcomes(db, where: "course_id = ? ORDER BY scale, date, id", [courseId])
+    }
+
+    /// One outcome, by its id: what recording it returns, read alone, so the
+    /// call costs the same however many scores the course holds.
+    static func outcome(_ db: Database, id: Int) throws -> OutcomeRecord? {
+        try outcomes(db, where: "id = ?", [id]).first
+    }
+
+    private static func outcomes(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [OutcomeRecord] {
         try fetch(
             try db.cachedStatement(sql: """
-                SELECT id, course_id, scale, timepoint, date, total, items, recorded_by FROM outcome
-                WHERE course_id = ? ORDER BY scale, date, id
+                SELECT id, course_id, scale, timepoint, date, total, items, recorded_by FROM outcome WHERE \(condition)
                 """),
-            [courseId]
+            arguments
         ) { row in
             OutcomeRecord(
                 id: row["id"], courseId: row["course_id"], scale: row["scale"], timepoint: Timepoint(rawValue: row["timepoint"])!,

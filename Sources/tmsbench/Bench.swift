@@ -63,6 +63,7 @@ struct Bench {
             let times = Stats(writes)
             print(String(format: "ClinicStore.completeSession in-process  p50 %.3f ms  p99 %.3f ms", times.p50 * 1000, times.p99 * 1000))
             print(chainingLine(chaining, durable: times.p50))
+            print(try outcomesLine(directory.appendingPathComponent("outcomes.sqlite").path))
             return
         }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
@@ -132,6 +133,7 @@ struct Bench {
         print(String(format: "    p50 ratio %.2fx (goal <= 1.3x); in-process ClinicStore.completeSession p50 %.3f ms",
                      w.p50 / fw.p50, Stats(storeWrite).p50 * 1000))
         print(chainingLine(chaining, durable: w.p50))
+        print(try outcomesLine(directory.appendingPathComponent("outcomes.sqlite").path))
         print(row("read (ListSessions, 10 rows)", r, "floor: raw Unix socket round trip", fr))
         print(String(format: "    p50 ratio %.2fx (goal <= 2x); p99 %.3f ms (goal < 1 ms); its reply encoded in-process p50 %.3f ms"
                      + " (through Codable %.3f ms)",
@@ -312,6 +314,34 @@ struct Bench {
         return String(
             format: "    chaining: the entry p50 %.1f us, a pre-chain entry %.1f us: +%.1f us, %.1f%% of the durable-write p50 (goal < 5%%)",
             chained * 1e6, unchained * 1e6, (chained - unchained) * 1e6, (chained - unchained) / durable * 100)
+    }
+
+    /// RecordOutcome as a course gathers scores, in-process: the p50 of the
+    /// first 100 against that of the 100 after 4,000 (each a durable write).
+    static func outcomesLine(_ path: String) throws -> String {
+        let store = try ClinicStore(path: path)
+        let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.RecordOutcome", at: Date())
+        let calendar = ClinicCalendar(timeZone: TimeZone(identifier: "UTC")!)
+        let treatment = ProtocolLibrary.find("10hz-ldlpfc")!
+        let patient = try store.addPatient(
+            NewPatient(mrn: "O-1", familyName: "Outcome", givenName: "B", birthDate: CivilDate("1980-01-01")!), audit: audit)
+        let course = try store.createCourse(
+            NewCourse(patientId: patient.id, treatment: treatment, startDate: CivilDate("2027-01-04")!, sessionTime: LocalTime("08:00")!,
+                      prescriber: "Dr. Bench", target: TargetSite(method: .beamF3, label: "left DLPFC"),
+                      dose: PrescribedDose(protocol: treatment)),
+            clinic: BookingPolicy(calendar: calendar, resources: twentyChairs), timeZone: "UTC", audit: audit)
+        let scale = OutcomeScale(id: "madrs", name: "MADRS", minimum: 0, maximum: 60, remissionAtMost: 10, responseDrop: 0.5)
+        var times: [Double] = []
+        for n in 0..<4100 {
+            let start = now()
+            _ = try store.recordOutcome(
+                courseId: course.id, scale: scale, timepoint: n == 0 ? .baseline : .weekly, date: CivilDate("2027-01-04")!,
+                total: 30 - n % 20, items: nil, audit: audit)
+            times.append(now() - start)
+        }
+        let first = Stats(Array(times.prefix(100))).p50, later = Stats(Array(times.suffix(100))).p50
+        return String(format: "RecordOutcome in-process  p50 %.3f ms for the first 100 scores of a course, %.3f ms after 4000 (goal: flat)",
+                      first * 1000, later * 1000)
     }
 
     /// Completed sessions through the store, each its own durable

@@ -120,6 +120,7 @@ struct TemporaryStore {
             "2026-12-02 refusals name their error", "2026-12-02 the treatment gate", "2026-12-02 a patient is in one session at a time",
             "2026-12-02 a patient's bookings are found through the patient's courses",
             "2026-12-02 a day's bookings are read from their index alone", "2026-12-02 the audit trail is a hash chain",
+            "2026-12-03 a course's baseline found from its own index",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()
