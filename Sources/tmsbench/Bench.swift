@@ -184,9 +184,19 @@ struct Bench {
             }
         }
         let tenYears = Stats(times[0]), oneMonth = Stats(times[1])
+        // Start to READY on the ten years, as a restart finds it (the file in the page cache): five restarts.
+        var starts: [Double] = []
+        let tenYearPlace = directory.appendingPathComponent("report-ten-years")
+        for _ in 0..<5 {
+            daemons[0].stop()
+            daemons[0] = try Daemon(tmsd: tmsd, directory: tenYearPlace)
+            starts.append(daemons[0].readySeconds)
+        }
+        clients[0] = try VarlinkClient(path: daemons[0].socket)
         print(String(format: "    GetDailyReport over ten years  p50 %.1f ms  p99 %.1f ms  (goal < 200 ms)", tenYears.p50 * 1000, tenYears.p99 * 1000))
         print(String(format: "    GetDailyReport over one month  p50 %.1f ms  p99 %.1f ms", oneMonth.p50 * 1000, oneMonth.p99 * 1000))
         print(String(format: "    ten years / one month: %.2fx (goal <= 1.5x)", tenYears.p50 / oneMonth.p50))
+        print(String(format: "start to READY on the ten years: p50 %.0f ms of 5 restarts (goal < 150 ms)", Stats(starts).p50 * 1000))
         // Issue 12's figure: the whole hash chain of ten years walked, as `tmsctl audit verify` asks.
         var verifies: [Double] = []
         var entries = 0
@@ -529,6 +539,8 @@ func unixSocket(connectTo path: String) throws -> CInt {
 final class Daemon {
     let process = Process()
     let socket: String
+    /// From the process's start to its READY=1.
+    private(set) var readySeconds = 0.0
 
     /// A daemon of `chairs` figure-8 chairs, open every day 07:00-21:00.
     init(tmsd: String, directory: URL, chairs: Int = 20) throws {
@@ -545,6 +557,7 @@ final class Daemon {
         process.executableURL = URL(fileURLWithPath: tmsd)
         process.arguments = ["--config", config.path, "--socket", socket, "--database", directory.appendingPathComponent("tmsd.sqlite").path]
         process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }
+        let started = now()
         try process.run()
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -554,6 +567,7 @@ final class Daemon {
             guard n > 0 else { throw BenchError("tmsd sent no READY=1 within 30 s") }
             if String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").contains("READY=1") { break }
         }
+        readySeconds = now() - started
     }
 
     func residentKiB() -> Int {
