@@ -12,9 +12,16 @@ import TMSCore
 // where it happened; the head (sequence and hash) mailed every night anchors
 // it off the machine, so even the newest entries cannot be dropped unseen.
 
-/// The rows a write transaction changed, as SQLite reports them to the writer
-/// connection, until `writeAudit` takes them into the entry. A transaction
-/// that changed rows and wrote no entry does not commit.
+/// The rows a write transaction changed, as the writer connection's own
+/// TEMP triggers report them (one per table and kind of change, calling
+/// `tmsd_touched(table, rowid)`), until `writeAudit` takes them into the
+/// entry. A transaction that changed rows and wrote no entry does not commit.
+///
+/// Triggers, not GRDB's row events: GRDB holds a transaction observer's row
+/// events back inside a savepoint until it is released, which is after the
+/// entry written inside it would have taken them; a trigger reports each row
+/// as it changes. (A change rolled back to a savepoint must be dropped with
+/// `rollBack(to:)`; the observer remains only for the commit's check.)
 final class ChangeTracker: TransactionObserver, @unchecked Sendable {
     // Used only on the writer connection's queue.
     struct Touch: Hashable {
@@ -33,15 +40,50 @@ final class ChangeTracker: TransactionObserver, @unchecked Sendable {
     /// Each table's statement that reads one row as its canonical JSON, made once.
     var rowSQL = RowJSONSQL()
 
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        switch eventKind {
-        case .insert(let table), .delete(let table), .update(let table, _): table != "audit" && !table.hasPrefix("sqlite_")
-        }
+    /// No row events: the triggers report rows.
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+
+    func touch(_ table: String, _ rowID: Int64) {
+        let touch = Touch(table: table, rowID: rowID)
+        if seen.insert(touch).inserted { touched.append(touch) }
     }
 
-    func databaseDidChange(with event: DatabaseEvent) {
-        let touch = Touch(table: event.tableName, rowID: event.rowID)
-        if seen.insert(touch).inserted { touched.append(touch) }
+    /// Where the touched rows stand now, to roll back to (`rollBack(to:)`).
+    var mark: Int { touched.count }
+
+    /// Forgets the rows touched since `mark`: their changes were rolled back to a savepoint.
+    func rollBack(to mark: Int) {
+        for touch in touched[mark...] { seen.remove(touch) }
+        touched.removeSubrange(mark...)
+    }
+
+    /// The tables whose changes are logged: all but the log itself and SQLite's and GRDB's own.
+    static func loggedTables(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+              AND name NOT IN ('audit', 'grdb_migrations') ORDER BY name
+            """)
+    }
+
+    /// On the writer connection: `tmsd_touched` and, for each logged table,
+    /// TEMP triggers after insert, update and delete that call it.
+    func install(_ db: Database) throws {
+        db.add(function: DatabaseFunction("tmsd_touched", argumentCount: 2, pure: false) { [unowned self] values in
+            if let table = String.fromDatabaseValue(values[0]), let rowID = Int64.fromDatabaseValue(values[1]) {
+                touch(table, rowID)
+            }
+            return nil
+        })
+        for table in try Self.loggedTables(db) {
+            let quoted = table.replacingOccurrences(of: "\"", with: "\"\""), literal = table.replacingOccurrences(of: "'", with: "''")
+            for (kind, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                try db.execute(sql: """
+                    CREATE TEMP TRIGGER IF NOT EXISTS "tmsd_log_\(quoted)_\(kind.lowercased())" AFTER \(kind) ON main."\(quoted)"
+                    BEGIN SELECT tmsd_touched('\(literal)', \(row).rowid); END
+                    """)
+            }
+        }
     }
 
     func databaseWillCommit() throws {

@@ -36,7 +36,10 @@ public struct ClinicStore: Sendable {
         // From here every write that changes a record appends its change-log entry, or does not commit.
         let tracker = ChangeTracker()
         pool.add(transactionObserver: tracker, extent: .databaseLifetime)
-        pool.writeWithoutTransaction { db in ChangeTracker.register(tracker, for: db) }
+        try pool.writeWithoutTransaction { db in
+            ChangeTracker.register(tracker, for: db)
+            try tracker.install(db)
+        }
         self.pool = pool
         self.path = path
         opened = FileNode(path)

@@ -40,6 +40,34 @@ import TMSCore
         #expect(changes[3] == "[]")  // a refusal changes nothing
     }
 
+    /// Inside a savepoint (as a batch of calls committed together will run
+    /// each call) the entry names the rows its call changed, and a call rolled
+    /// back to its savepoint leaves nothing behind that the commit would refuse.
+    @Test func changesInsideASavepointAreLoggedAndOnesRolledBackAreForgotten() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        try patients(t.store, 2)
+        try t.store.pool.write { db in
+            let tracker = try #require(ChangeTracker.of(db))
+            try db.inSavepoint {
+                try db.execute(sql: "UPDATE patient SET given_name = 'Jo' WHERE id = 1")
+                try ClinicStore.writeAudit(db, audit, patient: 1, summary: "patient 1 renamed")
+                return .commit
+            }
+            let mark = tracker.mark
+            try db.inSavepoint {
+                try db.execute(sql: "UPDATE patient SET given_name = 'Lost' WHERE id = 2")
+                return .rollback
+            }
+            tracker.rollBack(to: mark)
+        }
+        let last = try t.store.pool.read { db in try String.fetchOne(db, sql: "SELECT changes FROM audit ORDER BY seq DESC LIMIT 1") }
+        #expect(last?.contains(#""given_name":"Jo""#) == true && last?.contains(#""table":"patient""#) == true)
+        #expect(try t.store.verifyChain().broken == nil)
+        #expect(try t.store.verifyRecords().differing == nil)
+        #expect(try t.store.patients().sorted { $0.id < $1.id }.map(\.givenName) == ["Jo", "Jane"])
+    }
+
     /// A refusal's summary quoting what a client sent: a NUL (which a C
     /// string read back would cut at) and an escape are stored escaped, and
     /// the entry's hash is of what was stored. (Found by FuzzTests.)
