@@ -7,12 +7,12 @@ extension ClinicStore {
     /// Records a refused call in the audit trail, with the name of the error
     /// it was answered with (nothing else changes).
     public func auditRefusal(_ audit: AuditContext, error: String, summary: String) throws {
-        try pool.write { db in try Self.writeAudit(db, audit, error: error, summary: summary) }
+        try write { db in try Self.writeAudit(db, audit, error: error, summary: summary) }
     }
 
     /// Records an act that changes no record (a backup taken): an entry of its own.
     public func auditAct(_ audit: AuditContext, summary: String) throws {
-        try pool.write { db in try Self.writeAudit(db, audit, summary: summary) }
+        try write { db in try Self.writeAudit(db, audit, summary: summary) }
     }
 
     public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {

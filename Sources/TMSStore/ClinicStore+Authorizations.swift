@@ -15,7 +15,7 @@ extension ClinicStore {
     ) throws -> Authorization {
         try Self.checkSessions(sessions, minimum: 1)
         guard to >= from else { throw ClinicError.invalidValue("to", "\(to) is before the start \(from)") }
-        return try pool.write { db in
+        return try write { db in
             let course = try Self.course(db, courseId)
             try db.cachedStatement(sql: """
                 INSERT INTO payer_authorization (course_id, payer, reference, sessions, from_date, to_date, recorded_by, created_at)
@@ -39,7 +39,7 @@ extension ClinicStore {
         guard sessions > 0 || to != nil else {
             throw ClinicError.invalidValue("sessions", "an extension adds sessions, a later end date, or both")
         }
-        return try pool.write { db in
+        return try write { db in
             guard let courseId = try Int.fetchOne(
                 db, sql: "SELECT course_id FROM payer_authorization WHERE id = ?", arguments: [id])
             else { throw ClinicError.authorizationNotFound(id) }

@@ -10,7 +10,7 @@ extension ClinicStore {
         id: Int, to date: CivilDate, time: LocalTime?, chair: String?, clinic: BookingPolicy, today: CivilDate,
         audit: AuditContext
     ) throws -> SessionRecord {
-        try pool.write { db in
+        try write { db in
             let (session, course) = try Self.openSession(db, id)
             guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
             if date < today { throw ClinicError.dateInPast(date, today: today) }
@@ -92,7 +92,7 @@ extension ClinicStore {
     /// `today` on that no longer fits (a closed day, outside hours, a chair
     /// gone or without the coil) moves, course by course. Returns the moves.
     public func applyClinicChange(clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> [Move] {
-        try pool.write { db in
+        try write { db in
             // A light scan of every open booking from today; full records only for those that move.
             let coils = Dictionary(uniqueKeysWithValues: try Self.fetch(db.makeStatement(sql: "SELECT id, coil FROM course"), []) {
                 row in (row["id"] as Int, (row["coil"] as String?) ?? "")
@@ -131,7 +131,7 @@ extension ClinicStore {
     public func postponeSession(
         id: Int, reason: String, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
     ) throws -> (session: SessionRecord, moves: [Move]) {
-        try pool.write { db in
+        try write { db in
             let (session, course) = try Self.openSession(db, id)
             guard session.status == .scheduled else { throw ClinicError.invalidValue("id", "session \(id) is in progress") }
             let all = try Self.sessions(db, where: "s.course_id = ?", [course.id])
@@ -160,7 +160,7 @@ extension ClinicStore {
         _ chair: String, from: CivilDate, to: CivilDate, reason: String, clinic: BookingPolicy, today: CivilDate,
         audit: AuditContext
     ) throws -> (id: Int, moves: [Move]) {
-        try pool.write { db in
+        try write { db in
             guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
             guard to >= from else { throw ClinicError.invalidValue("to", "is before from") }
             if to < today { throw ClinicError.dateInPast(to, today: today) }
@@ -194,7 +194,7 @@ extension ClinicStore {
     public func returnChairToService(
         _ chair: String, from: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
     ) throws -> Int {
-        try pool.write { db in
+        try write { db in
             guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
             if from < today { throw ClinicError.dateInPast(from, today: today) }
             try db.cachedStatement(sql: "DELETE FROM chair_outage WHERE chair = ? AND from_date >= ?")

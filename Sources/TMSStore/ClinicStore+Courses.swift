@@ -11,7 +11,7 @@ extension ClinicStore {
     public func createCourse(
         _ new: NewCourse, clinic: BookingPolicy, timeZone: String, accepted: [AcceptedFinding] = [], audit: AuditContext
     ) throws -> CourseRecord {
-        try pool.write { db in
+        try write { db in
             _ = try Self.patient(db, new.patientId)
             let treatment = new.treatment
             let slotMinutes = clinic.resources.slotMinutes(for: treatment)
@@ -105,7 +105,7 @@ extension ClinicStore {
     }
 
     public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, id)
             guard course.status == .active || course.status == .paused || course.status == .onHold else {
                 throw ClinicError.courseNotActive(id, status: course.status.rawValue)
@@ -122,7 +122,7 @@ extension ClinicStore {
     /// released (they were plans, nothing happened); `resumeCourse` books
     /// what remains.
     public func pauseCourse(id: Int, from: CivilDate, today: CivilDate, audit: AuditContext) throws -> CourseRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, id)
             guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
             if from < today { throw ClinicError.dateInPast(from, today: today) }
@@ -142,7 +142,7 @@ extension ClinicStore {
     /// Resumes a paused course on `on`: what each phase still owes is booked
     /// from that day, so the rest of the calendar shifts by the pause.
     public func resumeCourse(id: Int, on: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> CourseRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, id)
             guard course.status == .paused else {
                 throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not paused")
@@ -196,7 +196,7 @@ extension ClinicStore {
     public func changePreferredTime(
         id: Int, to time: LocalTime, from: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
     ) throws -> (CourseRecord, [Move]) {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, id)
             guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
             if from < today { throw ClinicError.dateInPast(from, today: today) }

@@ -9,7 +9,7 @@ extension ClinicStore {
         patientId: Int, drug: String, dose: Double, unit: String, on date: CivilDate, at: Date, replaces: Int? = nil,
         audit: AuditContext
     ) throws -> MedicationRecord {
-        try pool.write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, at, replaces, audit) }
+        try write { db in try Self.startMedication(db, patientId, drug, dose, unit, date, at, replaces, audit) }
     }
 
     static func startMedication(
@@ -37,7 +37,7 @@ extension ClinicStore {
     public func changeMedicationDose(
         id: Int, dose: Double, unit: String, on date: CivilDate, at: Date, audit: AuditContext
     ) throws -> MedicationRecord {
-        try pool.write { db in
+        try write { db in
             guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
                 throw ClinicError.invalidValue("id", "no medication has id \(id)")
             }
@@ -51,7 +51,7 @@ extension ClinicStore {
 
     /// Stops a drug on `date`, at the instant `at`.
     public func stopMedication(id: Int, on date: CivilDate, at: Date, audit: AuditContext) throws -> MedicationRecord {
-        try pool.write { db in
+        try write { db in
             guard let old = try Self.medications(db, "m.id = ?", [id]).first else {
                 throw ClinicError.invalidValue("id", "no medication has id \(id)")
             }

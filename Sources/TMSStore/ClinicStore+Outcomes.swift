@@ -9,7 +9,7 @@ extension ClinicStore {
     public func recordOutcome(
         courseId: Int, scale: OutcomeScale, timepoint: Timepoint, date: CivilDate, total: Int?, items: [Int]?, audit: AuditContext
     ) throws -> (OutcomeRecord, AlertRecord?) {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             let sum = try scale.score(items: items, total: total)
             if timepoint == .baseline, try Int.fetchOne(
@@ -57,7 +57,7 @@ extension ClinicStore {
     }
 
     public func acknowledgeAlert(id: Int, note: String, audit: AuditContext) throws -> AlertRecord {
-        try pool.write { db in
+        try write { db in
             guard let alert = try Self.alerts(db, where: "a.id = ?", [id]).first else { throw ClinicError.alertNotFound(id) }
             if let by = alert.acknowledgedBy { throw ClinicError.alertAlreadyAcknowledged(id, by: by) }
             try db.execute(

@@ -5,7 +5,7 @@ import TMSCore
 // Patients.
 extension ClinicStore {
     public func addPatient(_ new: NewPatient, audit: AuditContext) throws -> PatientRecord {
-        try pool.write { db in
+        try write { db in
             if let existing = try Int.fetchOne(db, sql: "SELECT id FROM patient WHERE mrn = ?", arguments: [new.mrn]) {
                 throw ClinicError.duplicateMRN(existing: existing)
             }

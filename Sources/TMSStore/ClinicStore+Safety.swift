@@ -10,7 +10,7 @@ extension ClinicStore {
     public func recordScreen(
         courseId: Int, date: CivilDate, answers: [String: Bool], questions: [ScreenQuestion], audit: AuditContext
     ) throws -> ScreenRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             let (result, findings) = try ScreenResult.judge(answers, questions)
             let yes = findings.keys.sorted()
@@ -32,7 +32,7 @@ extension ClinicStore {
 
     /// A clinician signs off the relative contraindications that stand, with a reason.
     public func signOffScreen(courseId: Int, reason: String, audit: AuditContext) throws -> ScreenRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             guard let screen = try Self.latestScreen(db, courseId) else {
                 throw ClinicError.screenRequired(course: courseId, state: "none", reason: "no safety screen has been recorded")
@@ -56,7 +56,7 @@ extension ClinicStore {
 
     /// A clinician clears one finding that stands (absolute or relative), with a reason; the screens stay as they were.
     public func clearScreenFinding(courseId: Int, question: String, reason: String, audit: AuditContext) throws -> ScreenHistory {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             let standing = StandingFinding.standing(try Self.screenFacts(db, courseId), try Self.clearances(db, courseId))
             guard let finding = standing.first(where: { $0.question == question }) else {
@@ -147,7 +147,7 @@ extension ClinicStore {
     public func recordThreshold(
         courseId: Int, date: CivilDate, at: Date, method: ThresholdMethod, muscle: String, value: Double, audit: AuditContext
     ) throws -> ThresholdRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             try DeliveryRules.checkMotorThreshold(value)
             try db.execute(
@@ -193,7 +193,7 @@ extension ClinicStore {
         courseId: Int, sessionId: Int?, kind: AdverseEventKind, severity: Severity, date: CivilDate, at: Date, details: String,
         audit: AuditContext
     ) throws -> AdverseEventRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, courseId)
             if let sessionId {
                 let session = try Self.session(db, sessionId)
@@ -254,7 +254,7 @@ extension ClinicStore {
     public func resumeHeldCourse(
         id: Int, reason: String, _ selection: FactSelection, audit: AuditContext, gate: (TreatmentFacts) throws -> Void
     ) throws -> CourseRecord {
-        try pool.write { db in
+        try write { db in
             let course = try Self.course(db, id)
             guard course.status == .onHold else {
                 throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not on hold")

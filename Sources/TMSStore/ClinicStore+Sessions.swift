@@ -30,7 +30,7 @@ extension ClinicStore {
     public func startSession(
         id: Int, today: CivilDate, _ selection: FactSelection, audit: AuditContext, gate: (TreatmentFacts) throws -> Void
     ) throws -> SessionRecord {
-        try pool.write { db in
+        try write { db in
             let (session, course) = try Self.changeableSession(db, id)
             guard session.status == .scheduled else {
                 throw ClinicError.invalidValue("id", "session \(id) is already in progress")
@@ -53,7 +53,7 @@ extension ClinicStore {
         id: Int, today: CivilDate, _ selection: FactSelection, audit: AuditContext,
         gate: (TreatmentFacts) throws -> (Delivery, [AcceptedFinding])
     ) throws -> (session: SessionRecord, progress: CourseProgress, findings: [FindingRecord]) {
-        try pool.write { db in
+        try write { db in
             var (session, course) = try Self.changeableSession(db, id)
             let (d, accepted) = try gate(try Self.treatmentFacts(db, course, session: session, selection))
             // To the millisecond: the order sessions were given in decides their billing codes.
@@ -108,7 +108,7 @@ extension ClinicStore {
     public func endShort(
         id: Int, _ shortfall: Shortfall, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
     ) throws -> (session: SessionRecord, replacement: SessionRecord, progress: CourseProgress) {
-        try pool.write { db in
+        try write { db in
             let (session, course) = try Self.openSession(db, id)
             // To the millisecond: the order sessions were given in decides their billing codes.
             let now = Timestamp.formatPrecise(audit.at)

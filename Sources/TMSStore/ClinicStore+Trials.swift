@@ -7,7 +7,7 @@ extension ClinicStore {
     public func recordTrial(
         patientId: Int, _ trial: Trial, sideEffects: String, reasonStopped: String, audit: AuditContext
     ) throws -> Trial {
-        try pool.write { db in
+        try write { db in
             _ = try Self.patient(db, patientId)
             if trial.kind == .medication {
                 guard let drug = trial.drug, !drug.isEmpty else { throw ClinicError.invalidValue("drug", "a medication trial names its drug") }

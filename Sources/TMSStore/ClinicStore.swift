@@ -10,6 +10,8 @@ import TMSCore
 /// A method that returns has committed with `synchronous = FULL`: on disk.
 public struct ClinicStore: Sendable {
     let pool: DatabasePool
+    /// Every write of the store goes through it (`write`), in batches.
+    let committer: GroupCommitter
     public let path: String
     /// The file opened at `path` (`checkFile`).
     let opened: FileNode?
@@ -41,9 +43,17 @@ public struct ClinicStore: Sendable {
             try tracker.install(db)
         }
         self.pool = pool
+        committer = GroupCommitter(pool: pool)
         self.path = path
         opened = FileNode(path)
     }
+
+    /// One write: its own savepoint in a transaction it may share with the
+    /// writes that arrived with it, returned only once that is on disk.
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try committer.write(body) }
+
+    /// For the benchmark: the batch sizes committed so far ([size: batches]).
+    @_spi(Benchmark) public var batchSizes: [Int: Int] { committer.batchSizes }
 
     /// The writer connection's `synchronous` setting (2 = FULL).
     public func synchronousMode() throws -> Int {

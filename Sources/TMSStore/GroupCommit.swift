@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Writes that arrive together commit together: one transaction and one
+/// fsync for the batch, each call in a savepoint of its own, so a call that
+/// fails is rolled back alone and its neighbours commit. A call returns only
+/// after its batch committed: "returned" still means "on disk".
+///
+/// No thread of its own and no waiting window: a call that finds no batch
+/// being committed leads, committing every call queued by then; calls that
+/// arrive meanwhile wait, and the first of them leads the next batch once the
+/// leader's is on disk. A single writer is a batch of one.
+final class GroupCommitter: Sendable {
+    /// One call's work and how it ended. Touched only by its caller, which
+    /// waits, and by the leader that runs it.
+    private final class Call: @unchecked Sendable {
+        enum State { case waiting, done, lead }
+        /// Let go once it ran, before its caller wakes: the caller's closure
+        /// does not escape (`withoutActuallyEscaping` checks it).
+        var body: ((Database) throws -> Void)?
+        let wake = DispatchSemaphore(value: 0)
+        var state = State.waiting
+        var failure: (any Error)?
+        init(_ body: @escaping (Database) throws -> Void) { self.body = body }
+    }
+
+    /// A batch's transaction SQLite rolled back itself (a full disk, an I/O error).
+    private struct TransactionLost: Error { let cause: any Error }
+
+    private let pool: DatabasePool
+    private let queue = Mutex<(waiting: [Call], leading: Bool)>(([], false))
+    /// Batch sizes committed, for the benchmark: [size: count].
+    private let sizes = Mutex<[Int: Int]>([:])
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try withoutActuallyEscaping(body) { body in
+            let call = Call { db in result = try body(db) }
+            let leads = queue.withLock { q -> Bool in
+                q.waiting.append(call)
+                if q.leading { return false }
+                q.leading = true
+                return true
+            }
+            if !leads {
+                call.wake.wait()
+            }
+            if leads || call.state == .lead { lead(call) }
+            if let failure = call.failure { throw failure }
+        }
+        return result!
+    }
+
+    /// Calls queued behind the batch being committed.
+    var waiting: Int { queue.withLock { $0.waiting.count } }
+
+    /// How many batches of each size were committed so far.
+    var batchSizes: [Int: Int] { sizes.withLock { $0 } }
+
+    /// Commits what is queued (`mine` among it), wakes each call of the
+    /// batch, then hands the lead to the first call queued since, if any.
+    private func lead(_ mine: Call) {
+        let batch = queue.withLock { q -> [Call] in
+            defer { q.waiting.removeAll(keepingCapacity: true) }
+            return q.waiting
+        }
+        commit(batch)
+        for call in batch { call.body = nil }
+        sizes.withLock { $0[batch.count, default: 0] += 1 }
+        let next = queue.withLock { q -> Call? in
+            guard let first = q.waiting.first else {
+                q.leading = false
+                return nil
+            }
+            first.state = .lead
+            return first
+        }
+        for call in batch where call !== mine {
+            call.state = .done
+            call.wake.signal()
+        }
+        next?.wake.signal()
+    }
+
+    private func commit(_ batch: [Call]) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                let tracker = ChangeTracker.of(db)
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                do {
+                    for call in batch {
+                        let mark = tracker?.mark ?? 0
+                        try db.execute(sql: "SAVEPOINT tmsd_call")
+                        do {
+                            try call.body?(db)
+                            try db.execute(sql: "RELEASE tmsd_call")
+                        } catch {
+                            call.failure = error
+                            guard db.isInsideTransaction else { throw TransactionLost(cause: error) }
+                            try db.execute(sql: "ROLLBACK TO tmsd_call")
+                            try db.execute(sql: "RELEASE tmsd_call")
+                            tracker?.rollBack(to: mark)
+                        }
+                    }
+                    try db.execute(sql: "COMMIT")
+                } catch {
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    throw error
+                }
+            }
+        } catch {
+            // Nothing of the batch is on disk: no call of it succeeded.
+            let cause = (error as? TransactionLost)?.cause ?? error
+            for call in batch where call.failure == nil { call.failure = cause }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+import TMSCore
+@_spi(Benchmark) @testable import TMSStore
+
+/// Writes that arrive together commit together, and one that fails fails alone.
+@Suite struct GroupCommitTests {
+    let audit = AuditContext(uid: 1000, user: "tech", pid: 42, method: "io.tmsd.Clinic.AddPatient",
+                             at: Date(timeIntervalSince1970: 1_796_212_800))
+
+    func patient(_ mrn: String) -> NewPatient {
+        NewPatient(mrn: mrn, familyName: "Doe", givenName: "Jane", birthDate: CivilDate("1980-02-03")!)
+    }
+
+    @Test func callsQueuedBehindABatchCommitAsOneAndAFailureIsRolledBackAlone() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let store = t.store
+        let existing = try store.addPatient(patient("MRN-0"), audit: audit)
+        let before = store.batchSizes
+        // A write that holds the writer until four more calls wait behind it.
+        let running = DispatchSemaphore(value: 0)
+        let held = Thread {
+            _ = try? store.write { db in
+                running.signal()
+                while store.committer.waiting < 4 { usleep(1000) }
+                try db.execute(sql: "UPDATE patient SET given_name = 'Held' WHERE id = ?", arguments: [existing.id])
+                try ClinicStore.writeAudit(db, audit, patient: existing.id, summary: "held")
+            }
+        }
+        held.start()
+        running.wait()  // its batch of one is under way: what comes now queues behind it
+        let outcomes = Mutex<[String: String]>([:])
+        let group = DispatchGroup()
+        for mrn in ["MRN-1", "MRN-2", "MRN-0", "MRN-3"] {  // MRN-0 is taken: that one fails
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                let outcome: String
+                do {
+                    outcome = "patient \(try store.addPatient(patient(mrn), audit: audit).id)"
+                } catch {
+                    outcome = "\(error)"
+                }
+                outcomes.withLock { $0[mrn] = outcome }
+            }.start()
+        }
+        group.wait()
+        let result = outcomes.withLock { $0 }
+        #expect(result["MRN-0"] == "\(ClinicError.duplicateMRN(existing: existing.id))")
+        for mrn in ["MRN-1", "MRN-2", "MRN-3"] { #expect(result[mrn]?.hasPrefix("patient ") == true, "\(mrn): \(result[mrn] ?? "")") }
+        // The held write was a batch of one; the four behind it, one batch of four.
+        var added = store.batchSizes
+        for (size, count) in before { added[size, default: 0] -= count }
+        #expect(added.filter { $0.value != 0 } == [1: 1, 4: 1])
+        #expect(try store.patients().map(\.mrn).sorted() == ["MRN-0", "MRN-1", "MRN-2", "MRN-3"])
+        #expect(try store.patients().first { $0.id == existing.id }?.givenName == "Held")
+        // Every acknowledged write has its entry, in one chain; the failed call left none.
+        #expect(try store.verifyChain().broken == nil)
+        #expect(try store.verifyChain().entries == 5)
+        #expect(try store.verifyRecords().differing == nil)
+        // And it is all on disk: a fresh connection reads it.
+        #expect(try t.reopen().patients().count == 4)
+    }
+}
