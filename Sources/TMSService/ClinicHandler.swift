@@ -269,7 +269,8 @@ struct MethodTable: Sendable {
 }
 
 /// True the first time it is asked, false after.
-final class OnceFlag: Sendable {
+final class OnceFlag: Sendable, CustomStringConvertible {
+    var description: String { "OnceFlag" }
     private let raised = Atomic<Bool>(false)
     func first() -> Bool { !raised.exchange(true, ordering: .relaxed) }
 }

@@ -11,7 +11,8 @@ import Synchronization
 /// size and change time) and for at most `maximumAge` seconds (for accounts
 /// from other NSS sources): a uid freed by userdel and given to a new user is
 /// written under the new user's name, not the old one's.
-final class UserDirectory: Sendable {
+final class UserDirectory: Sendable, CustomStringConvertible {
+    var description: String { "UserDirectory" }
     private struct Cache {
         var file: FileIdentity?
         var filled: timespec = timespec()

@@ -54,6 +54,8 @@ final class ChangeTracker: TransactionObserver, @unchecked Sendable {
 
     /// Forgets the rows touched since `mark`: their changes were rolled back to a savepoint.
     func rollBack(to mark: Int) {
+        // (An entry written in the rolled-back part took rows already: nothing is left past the mark then.)
+        let mark = min(mark, touched.count)
         for touch in touched[mark...] { seen.remove(touch) }
         touched.removeSubrange(mark...)
     }

@@ -8,7 +8,7 @@ import TMSCore
 /// it opens. Each public method is one transaction that keeps the rules of the
 /// records, and every change writes its audit row in the same transaction.
 /// A method that returns has committed with `synchronous = FULL`: on disk.
-public struct ClinicStore: Sendable {
+public struct ClinicStore: Sendable, CustomStringConvertible {
     let pool: DatabasePool
     /// Every write of the store goes through it (`write`), in batches.
     let committer: GroupCommitter
@@ -51,6 +51,9 @@ public struct ClinicStore: Sendable {
     /// One write: its own savepoint in a transaction it may share with the
     /// writes that arrived with it, returned only once that is on disk.
     func write<T>(_ body: (Database) throws -> T) throws -> T { try committer.write(body) }
+
+    /// The file, not the fields: printing a store must not reflect into its locks.
+    public var description: String { "ClinicStore(\(path))" }
 
     /// For the benchmark: the batch sizes committed so far ([size: batches]).
     @_spi(Benchmark) public var batchSizes: [Int: Int] { committer.batchSizes }

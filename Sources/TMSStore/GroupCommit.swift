@@ -11,7 +11,7 @@ import Synchronization
 /// being committed leads, committing every call queued by then; calls that
 /// arrive meanwhile wait, and the first of them leads the next batch once the
 /// leader's is on disk. A single writer is a batch of one.
-final class GroupCommitter: Sendable {
+final class GroupCommitter: Sendable, CustomStringConvertible {
     /// One call's work and how it ended. Touched only by its caller, which
     /// waits, and by the leader that runs it.
     private final class Call: @unchecked Sendable {
@@ -34,6 +34,10 @@ final class GroupCommitter: Sendable {
     private let sizes = Mutex<[Int: Int]>([:])
 
     init(pool: DatabasePool) { self.pool = pool }
+
+    /// Said without reflecting its fields: a Mutex is not to be copied, which
+    /// printing by reflection (as ServiceLifecycle prints its services) does.
+    var description: String { "GroupCommitter" }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         var result: T?

@@ -229,6 +229,16 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     /// Asks the connection to close once its running call has been answered.
     struct Drain {}
 
+    /// The threads calls run on, shared by every connection: more than the
+    /// cores, since a write mostly waits for its batch's fsync, and a batch
+    /// can hold only the writes waiting when it starts (16 writers on two
+    /// threads would make batches of two). Started at the first call.
+    static let callThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 32)
+        pool.start()
+        return pool
+    }()
+
     /// Calls queued before the connection stops reading (a read that brings
     /// more is queued whole: what one read holds is bounded by its buffer).
     static let maximumQueuedCalls = 128
@@ -349,7 +359,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                 busy = true
                 // The reply's frame is made on the pool too: a long reply copied on the loop would hold it up.
                 let allocator = context.channel.allocator
-                let future = NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+                let future = Self.callThreads.runIfActive(eventLoop: context.eventLoop) {
                     Self.frame(dispatcher.run(call, method, peer: peer, invalid: invalid), allocator)
                 }
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
