@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import TMSStore
 
 /// Unix users and their groups, for roles: the peer's uid from SO_PEERCRED,
 /// its name, and every group it belongs to (getgrouplist).
@@ -14,7 +15,7 @@ import Synchronization
 final class UserDirectory: Sendable, CustomStringConvertible {
     var description: String { "UserDirectory" }
     private struct Cache {
-        var file: FileIdentity?
+        var file: FileVersion?
         var filled: timespec = timespec()
         var names: [UInt32: String] = [:]
     }
@@ -29,7 +30,7 @@ final class UserDirectory: Sendable, CustomStringConvertible {
     }
 
     func name(of uid: UInt32) -> String {
-        let file = FileIdentity(passwdPath)
+        let file = FileVersion(passwdPath)
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let known: String? = cache.withLock { cache in
@@ -73,26 +74,5 @@ final class UserDirectory: Sendable, CustomStringConvertible {
         var buffer = [CChar](repeating: 0, count: 16384)
         guard getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
         return String(cString: entry.gr_name)
-    }
-}
-
-/// Which file a path names, and which version of it: a file replaced (useradd
-/// writes a new /etc/passwd and renames it over the old) or written in place
-/// differs in inode, size or change time.
-struct FileIdentity: Equatable {
-    let device: UInt64
-    let inode: UInt64
-    let size: Int64
-    let changed: Int
-    let changedNanoseconds: Int
-
-    init?(_ path: String) {
-        var s = stat()
-        guard stat(path, &s) == 0 else { return nil }
-        device = UInt64(s.st_dev)
-        inode = UInt64(s.st_ino)
-        size = Int64(s.st_size)
-        changed = s.st_ctim.tv_sec
-        changedNanoseconds = s.st_ctim.tv_nsec
     }
 }

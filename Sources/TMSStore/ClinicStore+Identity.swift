@@ -100,17 +100,29 @@ public struct DatabaseFileProblem: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
-/// A file's device and inode: which file a path names.
-struct FileNode: Sendable, Equatable {
-    let device: UInt64
-    let inode: UInt64
+/// Which file a path names (device and inode), and which version of it
+/// (size and change time): a file replaced, as `useradd` renames a new
+/// /etc/passwd over the old, differs in inode; one written in place, in size
+/// or change time.
+public struct FileVersion: Sendable, Equatable {
+    public let device: UInt64
+    public let inode: UInt64
+    public let size: Int64
+    public let changed: Int
+    public let changedNanoseconds: Int
 
-    init?(_ path: String) {
+    public init?(_ path: String) {
         var s = stat()
         guard stat(path, &s) == 0 else { return nil }
         device = UInt64(s.st_dev)
         inode = UInt64(s.st_ino)
+        size = Int64(s.st_size)
+        changed = s.st_ctim.tv_sec
+        changedNanoseconds = s.st_ctim.tv_nsec
     }
+
+    /// Whether both name the same file, whatever was written to it since.
+    public func isSameFile(as other: FileVersion) -> Bool { device == other.device && inode == other.inode }
 }
 
 extension ClinicStore {
@@ -119,8 +131,10 @@ extension ClinicStore {
     /// checked before and after every write, so no write into a removed or
     /// replaced file is acknowledged and none is tried on files that refuse it.
     public func checkFile() throws(DatabaseFileProblem) {
-        let now = FileNode(path)
-        guard now == opened else { throw DatabaseFileProblem(path: path, kind: now == nil ? .removed : .replaced, reason: nil) }
+        let now = FileVersion(path)
+        guard let now, let opened, now.isSameFile(as: opened) else {
+            throw DatabaseFileProblem(path: path, kind: now == nil ? .removed : .replaced, reason: nil)
+        }
         for file in [path, path + "-wal", path + "-shm"] where access(file, W_OK) != 0 && errno != ENOENT {
             throw DatabaseFileProblem(path: file, kind: .unwritable, reason: String(cString: strerror(errno)))
         }

@@ -14,7 +14,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
     let committer: GroupCommitter
     public let path: String
     /// The file opened at `path` (`checkFile`).
-    let opened: FileNode?
+    let opened: FileVersion?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     /// Throws `ForeignDatabase`, having changed nothing, for a file that is
@@ -45,7 +45,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         self.pool = pool
         committer = GroupCommitter(pool: pool)
         self.path = path
-        opened = FileNode(path)
+        opened = FileVersion(path)
     }
 
     /// One write: its own savepoint in a transaction it may share with the
