@@ -121,14 +121,14 @@ public struct ClinicHandler: VarlinkHandler {
     /// opened or its files cannot be written, and says so at `crit` the first time.
     func checkDatabaseFile(acknowledged written: Bool) throws {
         do {
-            try store.checkFile()
+            try store.checkFile(writable: !written)
         } catch {
             reportFileProblem(error)
             let what = written ? "this change went into the old file and is not acknowledged" : "nothing was changed"
             let message = switch error.kind {
-            case .removed: "The database file was removed while tmsd ran; \(what). Restart tmsd on the clinic's database (see the README)."
-            case .replaced:
-                "The database file was replaced by another file while tmsd ran; \(what). Restart tmsd on the clinic's database (see the README)."
+            case .removed, .replaced:
+                "The database file was \(error.kind == .removed ? "removed" : "replaced by another file") while tmsd ran; \(what). "
+                    + "Restart tmsd on the clinic's database (see the README)."
             case .unwritable:
                 "The database files cannot be written (\(error.reason ?? "?")); nothing was changed. "
                     + "Make them writable again (chattr -i, a read-write mount) and tmsd goes on."

@@ -127,8 +127,7 @@ public struct DaemonStatus: Sendable {
             try store.checkFile()
         } catch {
             let what = switch error.kind {
-            case .removed: "DATABASE FILE REMOVED: writes refused; restart tmsd on the clinic's database"
-            case .replaced: "DATABASE FILE REPLACED: writes refused; restart tmsd on the clinic's database"
+            case .removed, .replaced: "DATABASE FILE \(error.kind.rawValue.uppercased()): writes refused; restart tmsd on the clinic's database"
             case .unwritable: "DATABASE FILES NOT WRITABLE: calls refused until they are"
             }
             return "\(what); \(chain)"

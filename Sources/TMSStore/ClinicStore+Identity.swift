@@ -126,15 +126,17 @@ public struct FileVersion: Sendable, Equatable {
 }
 
 extension ClinicStore {
-    /// Throws unless the file at `path` is still the one tmsd opened and it,
-    /// its -wal and its -shm can be written (a stat and three access calls):
-    /// checked before and after every write, so no write into a removed or
-    /// replaced file is acknowledged and none is tried on files that refuse it.
-    public func checkFile() throws(DatabaseFileProblem) {
+    /// Throws unless the file at `path` is still the one tmsd opened and
+    /// (`writable`) it, its -wal and its -shm can be written: a stat, and three
+    /// access calls. Checked before every write, so none is tried on files
+    /// that refuse it, and after it, the file alone (a write that succeeded
+    /// was taken), so none into a removed or replaced file is acknowledged.
+    public func checkFile(writable: Bool = true) throws(DatabaseFileProblem) {
         let now = FileVersion(path)
         guard let now, let opened, now.isSameFile(as: opened) else {
             throw DatabaseFileProblem(path: path, kind: now == nil ? .removed : .replaced, reason: nil)
         }
+        guard writable else { return }
         for file in [path, path + "-wal", path + "-shm"] where access(file, W_OK) != 0 && errno != ENOENT {
             throw DatabaseFileProblem(path: file, kind: .unwritable, reason: String(cString: strerror(errno)))
         }
