@@ -2,8 +2,9 @@
 //
 // tmsd: the treatment-course service of a TMS clinic, and tmsctl, its CLI.
 // Dependencies point one way (see ../shared/design/ARCHITECTURE.md):
-//   executables -> TMSService -> (TMSStore, Varlink, Systemd, TMSInterface) -> TMSCore
-//   tmsctl -> TMSInterface -> (Varlink, TMSCore)
+//   executables -> TMSService -> (TMSStore, VarlinkNIO, Systemd, TMSInterface) -> TMSCore
+//   VarlinkNIO -> (Varlink, SwiftNIO)
+//   tmsctl -> TMSInterface -> (Varlink, TMSCore)   (no NIO, no GRDB, no full Foundation)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -31,11 +32,16 @@ let package = Package(
         // The domain: protocols, calendars, prescriptions, rules. Foundation only.
         .target(name: "TMSCore", swiftSettings: strict),
 
-        // Varlink: JSON, framing, envelopes, the org.varlink.service interface,
-        // a SwiftNIO server and a small blocking client. Knows nothing about TMS.
+        // Varlink: JSON, framing, envelopes, the org.varlink.service interface
+        // and a small blocking client. Knows nothing about TMS, and nothing of
+        // SwiftNIO, so tmsctl links neither NIO nor its conformances.
+        .target(name: "Varlink", swiftSettings: strict),
+
+        // The Varlink server on SwiftNIO: listening, backpressure, peer credentials.
         .target(
-            name: "Varlink",
+            name: "VarlinkNIO",
             dependencies: [
+                "Varlink",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -72,7 +78,7 @@ let package = Package(
         .target(
             name: "TMSService",
             dependencies: [
-                "TMSCore", "TMSStore", "Varlink", "Systemd", "TMSInterface",
+                "TMSCore", "TMSStore", "Varlink", "VarlinkNIO", "Systemd", "TMSInterface",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -88,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "tmsd",
             dependencies: [
-                "TMSService", "TMSInterface",
+                "TMSService", "TMSInterface", "VarlinkNIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "TMSServiceTests",
             dependencies: [
-                "TMSService", "TMSCore", "Varlink", "TMSInterface", "TMSStore",
+                "TMSService", "TMSCore", "Varlink", "VarlinkNIO", "TMSInterface", "TMSStore",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
     ]

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
 public import Foundation
+#endif
 
 /// A payer's prior authorization for a course: how many sessions, between
 /// which dates, under which reference; extensions add sessions and may move

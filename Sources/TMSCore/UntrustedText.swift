@@ -11,6 +11,16 @@ public enum UntrustedText {
         }
     }
 
+    /// `text` without the white space and line breaks at either end (the
+    /// Unicode White_Space property, as Foundation's `whitespacesAndNewlines`),
+    /// so a name typed with a trailing space is the same name.
+    public static func trimmed(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+              let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return String(text[first...last])
+    }
+
     /// `text` with each control character (`isControl`) as a `\u{XX}` escape:
     /// what it says, and nothing it would do. (A NUL, too, which SQLite
     /// stores and C strings cut at.)

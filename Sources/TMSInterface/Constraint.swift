@@ -54,7 +54,7 @@ public enum Constraint: Sendable, Equatable {
             let low = range.lowerBound.clinical, high = range.upperBound.clinical
             return above ? "must be above \(low) and at most \(high)" : "must be \(low) to \(high)"
         case (.text(let max), .string(let s)):
-            let trimmed = s.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = UntrustedText.trimmed(s)
             value = .string(trimmed)
             if trimmed.isEmpty { return "must not be empty" }
             if trimmed.count > max { return "must be at most \(max) characters" }
@@ -63,7 +63,7 @@ public enum Constraint: Sendable, Equatable {
             }
             return nil
         case (.note(let max), .string(let s)):
-            let text = s.replacingOccurrences(of: "\r\n", with: "\n")
+            let text = s.replacing("\r\n", with: "\n")
             value = .string(text)
             if text.count > max { return "must be at most \(max) characters" }
             if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && Constraint.isControl($0) }) {

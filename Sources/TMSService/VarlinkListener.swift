@@ -2,6 +2,7 @@ public import Logging
 public import NIOCore
 public import ServiceLifecycle
 public import Varlink
+public import VarlinkNIO
 import Foundation
 import Synchronization
 import Systemd

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Systemd
@@ -9,6 +10,7 @@ import TMSService
 import TMSStore
 import UnixSignals
 import Varlink
+import VarlinkNIO
 
 #if canImport(Glibc)
 import Glibc

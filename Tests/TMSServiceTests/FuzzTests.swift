@@ -7,7 +7,8 @@ import TMSCore
 import TMSInterface
 @testable import TMSService
 import TMSStore
-@testable import Varlink
+import Varlink
+@testable import VarlinkNIO
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 public import NIOCore
+public import Varlink
 import NIOPosix
 import Synchronization
 
