@@ -28,7 +28,7 @@ struct ConnectionLimitReached: Error {}
 /// protocol requires; connections are independent, so a slow or silent peer
 /// holds up only itself. Shutting down stops accepting first, then lets every
 /// connection finish the call it is running and closes it.
-public final class VarlinkServer: Sendable {
+public struct VarlinkServer: Sendable {
     /// Frames larger than this close the connection.
     public static let defaultMaximumFrameLength = 1 << 20
 
@@ -339,10 +339,32 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// Calls answered on the loop in one go before the loop turns to its
+    /// other connections: a client that sends many quick reads at once holds
+    /// the others up for at most this many.
+    static let callsPerTurn = 16
+
     private func processNext(context: ChannelHandlerContext) {
         defer { resumeReading(context) }
+        var answered = 0
         // (Replies the client does not read stop the calls after them, and so the reading.)
         while !busy, !draining, context.channel.isWritable, let frame = queue.popFirst() {
+            answered += 1
+            if answered > Self.callsPerTurn {
+                queue.prepend(frame)
+                busy = true
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.busy = false
+                    if handler.draining {
+                        context.close(promise: nil)
+                    } else {
+                        handler.processNext(context: context)
+                    }
+                }
+                return
+            }
             switch dispatcher.step(frame.readableBytesView) {
             case .violation(let reason):
                 violation(context, reason)
