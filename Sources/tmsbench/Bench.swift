@@ -101,6 +101,8 @@ struct Bench {
             _ = try client.call("io.tmsd.Clinic.ListSessions", ["date": "2027-01-04"])
             reads.append(now() - start)
         }
+        // The same call from a raw client, as the floor's: what tmsd adds, without the client's parse.
+        let rawReads = try rawCalls(daemon.socket, samples: samples * 4)
         // The reply alone: the typed ListSessions output encoded to the wire's JSON, in this process.
         let reply = try VarlinkDecoder().decode(
             Clinic.ListSessions.Output.self, from: try client.call("io.tmsd.Clinic.ListSessions", ["date": "2027-01-04"]))
@@ -110,6 +112,15 @@ struct Bench {
             let bytes = try VarlinkEncoder().encodeObjectBytes(reply)  // as tmsd writes a reply
             encodes.append(now() - start)
             precondition(!bytes.isEmpty)
+        }
+        // The reply parsed as the client parses it (JSON members), in this process.
+        let wire = Array(#"{"parameters":"#.utf8) + (try VarlinkEncoder().encodeObjectBytes(reply)) + Array("}".utf8)
+        var parses: [Double] = []
+        for _ in 0..<(samples * 4) {
+            let start = now()
+            let parsed = try JSON(parsing: wire[...])
+            parses.append(now() - start)
+            precondition(parsed != .null)
         }
         // The same reply through its Codable conformance, as every other reply goes.
         let codable = ThroughCodable(value: reply)
@@ -143,6 +154,8 @@ struct Bench {
         print(String(format: "    p50 ratio %.2fx (goal <= 2x); p99 %.3f ms (goal < 1 ms); its reply encoded in-process p50 %.3f ms"
                      + " (through Codable %.3f ms)",
                      r.p50 / fr.p50, r.p99 * 1000, Stats(encodes).p50 * 1000, Stats(codableEncodes).p50 * 1000))
+        print(String(format: "    from a raw client (no parse) p50 %.3f ms (%.2fx the floor); the reply, %d bytes, parsed as the client parses it: p50 %.3f ms",
+                     Stats(rawReads).p50 * 1000, Stats(rawReads).p50 / fr.p50, wire.count, Stats(parses).p50 * 1000))
         print(String(format: "durable writes/s (AddPatient): 1 writer %.0f, 16 writers %.0f: %.2fx (goal >= 4x)",
                      single, sixteen, sixteen / single))
         print(String(format: "    1 writer / an in-process one-row-commit loop: %.0f / %.0f = %.2f (goal >= 0.5)",
@@ -505,6 +518,26 @@ struct Bench {
                 let n = recv(fd, &buffer, buffer.count, 0)
                 if n <= 0 { throw BenchError("echo closed") }
                 got += n
+            }
+            times.append(now() - start)
+        }
+        return times
+    }
+
+    /// The read's call sent as bytes and its reply read to its NUL, unparsed.
+    static func rawCalls(_ path: String, samples: Int) throws -> [Double] {
+        let fd = try unixSocket(connectTo: path)
+        defer { close(fd) }
+        let request = Array(#"{"method":"io.tmsd.Clinic.ListSessions","parameters":{"date":"2027-01-04"}}"#.utf8) + [0]
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var times: [Double] = []
+        for _ in 0..<samples {
+            let start = now()
+            _ = send(fd, request, request.count, 0)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { throw BenchError("tmsd closed the connection") }
+                if buffer[n - 1] == 0 { break }
             }
             times.append(now() - start)
         }
