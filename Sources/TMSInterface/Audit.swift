@@ -35,6 +35,7 @@ extension Clinic {
     }
 
     public enum WhoAmI: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = Nothing
         public struct Output: Codable, Sendable {
             public var user: String

@@ -43,6 +43,7 @@ extension Clinic {
     }
 
     public enum GetDaySchedule: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = OnDay
         public struct Output: Codable, Sendable {
             public var date: CivilDate

@@ -62,6 +62,11 @@ public protocol ClinicMethod: Sendable {
     /// Whether it changes records: its reply waits for the commit to reach
     /// the disk, and a refusal of it is audited.
     static var writes: Bool { get }
+    /// A read whose work is bounded by one day, course, patient or session,
+    /// never by the clinic's history: tmsd answers it on the event loop that
+    /// read it, on a read connection of that loop's own, without a hop to the
+    /// call threads. Reports, listings of everything and the audit are not.
+    static var quick: Bool { get }
 }
 
 extension ClinicMethod {
@@ -71,6 +76,7 @@ extension ClinicMethod {
     public static var qualifiedName: String { Clinic.interfaceName + "." + name }
     public static var role: Role? { nil }
     public static var writes: Bool { false }
+    public static var quick: Bool { false }
 }
 
 /// A method's parameters: what a client may send, within what bounds.

@@ -181,6 +181,7 @@ extension Clinic {
     }
 
     public enum GetCourse: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByID
         public typealias Output = CourseCalendar
     }

@@ -147,6 +147,7 @@ extension Clinic {
     }
 
     public enum ListMedications: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByPatient
         public struct Output: Codable, Sendable {
             public var medications: [Medication]
@@ -209,6 +210,7 @@ extension Clinic {
     }
 
     public enum GetEligibility: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByPatient
         public struct Output: Codable, Sendable {
             public var trd: Bool

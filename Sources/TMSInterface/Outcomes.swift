@@ -106,6 +106,7 @@ extension Clinic {
     }
 
     public enum ListScales: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = Nothing
         public struct Output: Codable, Sendable {
             public var scales: [Scale]
@@ -149,6 +150,7 @@ extension Clinic {
     }
 
     public enum GetOutcomes: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByCourse
         public struct Output: Codable, Sendable {
             public var trajectories: [Trajectory]

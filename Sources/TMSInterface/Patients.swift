@@ -171,6 +171,7 @@ extension Clinic {
     }
 
     public enum GetPatient: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByID
         public struct Output: Codable, Sendable {
             public var patient: Patient
@@ -183,6 +184,7 @@ extension Clinic {
     }
 
     public enum ListProtocols: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = Nothing
         public struct Output: Codable, Sendable {
             public var protocols: [StimulationProtocol]
@@ -191,6 +193,7 @@ extension Clinic {
     }
 
     public enum GetProtocol: ClinicMethod {
+        public static var quick: Bool { true }
         public struct Input: ClinicInput, Equatable {
             public var id: String
             public init(id: String) { self.id = id }

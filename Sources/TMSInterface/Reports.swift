@@ -228,6 +228,7 @@ extension Clinic {
     }
 
     public enum ListAuthorizations: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByCourse
         public typealias Output = AuthorizationList
     }

@@ -127,6 +127,7 @@ extension Clinic {
     }
 
     public enum ListThresholds: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByCourse
         public struct Output: Codable, Sendable {
             public var thresholds: [Threshold]
@@ -176,6 +177,7 @@ extension Clinic {
     }
 
     public enum ListAdverseEvents: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByCourse
         public struct Output: Codable, Sendable {
             public var events: [AdverseEvent]
@@ -191,6 +193,7 @@ extension Clinic {
     }
 
     public enum ListScreenQuestions: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = Nothing
         public struct Output: Codable, Sendable {
             public var questions: [ScreenQuestion]
@@ -261,6 +264,7 @@ extension Clinic {
     }
 
     public enum GetScreen: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByCourse
         public typealias Output = ScreenHistory
     }

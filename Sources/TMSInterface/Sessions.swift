@@ -144,6 +144,7 @@ extension Clinic {
     }
 
     public enum ListSessions: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = OnDay
         public struct Output: Codable, Sendable {
             public var date: CivilDate
@@ -156,6 +157,7 @@ extension Clinic {
     }
 
     public enum GetSession: ClinicMethod {
+        public static var quick: Bool { true }
         public typealias Input = ByID
         public struct Output: Codable, Sendable {
             public var session: Session

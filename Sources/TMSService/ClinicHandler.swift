@@ -47,10 +47,15 @@ public struct ClinicHandler: VarlinkHandler {
     /// The methods with no handler: none, or a method was declared and not written.
     var unhandled: [String] { Clinic.methods.map { $0.name }.filter { table.entries[$0] == nil } }
 
-    /// Every method of the interface reads or writes the database, and a read
-    /// can be long (a report, a listing): none runs on an event loop, where it
-    /// would hold up every other connection of that loop.
-    public func mayBlock(_ method: VarlinkMethod) -> Bool { Clinic.byName[method.name] != nil }
+    /// A quick read (its declaration's `quick`: one day, course, patient or
+    /// session) runs on the event loop, on that loop's own read connection;
+    /// every other method, a write or a read that can be long (a report, a
+    /// listing of everything), on the call threads, where it holds up no
+    /// other connection.
+    public func mayBlock(_ method: VarlinkMethod) -> Bool {
+        guard let declaration = Clinic.byName[method.name] else { return false }
+        return !declaration.quick
+    }
 
     /// The reply as members (what the tests read); the server takes `handleEncoded`'s bytes.
     public func handle(
@@ -82,6 +87,7 @@ public struct ClinicHandler: VarlinkHandler {
             if let invalid { throw Refusal(.invalidParameter(invalid.parameter), "parameter \(invalid.parameter): \(invalid.reason)") }
             guard declaration.writes else {
                 try checkDatabaseReadable()
+                if declaration.quick { try store.useOwnReadConnection() }
                 return try entry.run(call.parameters, context)
             }
             // A write is acknowledged only into the file at the database's path: checked before, and

@@ -16,7 +16,7 @@ extension ClinicStore {
     }
 
     public func audit(courseId: Int? = nil, limit: Int = 100) throws -> [AuditRecord] {
-        try pool.read { db in
+        try read { db in
             // Two statements, so the course's lookup uses its index.
             let statement = try courseId == nil
                 ? db.cachedStatement(sql: "SELECT * FROM audit ORDER BY id DESC LIMIT ?")

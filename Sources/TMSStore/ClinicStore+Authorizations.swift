@@ -62,7 +62,7 @@ extension ClinicStore {
     /// What the authorization check needs, read together: the course's
     /// authorizations and every one of its sessions.
     public func authorizationStanding(courseId: Int) throws -> ([Authorization], [AuthorizationUse.Booking]) {
-        try pool.read { db in
+        try read { db in
             _ = try Self.course(db, courseId)
             return (try Self.authorizations(db, courseId), try Self.bookings(db, courseId))
         }

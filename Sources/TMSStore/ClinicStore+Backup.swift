@@ -47,7 +47,7 @@ extension ClinicStore {
         do {
             let copy = try DatabaseQueue(path: partial)
             try copy.writeWithoutTransaction { destination in
-                try pool.read { source in
+                try read { source in
                     head = try Self.chainHead(source)
                     try source.backup(to: destination)
                 }

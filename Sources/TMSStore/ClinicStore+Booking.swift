@@ -243,7 +243,7 @@ extension ClinicStore {
 
     /// Chairs out of service on `date`, with the reason.
     public func outages(on date: CivilDate) throws -> [String: String] {
-        try pool.read { db in
+        try read { db in
             let outages = try Self.fetch(
                 db.cachedStatement(sql: "SELECT chair, reason FROM chair_outage WHERE from_date <= ?1 AND to_date >= ?1"),
                 [date.description]

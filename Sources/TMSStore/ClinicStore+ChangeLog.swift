@@ -159,7 +159,7 @@ public struct ChainVerification: Sendable, Hashable {
 extension ClinicStore {
     /// The change log's newest entry (nil while it is empty).
     public func chainHead() throws -> ChainHead? {
-        try pool.read { db in try Self.chainHead(db) }
+        try read { db in try Self.chainHead(db) }
     }
 
     static func chainHead(_ db: Database) throws -> ChainHead? {
@@ -173,7 +173,7 @@ extension ClinicStore {
     /// sequence still has the anchor's hash, so history up to it was not
     /// rewritten and nothing after it was cut off.
     public func verifyChain(from sequence: Int = 1, anchor: ChainHead? = nil) throws -> ChainVerification {
-        try pool.read { db in try Self.verifyChain(db, from: sequence, anchor: anchor) }
+        try read { db in try Self.verifyChain(db, from: sequence, anchor: anchor) }
     }
 
     /// `verifyChain` in `db`, which may be another file's (a backup's).
@@ -418,7 +418,7 @@ extension ClinicStore {
     /// entry deleted it). Finds a record edited in the file without an entry.
     /// Records no entry names (written before the change log) are not checked.
     public func verifyRecords() throws -> RecordVerification {
-        try pool.read { db in
+        try read { db in
             struct Key: Hashable {
                 let table: String
                 let id: Int

@@ -65,11 +65,11 @@ extension ClinicStore {
     }
 
     public func course(id: Int) throws -> CourseRecord {
-        try pool.read { db in try Self.course(db, id) }
+        try read { db in try Self.course(db, id) }
     }
 
     public func courses(patientId: Int? = nil, status: CourseStatus? = nil) throws -> [CourseRecord] {
-        try pool.read { db in
+        try read { db in
             var sql = "SELECT * FROM course WHERE 1"
             var arguments = StatementArguments()
             if let patientId {
@@ -93,7 +93,7 @@ extension ClinicStore {
     public func courseDetail(
         id: Int
     ) throws -> (course: CourseRecord, progress: CourseProgress, sessions: [SessionRecord], findings: [FindingRecord]) {
-        try pool.read { db in
+        try read { db in
             let course = try Self.course(db, id)
             return (course, try Self.progress(db, course), try Self.sessions(db, where: "s.course_id = ?", [id]),
                     try Self.findings(db, where: "course_id = ?", [id]))
@@ -101,7 +101,7 @@ extension ClinicStore {
     }
 
     public func progress(courseId: Int) throws -> CourseProgress {
-        try pool.read { db in try Self.progress(db, try Self.course(db, courseId)) }
+        try read { db in try Self.progress(db, try Self.course(db, courseId)) }
     }
 
     public func cancelCourse(id: Int, reason: String, audit: AuditContext) throws -> CourseRecord {

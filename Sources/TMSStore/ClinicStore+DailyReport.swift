@@ -47,7 +47,7 @@ extension ClinicStore {
     /// Reads the day's facts; `tomorrow` is the next clinic day.
     public func dayFacts(on date: CivilDate, tomorrow: CivilDate, _ selection: FactSelection) throws -> DayFacts {
         let monday = date.startOfWeek, sunday = date.startOfWeek.adding(days: 6)
-        return try pool.read { db in
+        return try read { db in
             let sessions = try Self.sessions(
                 db, where: "(s.service_date = ?1 OR (s.service_date IS NULL AND s.scheduled_date = ?1))", [date.description])
             let next = try Self.sessions(db, where: "s.scheduled_date = ? AND s.status = 'scheduled'", [tomorrow.description])
@@ -170,7 +170,7 @@ public struct CourseFacts: Sendable {
 
 extension ClinicStore {
     public func courseFacts(id: Int) throws -> CourseFacts {
-        try pool.read { db in
+        try read { db in
             let course = try Self.course(db, id)
             let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
             let last = sessions.last?.date ?? course.startDate

@@ -25,7 +25,7 @@ public struct FactSelection: Sendable, Hashable {
 extension ClinicStore {
     /// A course's facts, read on their own (ListThresholds, the daily report).
     public func treatmentFacts(courseId: Int, _ selection: FactSelection) throws -> TreatmentFacts {
-        try pool.read { db in try Self.treatmentFacts(db, try Self.course(db, courseId), session: nil, selection) }
+        try read { db in try Self.treatmentFacts(db, try Self.course(db, courseId), session: nil, selection) }
     }
 
     /// Everything the gate reads of `course`, for an act on `session` (or on the course).
@@ -116,7 +116,7 @@ extension ClinicStore {
 
     /// A course's findings, oldest first.
     public func findings(courseId: Int) throws -> [FindingRecord] {
-        try pool.read { db in try Self.findings(db, where: "course_id = ?", [courseId]) }
+        try read { db in try Self.findings(db, where: "course_id = ?", [courseId]) }
     }
 
     static func findings(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [FindingRecord] {

@@ -67,7 +67,7 @@ extension ClinicStore {
     }
 
     public func medications(patientId: Int) throws -> [MedicationRecord] {
-        try pool.read { db in
+        try read { db in
             _ = try Self.patient(db, patientId)
             return try Self.medications(db, "m.patient_id = ?", [patientId])
         }
@@ -75,7 +75,7 @@ extension ClinicStore {
 
     /// Every drug in use (not stopped) by any patient, with the patients.
     public func drugsInUse() throws -> [(drug: String, patients: [Int])] {
-        try pool.read { db in
+        try read { db in
             try Self.fetch(
                 db.makeStatement(sql: """
                     SELECT drug, group_concat(DISTINCT patient_id) AS patients FROM medication WHERE stop_date IS NULL

@@ -43,7 +43,7 @@ extension ClinicStore {
     }
 
     public func outcomes(courseId: Int) throws -> [OutcomeRecord] {
-        try pool.read { db in
+        try read { db in
             _ = try Self.course(db, courseId)
             return try Self.outcomes(db, courseId)
         }
@@ -51,7 +51,7 @@ extension ClinicStore {
 
     /// Open alerts (or all of them), newest first.
     public func alerts(includeAcknowledged: Bool = false) throws -> [AlertRecord] {
-        try pool.read { db in
+        try read { db in
             try Self.alerts(db, where: includeAcknowledged ? "1" : "a.acknowledged_at IS NULL", [])
         }
     }

@@ -19,12 +19,12 @@ extension ClinicStore {
     }
 
     public func patients() throws -> [PatientRecord] {
-        try pool.read { db in
+        try read { db in
             try Self.fetch(try db.cachedStatement(sql: "SELECT * FROM patient ORDER BY family_name, given_name, id"), [], Self.patientRecord)
         }
     }
 
     public func patient(id: Int) throws -> PatientRecord {
-        try pool.read { db in try Self.patient(db, id) }
+        try read { db in try Self.patient(db, id) }
     }
 }

@@ -74,7 +74,7 @@ extension ClinicStore {
 
     /// A course's latest screen, every screen, and the findings that stand.
     public func screenHistory(courseId: Int) throws -> ScreenHistory {
-        try pool.read { db in
+        try read { db in
             _ = try Self.course(db, courseId)
             return try Self.screenHistory(db, courseId)
         }
@@ -166,7 +166,7 @@ extension ClinicStore {
     }
 
     public func thresholds(courseId: Int) throws -> [ThresholdRecord] {
-        try pool.read { db in
+        try read { db in
             _ = try Self.course(db, courseId)
             return try Self.thresholds(db, courseId)
         }
@@ -224,7 +224,7 @@ extension ClinicStore {
     }
 
     public func adverseEvents(courseId: Int) throws -> [AdverseEventRecord] {
-        try pool.read { db in
+        try read { db in
             _ = try Self.course(db, courseId)
             return try Self.adverseEvents(db, courseId)
         }

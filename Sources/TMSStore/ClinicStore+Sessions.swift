@@ -5,12 +5,12 @@ public import TMSCore
 // Sessions: the day's list, starting, completing, ending short.
 extension ClinicStore {
     public func session(id: Int) throws -> SessionRecord {
-        try pool.read { db in try Self.session(db, id) }
+        try read { db in try Self.session(db, id) }
     }
 
     /// Every session booked on `date`, by time, with the patient's name.
     public func sessions(on date: CivilDate) throws -> [DaySessionRecord] {
-        try pool.read { db in
+        try read { db in
             let statement = try db.cachedStatement(sql: Self.sessionSelect + """
                 , p.family_name, p.given_name, c.protocol_id
                 FROM session s JOIN course c ON c.id = s.course_id JOIN patient p ON p.id = c.patient_id
@@ -159,7 +159,7 @@ extension ClinicStore {
 
     /// Sessions booked on `date`, and how many of them are done: the daemon's STATUS line.
     public func dayCounts(on date: CivilDate) throws -> (booked: Int, done: Int) {
-        try pool.read { db in
+        try read { db in
             try Self.fetchOne(
                 try db.cachedStatement(sql: """
                     SELECT count(*) FILTER (WHERE status NOT IN ('missed', 'aborted')) AS booked,

@@ -33,7 +33,7 @@ extension ClinicStore {
     }
 
     public func trials(patientId: Int) throws -> [Trial] {
-        try pool.read { db in
+        try read { db in
             _ = try Self.patient(db, patientId)
             return try Self.trials(db, patientId)
         }
@@ -44,7 +44,7 @@ extension ClinicStore {
     /// baseline or was taken before its first session was given. A score
     /// taken during treatment, lower as the patient improves, does not count.
     public func pretreatmentPHQ9(patientId: Int) throws -> (total: Int, date: CivilDate)? {
-        try pool.read { db in
+        try read { db in
             try Self.fetchOne(
                 db.cachedStatement(sql: """
                     SELECT o.total, o.date FROM outcome o JOIN course c ON c.id = o.course_id

@@ -12,6 +12,8 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
     let pool: DatabasePool
     /// Every write of the store goes through it (`write`), in batches.
     let committer: GroupCommitter
+    /// The event loops' read connections (`useOwnReadConnection`).
+    let ownReaders: OwnReaders
     public let path: String
     /// The file opened at `path` (`checkFile`).
     let opened: FileVersion?
@@ -44,6 +46,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         }
         self.pool = pool
         committer = GroupCommitter(pool: pool)
+        ownReaders = OwnReaders(path: path, configuration: config)
         self.path = path
         opened = FileVersion(path)
     }
@@ -65,7 +68,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
 
     /// Names of the migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Self.migrator.appliedMigrations(db) }
+        try read { db in try Self.migrator.appliedMigrations(db) }
     }
 
     /// Takes and releases the write lock: succeeds only while the database

@@ -82,6 +82,20 @@ import Varlink
         }
     }
 
+    /// A quick method is answered on the event loop: it must be a read, and
+    /// not of the audit trail, whose length grows with the clinic's history.
+    @Test func quickMethodsAreReadsOfOneRecordOrDay() {
+        let quick = Clinic.methods.filter { $0.quick }
+        #expect(quick.contains { $0.name == "ListSessions" })
+        for method in quick {
+            let writes = method.writes
+            #expect(!writes, "\(method.name) writes and would hold an event loop through its fsync")
+            #expect(method.role == nil, "\(method.name) is a quick read of the audit trail")
+            #expect(!["ListAudit", "VerifyAudit", "GetDailyReport", "ListPatients", "ListCourses", "ListAlerts"].contains(method.name),
+                    "\(method.name) grows with the clinic's history")
+        }
+    }
+
     // MARK: - Helpers
 
     /// The IDL's fields as the difference check takes them: a struct.
