@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT_GROUP, add_patient, as_nobody, nobodys_group, start_where_nobody_reaches, with_nobody_as_operator
+from conftest import ROOT_GROUP, TEST_CONFIG, add_patient, as_nobody, nobodys_group, start_where_nobody_reaches, with_nobody_as_operator
 
 
 @pytest.fixture
@@ -95,6 +95,42 @@ def test_a_reused_uid_is_written_under_its_new_users_name(shared):
     finally:
         for name in (old, new):
             subprocess.run(["userdel", name], capture_output=True)
+
+
+def test_a_user_taken_out_of_a_roles_group_loses_the_role_at_the_next_call(tmp_dir):
+    """Groups are cached while /etc/group is unchanged: gpasswd -d takes the
+    operator role away at the next call, without a restart or a reload."""
+    group = f"tmsd-it-ops-{os.getpid()}"
+    user = f"tmsd-it-member-{os.getpid()}"
+    subprocess.run(["groupadd", "--system", group], check=True)
+    uid = next(u for u in range(61000, 62000) if not _has_uid(u))
+    d = None
+    try:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--uid", str(uid), "--gid", nobodys_group(),
+                        "--shell", "/usr/sbin/nologin", user], check=True)
+        subprocess.run(["gpasswd", "--add", user, group], check=True, capture_output=True)
+        d = start_where_nobody_reaches(tmp_dir, TEST_CONFIG.replace(
+            f'clinician = ["{ROOT_GROUP}"]', f'clinician = ["{ROOT_GROUP}"]\noperator = ["{group}"]'))
+
+        def as_user(*args):
+            return subprocess.run([d.tmsctl_for_nobody, *args, "--socket", d.socket], capture_output=True, text=True,
+                                  timeout=30, user=uid, group=nobodys_group(), extra_groups=[],
+                                  input="mrn: M-{0}\nfamily-name: Doe\ngiven-name: Jo\nbirth-date: 1980-01-01\n".format(
+                                      len(args)))
+
+        assert '"roles":["operator"]' in as_user("whoami", "--json").stdout
+        added = as_user("patient", "add", "--identity", "-")
+        assert added.returncode == 0, added.stderr
+        subprocess.run(["gpasswd", "--delete", user, group], check=True, capture_output=True)
+        assert '"roles":[]' in as_user("whoami", "--json").stdout
+        refused = as_user("patient", "add", "--identity", "-", "--json")
+        assert refused.returncode == 65, refused.stderr
+        assert "needs the operator role" in refused.stderr
+    finally:
+        if d:
+            d.stop()
+        subprocess.run(["userdel", user], capture_output=True)
+        subprocess.run(["groupdel", group], capture_output=True)
 
 
 def _has_uid(uid):
