@@ -25,7 +25,11 @@ public final class VarlinkClient {
     }
 
     private let fd: CInt
+    /// What was received and not yet returned; no NUL in its first `scanned` bytes.
     private var buffer: [UInt8] = []
+    private var scanned = 0
+    /// Where `recv` writes: one allocation for the connection, not one per read.
+    private var chunk: [UInt8] = []
 
     /// Connects to the socket at `path`.
     public init(path: String) throws(Failure) {
@@ -91,12 +95,15 @@ public final class VarlinkClient {
 
     private func receive() throws -> JSON {
         while true {
-            if let nul = buffer.firstIndex(of: 0) {
-                let frame = buffer[..<nul]
-                defer { buffer.removeSubrange(...nul) }
-                return try JSON(parsing: frame)
+            if let nul = buffer[scanned...].firstIndex(of: 0) {
+                defer {
+                    buffer.removeSubrange(...nul)
+                    scanned = 0
+                }
+                return try JSON(parsing: buffer[..<nul])
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
+            scanned = buffer.count
+            if chunk.isEmpty { chunk = [UInt8](repeating: 0, count: 65536) }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }
