@@ -114,7 +114,11 @@ extension CoursePhase {
         }
     }
 
-    public init?(encoded: some StringProtocol) {
+    public init?(encoded: String) { self.init(encoded: encoded[...]) }
+
+    /// (Concrete, not generic over StringProtocol: every course read from the
+    /// database decodes its phases, and the generic split ran unspecialized.)
+    public init?(encoded: Substring) {
         let parts = encoded.split(separator: ":", omittingEmptySubsequences: false)
         switch (parts.first, parts.count) {
         case ("daily"?, 3):
