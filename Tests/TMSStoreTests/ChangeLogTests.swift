@@ -22,6 +22,22 @@ import TMSCore
         try queue.write { db in try db.execute(sql: sql) }
     }
 
+    /// The text a hash covers, byte for byte (entries already on disk verify
+    /// against it): quotes and backslashes escaped, every other control
+    /// character as a lowercase \u00XX, the rest copied as UTF-8.
+    @Test func theHashedTextOfAStringIsItsCanonicalJSON() {
+        func canonical(_ text: String) -> String {
+            var out: [UInt8] = []
+            Canonical.string(text, into: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(canonical("") == #""""#)
+        #expect(canonical("plain é") == #""plain é""#)
+        #expect(canonical(#"[{"a":"b\c"}]"#) == #""[{\"a\":\"b\\c\"}]""#)
+        #expect(canonical("tab\tnl\n\u{1}\u{1F}") == #""tab\u0009nl\u000a\u0001\u001f""#)
+        #expect(canonical("\"") == #""\"""#)
+    }
+
     @Test func everyWriteAndRefusalIsAnEntryNamingWhatItChanged() throws {
         let t = try TemporaryStore()
         defer { t.remove() }
