@@ -92,44 +92,62 @@ public struct ConstraintViolation: Error, Sendable, Equatable {
     public let reason: String
 }
 
-extension ClinicInput {
-    /// Checks `parameters` against `constraints`, trimming text as it goes;
-    /// throws for the first parameter (by path, in order) that breaks its rule.
-    public static func check(_ parameters: inout [String: JSON], today: CivilDate) throws(ConstraintViolation) {
-        for (path, rule) in constraints.sorted(by: { $0.key < $1.key }) {
-            let segments = path.split(separator: ".").map(String.init)
+/// A method's constraints in the order they are checked, each path split
+/// once: made when the method is registered, not on every call.
+public struct ConstraintRules: Sendable {
+    let rules: [(segments: [String], rule: Constraint)]
+
+    public init(_ constraints: [String: Constraint]) {
+        rules = constraints.sorted { $0.key < $1.key }.map { (path, rule) in (path.split(separator: ".").map(String.init), rule) }
+    }
+
+    /// Checks `parameters`, trimming text as it goes; throws for the first
+    /// parameter (by path, in order) that breaks its rule. A value is
+    /// written back only when its rule changed it.
+    public func check(_ parameters: inout [String: JSON], today: CivilDate) throws(ConstraintViolation) {
+        for (segments, rule) in rules {
             var root = JSON.object(parameters)
-            if let (where_, reason) = apply(rule, &root, segments[...], prefix: "", today: today) {
-                throw ConstraintViolation(parameter: where_, reason: reason)
-            }
-            if case .object(let updated) = root { parameters = updated }
+            let (breach, changed) = Self.apply(rule, &root, segments[...], prefix: "", today: today)
+            if let (where_, reason) = breach { throw ConstraintViolation(parameter: where_, reason: reason) }
+            if changed, case .object(let updated) = root { parameters = updated }
         }
     }
 
-    /// Applies `rule` at `segments` under `value`; returns the first breach's path and reason.
+    /// Applies `rule` at `segments` under `value`: the first breach's path
+    /// and reason, and whether a value was changed (text trimmed).
     private static func apply(
         _ rule: Constraint, _ value: inout JSON, _ segments: ArraySlice<String>, prefix: String, today: CivilDate
-    ) -> (String, String)? {
+    ) -> (breach: (String, String)?, changed: Bool) {
         guard let segment = segments.first else {
-            return rule.check(&value, today: today).map { (prefix, $0) }
+            var checked = value
+            let reason = rule.check(&checked, today: today)
+            let changed = checked != value
+            if changed { value = checked }
+            return (reason.map { (prefix, $0) }, changed)
         }
         let eachElement = segment.hasSuffix("[]")
         let name = eachElement ? String(segment.dropLast(2)) : segment
-        guard case .object(var members) = value, var member = members[name] else { return nil }
+        guard case .object(let members) = value, var member = members[name] else { return (nil, false) }
         let path = prefix.isEmpty ? name : prefix + "." + name
-        var breach: (String, String)?
+        var breach: (String, String)?, changed = false
         if eachElement {
-            guard case .array(var elements) = member else { return nil }
+            guard case .array(var elements) = member else { return (nil, false) }
             for index in elements.indices {
-                breach = apply(rule, &elements[index], segments.dropFirst(), prefix: "\(path)[\(index)]", today: today)
+                let (b, c) = apply(rule, &elements[index], segments.dropFirst(), prefix: "\(path)[\(index)]", today: today)
+                changed = changed || c
+                breach = b
                 if breach != nil { break }
             }
-            member = .array(elements)
+            if changed { member = .array(elements) }
         } else {
-            breach = apply(rule, &member, segments.dropFirst(), prefix: path, today: today)
+            (breach, changed) = apply(rule, &member, segments.dropFirst(), prefix: path, today: today)
         }
-        members[name] = member
-        value = .object(members)
-        return breach
+        if changed {
+            var updated = members
+            updated[name] = member
+            value = .object(updated)
+        }
+        return (breach, changed)
     }
 }
+

@@ -248,10 +248,11 @@ struct MethodTable: Sendable {
     /// constraints and decoded, its output encoded.
     mutating func on<M: ClinicMethod>(_ method: M.Type, _ handler: @escaping @Sendable (M.Input, Call) throws -> M.Output) {
         precondition(entries[M.name] == nil, "\(M.name) is handled twice")
+        let rules = ConstraintRules(M.Input.constraints)
         entries[M.name] = Entry(declaration: M.self) { parameters, call in
             var parameters = parameters
             do throws(ConstraintViolation) {
-                try M.Input.check(&parameters, today: call.today)
+                try rules.check(&parameters, today: call.today)
             } catch {
                 throw ClinicError.invalidValue(error.parameter, error.reason)
             }
