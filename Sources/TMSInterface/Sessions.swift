@@ -314,3 +314,38 @@ extension Clinic.Delivery: JSONWritable {
         object.member("outputPercent", outputPercent)
     }
 }
+
+// The durable write sent most, CompleteSession, answers with the same writers.
+
+extension Clinic.CompleteSession.Output: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("session", session)
+        object.member("progress", progress)
+        object.member("findings", findings)
+    }
+}
+
+extension Clinic.Progress: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("total", total)
+        object.member("done", done)
+        object.member("missed", missed)
+        object.member("aborted", aborted)
+        object.member("remaining", remaining)
+        object.member("nextSessionId", nextSessionId)
+        object.member("nextDate", nextDate)
+        object.member("nextTime", nextTime)
+    }
+}
+
+extension Clinic.Finding: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("rule", rule)
+        object.member("severity", severity.rawValue)
+        object.member("message", message)
+        object.member("sessionId", sessionId)
+        object.member("reason", reason)
+        object.member("recordedBy", recordedBy)
+        object.member("at", at)
+    }
+}

@@ -51,6 +51,23 @@ import TMSCore
         #expect(dayWritten == dayCodable)
     }
 
+    @Test(arguments: [true, false])
+    func aCompletedSessionsReplyWritesWhatItsCodableFormSays(full: Bool) throws {
+        let progress = Clinic.Progress(
+            total: 36, done: 12, missed: 1, aborted: 0, remaining: 23, nextSessionId: full ? 42 : nil,
+            nextDate: full ? CivilDate("2027-01-05")! : nil, nextTime: full ? LocalTime("09:30")! : nil)
+        let findings = full
+            ? [Clinic.Finding(rule: "dose-limit", severity: .override, message: "over \"the\" limit", sessionId: 41,
+                              reason: "tolerated ✓", recordedBy: "dr", at: "2027-01-04T14:31:02Z"),
+               Clinic.Finding(rule: "mt-recheck", severity: .warn, message: "due")]
+            : []
+        let reply = Clinic.CompleteSession.Output(session: Self.session(full: full), progress: progress, findings: findings)
+        let (written, codable, _) = try Self.both(reply)
+        #expect(written == codable)
+        let decoded = try VarlinkDecoder().decode(Clinic.CompleteSession.Output.self, from: written)
+        #expect(decoded.progress == progress && decoded.findings == findings && decoded.session == reply.session)
+    }
+
     @Test func aDeliveryWritesWhatItsCodableFormSays() throws {
         let (written, codable, _) = try Self.both(Self.delivery)
         #expect(written == codable)
