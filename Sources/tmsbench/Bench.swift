@@ -142,6 +142,10 @@ struct Bench {
         // Throughput: durable AddPatient calls from 1 writer, then from 16 at once, each on its own connection.
         let single = try writesPerSecond(daemon.socket, writers: 1, each: 400, tag: "W1")
         let sixteen = try writesPerSecond(daemon.socket, writers: 16, each: 100, tag: "W16")
+        // (prepare books ten sessions a day per course: a course per ten samples.)
+        let courses = max(1, sessions.count / 10)
+        let outcomesSingle = try outcomesPerSecond(daemon.socket, writers: 1, each: 400, courses: courses)
+        let outcomesSixteen = try outcomesPerSecond(daemon.socket, writers: 16, each: 100, courses: courses)
         let inProcess = 1 / (floorWrite.reduce(0, +) / Double(floorWrite.count))
 
         let w = Stats(writes), fw = Stats(floorWrite), r = Stats(reads), fr = Stats(floorRead), c = Stats(cli)
@@ -158,6 +162,8 @@ struct Bench {
                      Stats(rawReads).p50 * 1000, Stats(rawReads).p50 / fr.p50, wire.count, Stats(parses).p50 * 1000))
         print(String(format: "durable writes/s (AddPatient): 1 writer %.0f, 16 writers %.0f: %.2fx (goal >= 4x)",
                      single, sixteen, sixteen / single))
+        print(String(format: "durable writes/s (RecordOutcome): 1 writer %.0f, 16 writers %.0f: %.2fx (goal >= 4x)",
+                     outcomesSingle, outcomesSixteen, outcomesSixteen / outcomesSingle))
         print(String(format: "    1 writer / an in-process one-row-commit loop: %.0f / %.0f = %.2f (goal >= 0.5)",
                      single, inProcess, single / inProcess))
         print(String(format: "tmsctl session list --json   p50 %.2f ms  p99 %.2f ms  (goal < 10 ms)", c.p50 * 1000, c.p99 * 1000))
@@ -364,6 +370,27 @@ struct Bench {
     /// Acknowledged AddPatient calls per second from `writers` clients at
     /// once, each on its own connection making `each` calls in turn.
     static func writesPerSecond(_ socket: String, writers: Int, each: Int, tag: String) throws -> Double {
+        try callsPerSecond(socket, writers: writers, each: each) { client, w, n in
+            _ = try client.call("io.tmsd.Clinic.AddPatient", [
+                "mrn": .string("\(tag)-\(w)-\(n)"), "familyName": "Writer", "givenName": "W", "birthDate": "1980-01-01",
+            ])
+        }
+    }
+
+    /// Durable RecordOutcome calls per second: weekly MADRS totals, each
+    /// writer on a course of its own (of the first `courses`, which `prepare` made).
+    static func outcomesPerSecond(_ socket: String, writers: Int, each: Int, courses: Int) throws -> Double {
+        try callsPerSecond(socket, writers: writers, each: each) { client, w, n in
+            _ = try client.call("io.tmsd.Clinic.RecordOutcome", [
+                "courseId": .int(w % courses + 1), "scale": "madrs", "timepoint": "weekly", "date": .string(today()), "total": .int(20 + n % 10),
+            ])
+        }
+    }
+
+    /// `writers` clients at once, each on its own connection, each making `each` calls: calls per second.
+    static func callsPerSecond(
+        _ socket: String, writers: Int, each: Int, _ call: @escaping @Sendable (VarlinkClient, Int, Int) throws -> Void
+    ) throws -> Double {
         let failures = Mutex<[String]>([])
         let group = DispatchGroup()
         let start = now()
@@ -373,11 +400,7 @@ struct Bench {
                 defer { group.leave() }
                 do {
                     let client = try VarlinkClient(path: socket)
-                    for n in 0..<each {
-                        _ = try client.call("io.tmsd.Clinic.AddPatient", [
-                            "mrn": .string("\(tag)-\(w)-\(n)"), "familyName": "Writer", "givenName": "W", "birthDate": "1980-01-01",
-                        ])
-                    }
+                    for n in 0..<each { try call(client, w, n) }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                 }
