@@ -29,7 +29,7 @@ extension ClinicStore {
                 throw ClinicError.invalidValue("date", "course \(course.id) already has its session\(course.sessionsPerDay == 1 ? "" : "s") on \(date)")
             }
             // Off its chair while we look, so it never stands in its own way.
-            try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "UPDATE session SET chair = NULL WHERE id = ?").execute(arguments: [id])
             let occupancy = try Self.occupancy(db, date)
             let patientBusy = try Self.patientBusy(db, course, on: date, minutes: course.slotMinutes)
             let slot: Slot
@@ -70,13 +70,11 @@ extension ClinicStore {
             var calendar = clinic.calendar
             calendar.timeZone = TimeZone(identifier: course.timeZone) ?? calendar.timeZone
             let start = LocalTime(minutes: slot.start)!
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE session SET scheduled_date = ?, scheduled_time = ?, scheduled_at = ?, chair = ?, start_minute = ?,
                       slot_minutes = ?
                     WHERE id = ?
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     date.description, start.description, Timestamp.format(calendar.instant(on: date, at: start)), slot.chair,
                     slot.start, slot.minutes, id,
                 ])
@@ -143,7 +141,8 @@ extension ClinicStore {
                 busyDays: [session.date], clinic: clinic)
             try Self.renumber(db, course: course.id)
             let moves = Self.moves(movable, result)
-            try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["cancelled \(session.date): \(reason)", id])
+            try db.cachedStatement(sql: "UPDATE session SET reason = ? WHERE id = ?")
+                .execute(arguments: ["cancelled \(session.date): \(reason)", id])
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) cancelled on \(session.date)")
             try Self.auditMoves(db, moves, audit, because: "after the appointment on \(session.date) was cancelled")
@@ -164,9 +163,8 @@ extension ClinicStore {
             guard clinic.resources.chair(named: chair) != nil else { throw ClinicError.chairNotFound(chair) }
             guard to >= from else { throw ClinicError.invalidValue("to", "is before from") }
             if to < today { throw ClinicError.dateInPast(to, today: today) }
-            try db.execute(
-                sql: "INSERT INTO chair_outage (chair, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [chair, from.description, to.description, reason, Timestamp.format(audit.at)])
+            try db.cachedStatement(sql: "INSERT INTO chair_outage (chair, from_date, to_date, reason, created_at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [chair, from.description, to.description, reason, Timestamp.format(audit.at)])
             let id = Int(db.lastInsertedRowID)
             let affected = try Self.sessions(
                 db, where: "s.status = 'scheduled' AND s.chair = ? AND s.scheduled_date BETWEEN ? AND ?",
@@ -218,13 +216,13 @@ extension ClinicStore {
     static func moveWithinItsDay(_ db: Database, _ session: SessionRecord, clinic: BookingPolicy) throws -> Move? {
         guard let minutes = session.minutes, let was = session.chair else { return nil }
         let course = try Self.course(db, session.courseId)
-        try db.execute(sql: "UPDATE session SET chair = NULL WHERE id = ?", arguments: [session.id])
+        try db.cachedStatement(sql: "UPDATE session SET chair = NULL WHERE id = ?").execute(arguments: [session.id])
         let busy = try patientBusy(db, course, on: session.date, minutes: minutes).map(\.blocks)
         let finder = SlotFinder(resources: clinic.resources, coil: course.coil, minutes: minutes, interval: 0)
         guard let slot = finder.find(
             count: 1, on: session.date, preferred: session.time.minutes, occupancy: try occupancy(db, session.date), patientBusy: busy
         )?.first else {
-            try db.execute(sql: "UPDATE session SET chair = ? WHERE id = ?", arguments: [was, session.id])
+            try db.cachedStatement(sql: "UPDATE session SET chair = ? WHERE id = ?").execute(arguments: [was, session.id])
             return nil
         }
         var calendar = clinic.calendar

@@ -26,15 +26,13 @@ extension ClinicStore {
             }
             let t = new.target
             let d = new.dose
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO course (patient_id, protocol_id, protocol_name, status, start_date, session_time, time_zone,
                       prescriber, target_method, target_label, target_x, target_y, target_z, coordinate_system,
                       frequency_hz, intensity_pct_mt, pulses_per_train, train_duration_s, inter_train_interval_s, trains,
                       pulses_per_session, sessions_per_day, interval_minutes, total_sessions, phases, created_at, coil, slot_minutes)
                     VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     new.patientId, new.treatment.id, new.treatment.name, new.startDate.description,
                     new.sessionTime.description, timeZone, new.prescriber, t.method.rawValue, t.label, t.x, t.y, t.z,
                     t.coordinateSystem, d.frequencyHz, d.intensityPercentMT, d.pulsesPerTrain, d.trainDurationSeconds,
@@ -110,9 +108,8 @@ extension ClinicStore {
             guard course.status == .active || course.status == .paused || course.status == .onHold else {
                 throw ClinicError.courseNotActive(id, status: course.status.rawValue)
             }
-            try db.execute(
-                sql: "UPDATE course SET status = 'cancelled', status_reason = ?, paused_from = NULL, held_since = NULL WHERE id = ?",
-                arguments: [reason, id])
+            try db.cachedStatement(sql: "UPDATE course SET status = 'cancelled', status_reason = ?, paused_from = NULL, held_since = NULL WHERE id = ?")
+                .execute(arguments: [reason, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) cancelled")
             return try Self.course(db, id)
         }
@@ -129,10 +126,10 @@ extension ClinicStore {
             let released = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM session WHERE course_id = ? AND status = 'scheduled' AND scheduled_date >= ?",
                 arguments: [id, from.description]) ?? 0
-            try db.execute(
-                sql: "DELETE FROM session WHERE course_id = ? AND status = 'scheduled' AND scheduled_date >= ?",
-                arguments: [id, from.description])
-            try db.execute(sql: "UPDATE course SET paused_from = ? WHERE id = ?", arguments: [from.description, id])
+            try db.cachedStatement(sql: "DELETE FROM session WHERE course_id = ? AND status = 'scheduled' AND scheduled_date >= ?")
+                .execute(arguments: [id, from.description])
+            try db.cachedStatement(sql: "UPDATE course SET paused_from = ? WHERE id = ?")
+                .execute(arguments: [from.description, id])
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: id, summary: "course \(id) paused from \(from); \(released) sessions released")
             return try Self.course(db, id)
@@ -183,7 +180,7 @@ extension ClinicStore {
                     slot.time.minutes, slot.minutes,
                 ])
             }
-            try db.execute(sql: "UPDATE course SET paused_from = NULL WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "UPDATE course SET paused_from = NULL WHERE id = ?").execute(arguments: [id])
             try Self.renumber(db, course: id)
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: id, summary: "course \(id) resumed on \(on); \(plan.count) sessions booked")
@@ -200,7 +197,8 @@ extension ClinicStore {
             let course = try Self.course(db, id)
             guard course.status == .active else { throw ClinicError.courseNotActive(id, status: course.status.rawValue) }
             if from < today { throw ClinicError.dateInPast(from, today: today) }
-            try db.execute(sql: "UPDATE course SET session_time = ? WHERE id = ?", arguments: [time.description, id])
+            try db.cachedStatement(sql: "UPDATE course SET session_time = ? WHERE id = ?")
+                .execute(arguments: [time.description, id])
             let affected = try Self.sessions(
                 db, where: "s.course_id = ? AND s.status = 'scheduled' AND s.scheduled_date >= ?", [id, from.description])
             let moves = try Self.moveOff(db, affected, clinic: clinic, today: today)

@@ -21,12 +21,10 @@ extension ClinicStore {
         guard !name.isEmpty else { throw ClinicError.invalidValue("drug", "must name the drug") }
         guard dose > 0, dose.isFinite else { throw ClinicError.invalidValue("dose", "must be above 0") }
         guard !unit.trimmingCharacters(in: .whitespaces).isEmpty else { throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, mcg, ...)") }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO medication (patient_id, drug, dose, unit, start_date, started_at, replaces, recorded_by, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [patientId, name, dose, unit, date.description, Timestamp.formatPrecise(at), replaces, audit.user,
+                """).execute(arguments: [patientId, name, dose, unit, date.description, Timestamp.formatPrecise(at), replaces, audit.user,
                         Timestamp.format(audit.at)])
         let id = Int(db.lastInsertedRowID)
         try writeAudit(db, audit, patient: patientId, summary: "medication \(id): \(name) \(dose.clinical) \(unit) from \(date)")
@@ -43,8 +41,8 @@ extension ClinicStore {
             }
             guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
             guard date >= old.startDate else { throw ClinicError.invalidValue("date", "is before the medication started (\(old.startDate))") }
-            try db.execute(
-                sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?", arguments: [date.description, Timestamp.formatPrecise(at), id])
+            try db.cachedStatement(sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?")
+                .execute(arguments: [date.description, Timestamp.formatPrecise(at), id])
             return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, at, id, audit)
         }
     }
@@ -59,8 +57,8 @@ extension ClinicStore {
             guard date >= old.startDate else {
                 throw ClinicError.invalidValue("date", "the stop date is before the start (\(old.startDate))")
             }
-            try db.execute(
-                sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?", arguments: [date.description, Timestamp.formatPrecise(at), id])
+            try db.cachedStatement(sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?")
+                .execute(arguments: [date.description, Timestamp.formatPrecise(at), id])
             try Self.writeAudit(db, audit, patient: old.patientId, summary: "medication \(id) stopped on \(date)")
             return try Self.medications(db, "m.id = ?", [id]).first!
         }

@@ -17,12 +17,10 @@ extension ClinicStore {
                 arguments: [courseId, scale.id]) ?? 0 > 0 {
                 throw ClinicError.invalidValue("timepoint", "course \(courseId) already has its \(scale.name) baseline")
             }
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO outcome (course_id, scale, timepoint, date, total, items, recorded_by, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [courseId, scale.id, timepoint.rawValue, date.description, sum,
+                    """).execute(arguments: [courseId, scale.id, timepoint.rawValue, date.description, sum,
                             items.map { $0.map(String.init).joined(separator: ",") }, audit.user, Timestamp.format(audit.at)])
             let outcomeId = Int(db.lastInsertedRowID)
             try Self.writeAudit(
@@ -30,9 +28,8 @@ extension ClinicStore {
                 summary: "outcome \(outcomeId): \(scale.name) \(timepoint.rawValue) \(date) total \(sum)")
             var alert: AlertRecord?
             if let value = scale.alert(items: items), let item = scale.alertItem {
-                try db.execute(
-                    sql: "INSERT INTO alert (course_id, outcome_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [courseId, outcomeId, "\(scale.id)-item-\(item)",
+                try db.cachedStatement(sql: "INSERT INTO alert (course_id, outcome_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [courseId, outcomeId, "\(scale.id)-item-\(item)",
                                 "\(scale.name) item \(item) scored \(value) on \(date)", Timestamp.format(audit.at)])
                 let alertId = Int(db.lastInsertedRowID)
                 try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "alert \(alertId) raised")
@@ -60,9 +57,8 @@ extension ClinicStore {
         try write { db in
             guard let alert = try Self.alerts(db, where: "a.id = ?", [id]).first else { throw ClinicError.alertNotFound(id) }
             if let by = alert.acknowledgedBy { throw ClinicError.alertAlreadyAcknowledged(id, by: by) }
-            try db.execute(
-                sql: "UPDATE alert SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ?",
-                arguments: [Timestamp.format(audit.at), audit.user, note, id])
+            try db.cachedStatement(sql: "UPDATE alert SET acknowledged_at = ?, acknowledged_by = ?, note = ? WHERE id = ?")
+                .execute(arguments: [Timestamp.format(audit.at), audit.user, note, id])
             try Self.writeAudit(db, audit, patient: alert.patientId, course: alert.courseId, summary: "alert \(id) acknowledged")
             return try Self.alerts(db, where: "a.id = ?", [id]).first!
         }

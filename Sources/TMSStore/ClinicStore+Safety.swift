@@ -14,12 +14,10 @@ extension ClinicStore {
             let course = try Self.course(db, courseId)
             let (result, findings) = try ScreenResult.judge(answers, questions)
             let yes = findings.keys.sorted()
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO screen (course_id, date, answers, result, findings, judged, recorded_by, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [courseId, date.description, answers.keys.sorted().map { "\($0)=\(answers[$0]! ? "yes" : "no")" }.joined(separator: ";"),
+                    """).execute(arguments: [courseId, date.description, answers.keys.sorted().map { "\($0)=\(answers[$0]! ? "yes" : "no")" }.joined(separator: ";"),
                             result.rawValue, yes.joined(separator: ","), yes.map { "\($0)=\(findings[$0]!.rawValue)" }.joined(separator: ";"),
                             audit.user, Timestamp.formatPrecise(audit.at)])
             let id = Int(db.lastInsertedRowID)
@@ -46,9 +44,8 @@ extension ClinicStore {
                 throw ClinicError.invalidValue(
                     "courseId", standing.isEmpty ? "the screen found nothing to sign off" : "the screen is already signed off")
             }
-            try db.execute(
-                sql: "UPDATE screen SET signed_off_by = ?, sign_off_reason = ?, signed_off_at = ? WHERE id = ?",
-                arguments: [audit.user, reason, Timestamp.formatPrecise(audit.at), screen.id])
+            try db.cachedStatement(sql: "UPDATE screen SET signed_off_by = ?, sign_off_reason = ?, signed_off_at = ? WHERE id = ?")
+                .execute(arguments: [audit.user, reason, Timestamp.formatPrecise(audit.at), screen.id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "safety screen \(screen.id) signed off")
             return try Self.latestScreen(db, courseId)!
         }
@@ -62,9 +59,8 @@ extension ClinicStore {
             guard let finding = standing.first(where: { $0.question == question }) else {
                 throw ClinicError.findingNotStanding(course: courseId, question: question)
             }
-            try db.execute(
-                sql: "INSERT INTO screen_clearance (course_id, question, reason, cleared_by, at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [courseId, question, reason, audit.user, Timestamp.formatPrecise(audit.at)])
+            try db.cachedStatement(sql: "INSERT INTO screen_clearance (course_id, question, reason, cleared_by, at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [courseId, question, reason, audit.user, Timestamp.formatPrecise(audit.at)])
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: courseId,
                 summary: "safety screen finding \(question) (\(finding.weight.rawValue), screen \(finding.screen)) cleared: \(reason)")
@@ -150,12 +146,10 @@ extension ClinicStore {
         try write { db in
             let course = try Self.course(db, courseId)
             try DeliveryRules.checkMotorThreshold(value)
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO motor_threshold (course_id, date, method, muscle, value, operator, created_at, measured_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [courseId, date.description, method.rawValue, muscle, value, audit.user, Timestamp.format(audit.at),
+                    """).execute(arguments: [courseId, date.description, method.rawValue, muscle, value, audit.user, Timestamp.format(audit.at),
                             Timestamp.formatPrecise(at)])
             let id = Int(db.lastInsertedRowID)
             try Self.writeAudit(
@@ -201,22 +195,19 @@ extension ClinicStore {
                     throw ClinicError.invalidValue("sessionId", "session \(sessionId) is not one of course \(courseId)'s")
                 }
             }
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO adverse_event (course_id, session_id, kind, severity, date, details, held, recorded_by, created_at,
                       occurred_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [courseId, sessionId, kind.id, severity.rawValue, date.description, details, kind.hold,
+                    """).execute(arguments: [courseId, sessionId, kind.id, severity.rawValue, date.description, details, kind.hold,
                             audit.user, Timestamp.format(audit.at), Timestamp.formatPrecise(at)])
             let id = Int(db.lastInsertedRowID)
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: courseId, session: sessionId,
                 summary: "adverse event \(id): \(kind.id), \(severity.rawValue), \(date)")
             if kind.hold, course.status == .active || course.status == .paused {
-                try db.execute(
-                    sql: "UPDATE course SET held_since = ?, held_at = ?, hold_reason = ? WHERE id = ?",
-                    arguments: [date.description, Timestamp.formatPrecise(at), "\(kind.name) (adverse event \(id))", courseId])
+                try db.cachedStatement(sql: "UPDATE course SET held_since = ?, held_at = ?, hold_reason = ? WHERE id = ?")
+                    .execute(arguments: [date.description, Timestamp.formatPrecise(at), "\(kind.name) (adverse event \(id))", courseId])
                 try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "course \(courseId) on hold: \(kind.id)")
             }
             return try Self.adverseEvents(db, courseId).first { $0.id == id }!
@@ -260,7 +251,8 @@ extension ClinicStore {
                 throw ClinicError.invalidValue("id", "course \(id) is \(course.status.rawValue), not on hold")
             }
             try gate(try Self.treatmentFacts(db, course, session: nil, selection))
-            try db.execute(sql: "UPDATE course SET held_since = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?", arguments: [id])
+            try db.cachedStatement(sql: "UPDATE course SET held_since = NULL, held_at = NULL, hold_reason = NULL WHERE id = ?")
+                .execute(arguments: [id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: id, summary: "course \(id) resumed from hold: \(reason)")
             return try Self.course(db, id)
         }

@@ -36,9 +36,8 @@ extension ClinicStore {
                 throw ClinicError.invalidValue("id", "session \(id) is already in progress")
             }
             try gate(try Self.treatmentFacts(db, course, session: session, selection))
-            try db.execute(
-                sql: "UPDATE session SET status = 'in_progress', started_at = ?, service_date = ? WHERE id = ?",
-                arguments: [Timestamp.formatPrecise(audit.at), today.description, id])
+            try db.cachedStatement(sql: "UPDATE session SET status = 'in_progress', started_at = ?, service_date = ? WHERE id = ?")
+                .execute(arguments: [Timestamp.formatPrecise(audit.at), today.description, id])
             try Self.writeAudit(db, audit, patient: course.patientId, course: course.id, session: id, summary: "session \(id) started")
             return try Self.session(db, id)
         }
@@ -114,18 +113,15 @@ extension ClinicStore {
             let now = Timestamp.formatPrecise(audit.at)
             switch shortfall {
             case .missed(let reason):
-                try db.execute(
-                    sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = ? WHERE id = ?",
-                    arguments: [now, reason, id])
+                try db.cachedStatement(sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = ? WHERE id = ?")
+                    .execute(arguments: [now, reason, id])
             case .aborted(let pulses, let reason):
                 guard pulses >= 0 else { throw ClinicError.invalidValue("pulsesDelivered", "cannot be negative") }
                 try DeliveryRules.checkPulses(pulses, prescribed: course.dose.pulsesPerSession)
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         UPDATE session SET status = 'aborted', started_at = coalesce(started_at, ?), finished_at = ?,
                           service_date = coalesce(service_date, ?), pulses_delivered = ?, reason = ? WHERE id = ?
-                        """,
-                    arguments: [now, now, today.description, pulses, reason, id])
+                        """).execute(arguments: [now, now, today.description, pulses, reason, id])
             }
 
             // Sessions after the missed day move; those on or before it stay.
@@ -137,13 +133,11 @@ extension ClinicStore {
                 db, course, movable: movable, replacing: session.phase, from: from, staying: staying,
                 clinic: clinic)
             let slot = result.replacement
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces,
                       chair, start_minute, slot_minutes)
                     VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     course.id, session.number, slot.phase, slot.date.description, slot.time.description,
                     Timestamp.format(slot.instant), id, slot.chair, slot.time.minutes, slot.minutes,
                 ])

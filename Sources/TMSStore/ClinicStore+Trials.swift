@@ -17,13 +17,11 @@ extension ClinicStore {
                 }
             }
             guard trial.weeksAtDose >= 0, trial.weeksAtDose <= 520 else { throw ClinicError.invalidValue("weeksAtDose", "must be 0 to 520") }
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO trial (patient_id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome,
                       side_effects, reason_stopped, recorded_by, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
+                    """).execute(arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
                             trial.weeksAtDose, trial.adherence.rawValue, trial.outcome.rawValue, sideEffects, reasonStopped,
                             audit.user, Timestamp.format(audit.at)])
             let id = Int(db.lastInsertedRowID)
