@@ -92,11 +92,11 @@ extension ClinicStore {
     public func applyClinicChange(clinic: BookingPolicy, today: CivilDate, audit: AuditContext) throws -> [Move] {
         try write { db in
             // A light scan of every open booking from today; full records only for those that move.
-            let coils = Dictionary(uniqueKeysWithValues: try Self.fetch(db.makeStatement(sql: "SELECT id, coil FROM course"), []) {
+            let coils = Dictionary(uniqueKeysWithValues: try Self.fetch(db.cachedStatement(sql: "SELECT id, coil FROM course"), []) {
                 row in (row["id"] as Int, (row["coil"] as String?) ?? "")
             })
             let open = try Self.fetch(
-                db.makeStatement(sql: """
+                db.cachedStatement(sql: """
                     SELECT id, course_id, scheduled_date, start_minute, slot_minutes, chair FROM session
                     WHERE status = 'scheduled' AND scheduled_date >= ? AND chair IS NOT NULL
                     """),

@@ -42,7 +42,7 @@ extension ClinicStore {
                     treatment.coil, slotMinutes,
                 ])
             let courseId = Int(db.lastInsertedRowID)
-            let insert = try db.makeStatement(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status,
                   chair, start_minute, slot_minutes)
                 VALUES (?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)

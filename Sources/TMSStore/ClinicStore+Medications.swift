@@ -75,7 +75,7 @@ extension ClinicStore {
     public func drugsInUse() throws -> [(drug: String, patients: [Int])] {
         try read { db in
             try Self.fetch(
-                db.makeStatement(sql: """
+                db.cachedStatement(sql: """
                     SELECT drug, group_concat(DISTINCT patient_id) AS patients FROM medication WHERE stop_date IS NULL
                     GROUP BY drug ORDER BY drug
                     """),
