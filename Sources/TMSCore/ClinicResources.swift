@@ -161,7 +161,8 @@ public struct SlotFinder: Sendable {
         var taken = occupancy
         // Start minutes [lo, hi] at which `chair` can hold a slot.
         func startIntervals(_ chair: String) -> [(lo: Int, hi: Int)] {
-            TimeRange.free(open: open, booked: (taken.byChair[chair] ?? []) + patientBusy).compactMap { gap in
+            let chairs = taken.byChair[chair] ?? []
+            return TimeRange.free(open: open, booked: patientBusy.isEmpty ? chairs : chairs + patientBusy).compactMap { gap in
                 gap.end - minutes >= gap.start ? (gap.start, gap.end - minutes) : nil
             }
         }
@@ -210,9 +211,10 @@ extension TimeRange {
     /// The parts of `open` that none of `booked` covers.
     public static func free(open: [TimeRange], booked: [TimeRange]) -> [TimeRange] {
         var free: [TimeRange] = []
+        let booked = booked.sorted()  // once, not once per opening
         for range in open {
             var cursor = range.start
-            for taken in booked.sorted() where taken.end > cursor && taken.start < range.end {
+            for taken in booked where taken.end > cursor && taken.start < range.end {
                 if taken.start > cursor { free.append(TimeRange(start: cursor, end: taken.start)) }
                 cursor = max(cursor, taken.end)
             }
