@@ -70,7 +70,10 @@ let package = Package(
         // SQLite through GRDB: schema, migrations, one method per transaction.
         .target(
             name: "TMSStore",
-            dependencies: ["TMSCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TMSCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
 

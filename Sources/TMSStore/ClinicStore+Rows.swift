@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TMSCore
 
 /// A statement's column positions by name.
@@ -27,14 +28,28 @@ final class Columns {
     }
 }
 
-/// A row read by column name.
+/// A row read by column name, straight from the statement SQLite stepped to it.
 struct NamedRow {
-    let row: Row
+    let statement: SQLiteStatement
     let columns: Columns
 
-    // As GRDB's own: any value (an optional one reads NULL as nil), and the fast path for column types.
-    subscript<V: DatabaseValueConvertible>(_ name: String) -> V { row[columns[name]] }
-    subscript<V: DatabaseValueConvertible & StatementColumnConvertible>(_ name: String) -> V { row[columns[name]] }
+    // As GRDB's own row[index]: any value (an optional one reads NULL as nil), and the fast path for
+    // column types; a value that does not convert is a defect of the query, as it is there.
+    subscript<V: DatabaseValueConvertible>(_ name: String) -> V {
+        let index = CInt(columns[name])
+        guard let value = V.fromDatabaseValue(DatabaseValue(sqliteStatement: statement, index: index)) else {
+            fatalError("column \(name) does not hold a \(V.self)")
+        }
+        return value
+    }
+
+    subscript<V: DatabaseValueConvertible & StatementColumnConvertible>(_ name: String) -> V {
+        let index = CInt(columns[name])
+        guard let value = V.fromStatement(statement, atUncheckedIndex: index) else {
+            fatalError("column \(name) does not hold a \(V.self)")
+        }
+        return value
+    }
 }
 
 // Rows as records, decoded by column name.

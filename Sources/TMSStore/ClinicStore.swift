@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TMSCore
 
 /// The clinic's records in one SQLite database.
@@ -136,12 +137,26 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
     /// column name: the names' positions are found once for the statement,
     /// where GRDB's `row["name"]` lower-cases and looks the name up on every
     /// read (and its copied rows, `fetchAll`, build an index per row).
+    /// The statement is stepped here, not through GRDB's RowCursor, which
+    /// builds a lower-cased index of every column name for each fetch.
     static func fetch<T>(_ statement: Statement, _ arguments: StatementArguments, _ decode: (NamedRow) -> T) throws -> [T] {
-        var records: [T] = []
+        try statement.setArguments(arguments)  // resets it, checks and binds the arguments
+        let sqlite = statement.sqliteStatement
+        defer { sqlite3_reset(sqlite) }
         let columns = Columns(statement)
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
-        while let row = try rows.next() { records.append(decode(NamedRow(row: row, columns: columns))) }
-        return records
+        var records: [T] = []
+        while true {
+            switch sqlite3_step(sqlite) {
+            case SQLITE_ROW:
+                records.append(decode(NamedRow(statement: sqlite, columns: columns)))
+            case SQLITE_DONE:
+                return records
+            case let code:
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(sqlite))),
+                    sql: statement.sql)
+            }
+        }
     }
 
     /// The one row of `statement`, read by column name.
