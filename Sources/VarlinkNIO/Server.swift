@@ -356,12 +356,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                 let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
                 context.eventLoop.execute {
                     let (handler, context) = bound.value
-                    handler.busy = false
-                    if handler.draining {
-                        context.close(promise: nil)
-                    } else {
-                        handler.processNext(context: context)
-                    }
+                    handler.resume(context)
                 }
                 return
             }
@@ -390,15 +385,21 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
                     // The pool refuses work only while the process shuts down.
                     let frame = (try? outcome.get()) ?? Self.frame(.failure(.methodNotImplemented(call.method)), allocator)
                     let (handler, context) = bound.value
-                    handler.busy = false
                     if !call.oneway { context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil) }
-                    if handler.draining {
-                        context.close(promise: nil)
-                    } else {
-                        handler.processNext(context: context)
-                    }
+                    handler.resume(context)
                 }
             }
+        }
+    }
+
+    /// After a call on the pool or a turn given up: the next queued call, or
+    /// the close a drain asked for.
+    private func resume(_ context: ChannelHandlerContext) {
+        busy = false
+        if draining {
+            context.close(promise: nil)
+        } else {
+            processNext(context: context)
         }
     }
 
