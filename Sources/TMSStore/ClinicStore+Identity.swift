@@ -137,18 +137,18 @@ extension ClinicStore {
             throw DatabaseFileProblem(path: path, kind: now == nil ? .removed : .replaced, reason: nil)
         }
         guard writable else { return }
-        for file in [path, path + "-wal", path + "-shm"] where access(file, W_OK) != 0 && errno != ENOENT {
-            throw DatabaseFileProblem(path: file, kind: .unwritable, reason: String(cString: strerror(errno)))
-        }
+        for file in [path, path + "-wal", path + "-shm"] { try Self.checkWritable(file) }
     }
 
     /// Throws unless a read is safe: a reader too writes to the -shm (its read
     /// mark) through SQLite's mapping, which the kernel answers with SIGBUS
     /// once the file cannot be written. One access call.
-    public func checkReadable() throws(DatabaseFileProblem) {
-        let shm = path + "-shm"
-        if access(shm, W_OK) != 0, errno != ENOENT {
-            throw DatabaseFileProblem(path: shm, kind: .unwritable, reason: String(cString: strerror(errno)))
+    public func checkReadable() throws(DatabaseFileProblem) { try Self.checkWritable(path + "-shm") }
+
+    /// Throws unless `file` can be written or does not exist yet (SQLite creates the -wal and -shm).
+    private static func checkWritable(_ file: String) throws(DatabaseFileProblem) {
+        if access(file, W_OK) != 0, errno != ENOENT {
+            throw DatabaseFileProblem(path: file, kind: .unwritable, reason: String(cString: strerror(errno)))
         }
     }
 }
