@@ -384,18 +384,17 @@ enum Canonical {
     }
 
     /// A lowercase hex digit.
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
+    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
 }
 
 extension Digest {
     /// Lowercase hex.
     var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(Self.byteCount * 2)
         for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+            out.append(Canonical.hexDigit(byte >> 4))
+            out.append(Canonical.hexDigit(byte & 0xF))
         }
         return String(decoding: out, as: UTF8.self)
     }
