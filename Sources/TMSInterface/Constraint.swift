@@ -150,4 +150,3 @@ public struct ConstraintRules: Sendable {
         return (breach, changed)
     }
 }
-

@@ -133,12 +133,11 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         return try fetch(statement, arguments, sessionRecord)
     }
 
-    /// Decodes rows straight from SQLite as the cursor steps, each read by
-    /// column name: the names' positions are found once for the statement,
+    /// Decodes rows straight from SQLite as it steps the statement here, each
+    /// read by column name: the names' positions are found once per fetch,
     /// where GRDB's `row["name"]` lower-cases and looks the name up on every
-    /// read (and its copied rows, `fetchAll`, build an index per row).
-    /// The statement is stepped here, not through GRDB's RowCursor, which
-    /// builds a lower-cased index of every column name for each fetch.
+    /// read, and its RowCursor builds a lower-cased index of every column's
+    /// name for each fetch.
     static func fetch<T>(_ statement: Statement, _ arguments: StatementArguments, _ decode: (NamedRow) -> T) throws -> [T] {
         try statement.setArguments(arguments)  // resets it, checks and binds the arguments
         let sqlite = statement.sqliteStatement
