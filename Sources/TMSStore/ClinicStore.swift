@@ -31,7 +31,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         let pool = try DatabasePool(path: path, configuration: config)
         // GRDB sets synchronous = NORMAL when it turns WAL on, after
         // prepareDatabase has run; set FULL on the writer afterwards.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY") }
         try pool.writeWithoutTransaction { db in
             if try Int32.fetchOne(db, sql: "PRAGMA application_id") != Self.applicationID {
                 try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")

@@ -64,4 +64,27 @@ import TMSCore
         // And it is all on disk: a fresh connection reads it.
         #expect(try t.reopen().patients().count == 4)
     }
+
+    /// A batch of one runs without a savepoint: when its call fails, the
+    /// whole transaction is rolled back, rows and change-log entry alike.
+    @Test func aCallThatFailsAloneLeavesNothingAndTheNextWriteCommits() throws {
+        struct Refused: Error {}
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let store = t.store
+        let first = try store.addPatient(patient("MRN-1"), audit: audit)
+        #expect(throws: Refused.self) {
+            try store.write { db in
+                try db.execute(sql: "UPDATE patient SET given_name = 'Changed' WHERE id = ?", arguments: [first.id])
+                try ClinicStore.writeAudit(db, audit, patient: first.id, summary: "changed")
+                throw Refused()
+            }
+        }
+        #expect(try store.patient(id: first.id).givenName == "Jane")
+        #expect(try store.verifyChain().entries == 1)
+        _ = try store.addPatient(patient("MRN-2"), audit: audit)
+        #expect(try store.patients().map(\.mrn) == ["MRN-1", "MRN-2"].sorted())
+        #expect(try store.verifyChain().entries == 2)
+        #expect(try store.verifyRecords().differing == nil)
+    }
 }
