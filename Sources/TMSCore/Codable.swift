@@ -52,6 +52,8 @@ extension ThresholdMethod: Codable {}
 extension Severity: Codable {}
 extension Timepoint: Codable {}
 extension ScreenResult: Codable {}
+extension ContactMethod: Codable {}
+extension PatientField: Codable {}
 extension ScreenQuestion.Weight: Codable {}
 extension TargetSite.Method: Codable {}
 extension Trial.Kind: Codable {}
