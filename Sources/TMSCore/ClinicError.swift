@@ -41,6 +41,10 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case patientBooked = "PatientBooked"
         case findingNotStanding = "FindingNotStanding"
         case backupFailed = "BackupFailed"
+        case patientInactive = "PatientInactive"
+        case patientInCourse = "PatientInCourse"
+        case patientAmbiguous = "PatientAmbiguous"
+        case mrnNotFound = "MRNNotFound"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -77,6 +81,24 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func sessionNotFound(_ id: Int) -> ClinicError {
         ClinicError(.sessionNotFound, "No session has id \(id).", [("id", .int(id))])
+    }
+    /// (Without the MRN: it is patient data.)
+    public static let mrnNotFound = ClinicError(.mrnNotFound, "No patient has that MRN.")
+    public static func patientInactive(_ id: Int) -> ClinicError {
+        ClinicError(
+            .patientInactive, "Patient \(id) is marked inactive; make them active again first (tmsctl patient reactivate).",
+            [("patient", .int(id))])
+    }
+    public static func patientInCourse(patient: Int, course: Int) -> ClinicError {
+        ClinicError(
+            .patientInCourse, "Patient \(patient) has course \(course) under way; complete or cancel it first.",
+            [("patient", .int(patient)), ("course", .int(course))])
+    }
+    /// (The message does not repeat the reference: an MRN is patient data.)
+    public static func patientAmbiguous(mrnOf: Int, id: Int) -> ClinicError {
+        ClinicError(
+            .patientAmbiguous, "That is the MRN of patient \(mrnOf) and the id of patient \(id); say which (--mrn or --id).",
+            [("mrnOf", .int(mrnOf)), ("id", .int(id))])
     }
     public static func duplicateMRN(existing: Int) -> ClinicError {
         ClinicError(.duplicateMRN, "That MRN is already registered, to patient \(existing).", [("patient", .int(existing))])

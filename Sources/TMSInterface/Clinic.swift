@@ -26,7 +26,8 @@ public enum Clinic {
     /// Every method, in the IDL's order of topics.
     public static let methods: [any ClinicMethod.Type] = [
         // Patients and protocols
-        AddPatient.self, ListPatients.self, GetPatient.self, ListProtocols.self, GetProtocol.self,
+        AddPatient.self, ListPatients.self, FindPatients.self, GetPatient.self, CorrectPatient.self, SetPatientActive.self,
+        SetPatientContact.self, ListProtocols.self, GetProtocol.self,
         // Courses
         CreateCourse.self, GetCourse.self, ListCourses.self, CancelCourse.self, PauseCourse.self, ResumeCourse.self,
         ChangePreferredTime.self,

@@ -12,14 +12,37 @@ extension Clinic {
         public var birthDate: CivilDate
         /// An instant, `YYYY-MM-DDTHH:MM:SSZ`.
         public var createdAt: String
+        /// False once the front desk marked the patient inactive.
+        public var active: Bool
 
-        public init(id: Int, mrn: String, familyName: String, givenName: String, birthDate: CivilDate, createdAt: String) {
+        public init(id: Int, mrn: String, familyName: String, givenName: String, birthDate: CivilDate, createdAt: String, active: Bool) {
             self.id = id
             self.mrn = mrn
             self.familyName = familyName
             self.givenName = givenName
             self.birthDate = birthDate
             self.createdAt = createdAt
+            self.active = active
+        }
+    }
+
+    /// A correction of one field of a patient's identity, with the value it replaced.
+    public struct PatientCorrection: Codable, Sendable, Equatable {
+        public var field: PatientField
+        public var old: String
+        public var new: String
+        public var reason: String
+        /// An instant, `YYYY-MM-DDTHH:MM:SSZ`.
+        public var at: String
+        public var user: String
+
+        public init(field: PatientField, old: String, new: String, reason: String, at: String, user: String) {
+            self.field = field
+            self.old = old
+            self.new = new
+            self.reason = reason
+            self.at = at
+            self.user = user
         }
     }
 
@@ -162,25 +185,159 @@ extension Clinic {
         public static var writes: Bool { true }
     }
 
+    /// Patients in a reply.
+    public struct PatientsReply: Codable, Sendable {
+        public var patients: [Patient]
+        public init(patients: [Patient]) { self.patients = patients }
+    }
+
+    /// A patient alone.
+    public struct PatientReply: Codable, Sendable {
+        public var patient: Patient
+        public init(patient: Patient) { self.patient = patient }
+    }
+
     public enum ListPatients: ClinicMethod {
-        public typealias Input = Nothing
+        public struct Input: ClinicInput, Equatable {
+            /// Also the patients marked inactive.
+            public var inactive: Bool?
+            public init(inactive: Bool? = nil) { self.inactive = inactive }
+        }
+        public typealias Output = PatientsReply
+    }
+
+    public enum FindPatients: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var query: String
+            public var limit: Int?
+            public init(query: String, limit: Int? = nil) {
+                self.query = query
+                self.limit = limit
+            }
+            public static let largestLimit = 500
+            public static var constraints: [String: Constraint] { ["query": .text(max: 200), "limit": .int(1...largestLimit)] }
+        }
         public struct Output: Codable, Sendable {
             public var patients: [Patient]
-            public init(patients: [Patient]) { self.patients = patients }
+            /// More patients matched than `limit`.
+            public var more: Bool
+            public init(patients: [Patient], more: Bool) {
+                self.patients = patients
+                self.more = more
+            }
         }
     }
 
     public enum GetPatient: ClinicMethod {
         public static var quick: Bool { true }
-        public typealias Input = ByID
+        /// One of the three names the patient.
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int?
+            public var mrn: String?
+            /// An MRN or an id, as the front desk types it.
+            public var ref: String?
+            public init(id: Int? = nil, mrn: String? = nil, ref: String? = nil) {
+                self.id = id
+                self.mrn = mrn
+                self.ref = ref
+            }
+            public static var constraints: [String: Constraint] { ["id": .id, "mrn": .text(max: 64), "ref": .text(max: 64)] }
+        }
         public struct Output: Codable, Sendable {
             public var patient: Patient
             public var courses: [Course]
-            public init(patient: Patient, courses: [Course]) {
+            public var contact: Contact
+            public var corrections: [PatientCorrection]
+            public init(patient: Patient, courses: [Course], contact: Contact, corrections: [PatientCorrection]) {
                 self.patient = patient
                 self.courses = courses
+                self.contact = contact
+                self.corrections = corrections
             }
         }
+    }
+
+    public enum CorrectPatient: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var mrn: String?
+            public var familyName: String?
+            public var givenName: String?
+            public var birthDate: CivilDate?
+            public var reason: String
+
+            public init(id: Int, mrn: String? = nil, familyName: String? = nil, givenName: String? = nil, birthDate: CivilDate? = nil,
+                        reason: String) {
+                self.id = id
+                self.mrn = mrn
+                self.familyName = familyName
+                self.givenName = givenName
+                self.birthDate = birthDate
+                self.reason = reason
+            }
+
+            public static var constraints: [String: Constraint] {
+                AddPatient.Input.constraints.merging(["id": .id, "reason": .text(max: 2000)]) { $1 }
+            }
+        }
+        public struct Output: Codable, Sendable {
+            public var patient: Patient
+            public var corrections: [PatientCorrection]
+            public init(patient: Patient, corrections: [PatientCorrection]) {
+                self.patient = patient
+                self.corrections = corrections
+            }
+        }
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
+    public enum SetPatientActive: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            public var active: Bool
+            public var reason: String
+            public init(id: Int, active: Bool, reason: String) {
+                self.id = id
+                self.active = active
+                self.reason = reason
+            }
+            public static var constraints: [String: Constraint] { ["id": .id, "reason": .text(max: 2000)] }
+        }
+        public typealias Output = PatientReply
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
+    /// How a patient prefers to be reached, as a change gives it: `none` clears it.
+    public enum ContactPreference: String, Codable, Sendable, CaseIterable {
+        case phone, email, none
+    }
+
+    public enum SetPatientContact: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var id: Int
+            /// An empty string removes the phone number.
+            public var phone: String?
+            /// An empty string removes the address.
+            public var email: String?
+            public var preferred: ContactPreference?
+            public var reminders: Bool?
+            public init(id: Int, phone: String? = nil, email: String? = nil, preferred: ContactPreference? = nil, reminders: Bool? = nil) {
+                self.id = id
+                self.phone = phone
+                self.email = email
+                self.preferred = preferred
+                self.reminders = reminders
+            }
+            public static var constraints: [String: Constraint] { ["id": .id, "phone": .note(max: 40), "email": .note(max: 254)] }
+        }
+        public struct Output: Codable, Sendable {
+            public var contact: Contact
+            public init(contact: Contact) { self.contact = contact }
+        }
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
     }
 
     public enum ListProtocols: ClinicMethod {

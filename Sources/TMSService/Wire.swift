@@ -14,7 +14,13 @@ extension Clinic.Patient {
     init(_ p: PatientRecord) {
         self.init(
             id: p.id, mrn: p.mrn, familyName: p.familyName, givenName: p.givenName, birthDate: p.birthDate,
-            createdAt: Timestamp.format(p.createdAt))
+            createdAt: Timestamp.format(p.createdAt), active: p.active)
+    }
+}
+
+extension Clinic.PatientCorrection {
+    init(_ c: PatientCorrectionRecord) {
+        self.init(field: c.field, old: c.old, new: c.new, reason: c.reason, at: Timestamp.format(c.at), user: c.user)
     }
 }
 

@@ -60,11 +60,13 @@ final class ChangeTracker: TransactionObserver, @unchecked Sendable {
         touched.removeSubrange(mark...)
     }
 
-    /// The tables whose changes are logged: all but the log itself and SQLite's and GRDB's own.
+    /// The tables whose changes are logged: all but the log itself, SQLite's
+    /// and GRDB's own, and patient_search, which holds no record: it is made
+    /// from the patient's names, as an index is.
     static func loggedTables(_ db: Database) throws -> [String] {
         try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-              AND name NOT IN ('audit', 'grdb_migrations') ORDER BY name
+              AND name NOT IN ('audit', 'grdb_migrations', 'patient_search') ORDER BY name
             """)
     }
 

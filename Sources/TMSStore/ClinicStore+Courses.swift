@@ -12,7 +12,7 @@ extension ClinicStore {
         _ new: NewCourse, clinic: BookingPolicy, timeZone: String, accepted: [AcceptedFinding] = [], audit: AuditContext
     ) throws -> CourseRecord {
         try write { db in
-            _ = try Self.patient(db, new.patientId)
+            guard try Self.patient(db, new.patientId).active else { throw ClinicError.patientInactive(new.patientId) }
             let treatment = new.treatment
             let slotMinutes = clinic.resources.slotMinutes(for: treatment)
             let plan: [PlannedSession]

@@ -145,7 +145,7 @@ extension ClinicStore {
     private static func patients(_ db: Database, ids: Set<Int>) throws -> [Int: PatientRecord] {
         guard !ids.isEmpty else { return [:] }
         let found = try fetch(
-            try db.cachedStatement(sql: "SELECT * FROM patient WHERE id IN (SELECT value FROM json_each(?))"),
+            try db.cachedStatement(sql: "SELECT \(patientColumns) WHERE p.id IN (SELECT value FROM json_each(?))"),
             [jsonArray(ids)], patientRecord)
         return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
     }

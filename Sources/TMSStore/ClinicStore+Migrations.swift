@@ -419,6 +419,46 @@ extension ClinicStore {
             // Recording an outcome checks for a baseline: from this index, not by reading every score of the scale.
             try db.execute(sql: "CREATE INDEX outcome_baseline ON outcome(course_id, scale) WHERE timepoint = 'baseline'")
         }
+        migrator.registerMigration("2026-12-03 the front desk: patients found, corrected, made inactive, and reached") { db in
+            // Tables of their own, not columns added to patient: the change log holds each
+            // record's row as an entry wrote it, and a column added to a logged table would
+            // make every row written before differ from its entry.
+            try db.execute(sql: """
+                CREATE TABLE patient_search (
+                  patient_id INTEGER PRIMARY KEY REFERENCES patient(id) ON DELETE CASCADE,
+                  name_key TEXT NOT NULL
+                );
+                CREATE TABLE patient_status (
+                  patient_id INTEGER PRIMARY KEY REFERENCES patient(id),
+                  active INTEGER NOT NULL CHECK (active IN (0, 1)),
+                  reason TEXT NOT NULL,
+                  changed_at TEXT NOT NULL
+                );
+                CREATE TABLE patient_contact (
+                  patient_id INTEGER PRIMARY KEY REFERENCES patient(id),
+                  phone TEXT,
+                  email TEXT,
+                  preferred TEXT CHECK (preferred IN ('phone', 'email')),
+                  reminders INTEGER NOT NULL DEFAULT 0 CHECK (reminders IN (0, 1))
+                );
+                CREATE TABLE patient_correction (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  field TEXT NOT NULL,
+                  old_value TEXT NOT NULL,
+                  new_value TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  at TEXT NOT NULL,
+                  user TEXT NOT NULL
+                );
+                CREATE INDEX patient_correction_by_patient ON patient_correction(patient_id, id);
+                """)
+            // The patients registered before are found by name too.
+            let insert = try db.makeStatement(sql: "INSERT INTO patient_search (patient_id, name_key) VALUES (?, ?)")
+            for row in try Row.fetchAll(db, sql: "SELECT id, family_name, given_name FROM patient") {
+                try insert.execute(arguments: [row["id"], PatientQuery.nameKey(familyName: row["family_name"], givenName: row["given_name"])])
+            }
+        }
         return migrator
     }
 }

@@ -57,7 +57,8 @@ extension ClinicStore {
     static func patientRecord(_ row: NamedRow) -> PatientRecord {
         PatientRecord(
             id: row["id"], mrn: row["mrn"], familyName: row["family_name"], givenName: row["given_name"],
-            birthDate: CivilDate(row["birth_date"] as String)!, createdAt: Timestamp.parse(row["created_at"])!)
+            birthDate: CivilDate(row["birth_date"] as String)!, createdAt: Timestamp.parse(row["created_at"])!,
+            active: row["active"])
     }
 
     static func courseRecord(_ row: NamedRow) -> CourseRecord {

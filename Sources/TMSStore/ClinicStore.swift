@@ -82,8 +82,11 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         }
     }
 
+    /// A patient's row with whether it is active (`patientRecord` reads it): `SELECT \(patientColumns) WHERE ...`.
+    static let patientColumns = "p.*, coalesce(st.active, 1) AS active FROM patient p LEFT JOIN patient_status st ON st.patient_id = p.id"
+
     static func patient(_ db: Database, _ id: Int) throws -> PatientRecord {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM patient WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT \(patientColumns) WHERE p.id = ?")
         guard let patient = try fetch(statement, [id], patientRecord).first else { throw ClinicError.patientNotFound(id) }
         return patient
     }

@@ -9,6 +9,49 @@ public struct PatientRecord: Sendable, Hashable {
     public var givenName: String
     public var birthDate: CivilDate
     public var createdAt: Date
+    /// False once the front desk marked the patient inactive (moved, discharged, deceased).
+    public var active: Bool
+}
+
+/// A correction of one field of a patient's identity, with the value it replaced.
+public struct PatientCorrectionRecord: Sendable, Hashable {
+    public var field: PatientField
+    public var old: String
+    public var new: String
+    public var reason: String
+    public var at: Date
+    public var user: String
+}
+
+/// What a correction changes: each field given replaces the one stored.
+public struct PatientChange: Sendable, Equatable {
+    public var mrn: String?
+    public var familyName: String?
+    public var givenName: String?
+    public var birthDate: CivilDate?
+
+    public init(mrn: String? = nil, familyName: String? = nil, givenName: String? = nil, birthDate: CivilDate? = nil) {
+        self.mrn = mrn
+        self.familyName = familyName
+        self.givenName = givenName
+        self.birthDate = birthDate
+    }
+}
+
+/// What a change of contact details gives: each field given replaces the
+/// one stored, and an empty phone or address removes it.
+public struct ContactChange: Sendable, Equatable {
+    public var phone: String?
+    public var email: String?
+    public var preferred: ContactMethod??
+    public var reminders: Bool?
+
+    public init(phone: String? = nil, email: String? = nil, preferred: ContactMethod?? = nil, reminders: Bool? = nil) {
+        self.phone = phone
+        self.email = email
+        self.preferred = preferred
+        self.reminders = reminders
+    }
 }
 
 /// What the caller supplies to register a patient.

@@ -42,6 +42,24 @@ struct IdentityInput: ParsableArguments {
     /// then from the terminal. A field given twice, a line that is not a
     /// field, or a field still missing without a terminal is a usage error.
     func resolve(_ given: [Field: String]) throws -> [Field: String] {
+        let values = try collect(given)
+        let missing = Field.allCases.filter { values[$0] == nil }
+        guard !missing.isEmpty else { return values }
+        guard identity != "-", isatty(STDIN_FILENO) == 1 else {
+            throw ValidationError(
+                "No \(missing.map { $0.rawValue }.joined(separator: ", ")): give them in --identity FILE "
+                    + "(- for standard input), or run at a terminal to be asked.")
+        }
+        var asked = values
+        for field in missing {
+            asked[field] = try Self.ask(field)
+        }
+        return asked
+    }
+
+    /// `given` (from the options) with the fields of the file, asking for
+    /// none: what a correction changes. A field given twice is a usage error.
+    func collect(_ given: [Field: String]) throws -> [Field: String] {
         var values = given
         if let identity {
             for (field, value) in try Self.parse(try Self.read(identity), source: identity == "-" ? "standard input" : identity) {
@@ -50,16 +68,6 @@ struct IdentityInput: ParsableArguments {
                 }
                 values[field] = value
             }
-        }
-        let missing = Field.allCases.filter { values[$0] == nil }
-        guard !missing.isEmpty else { return values }
-        guard identity != "-", isatty(STDIN_FILENO) == 1 else {
-            throw ValidationError(
-                "No \(missing.map { $0.rawValue }.joined(separator: ", ")): give them in --identity FILE "
-                    + "(- for standard input), or run at a terminal to be asked.")
-        }
-        for field in missing {
-            values[field] = try Self.ask(field)
         }
         return values
     }
@@ -115,14 +123,21 @@ struct IdentityInput: ParsableArguments {
     }
 
     /// One field from the terminal: the prompt on stderr, the answer from stdin.
-    private static func ask(_ field: Field) throws -> String {
-        let prompt = Array("\(field.prompt): ".utf8)
-        _ = prompt.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    private static func ask(_ field: Field) throws -> String { try askLine(field.prompt, naming: field.rawValue) }
+
+    /// One line from standard input, trimmed, after `prompt` on stderr when
+    /// it is a terminal: what a search or a reference reads when it is kept
+    /// off the command line.
+    static func askLine(_ prompt: String, naming name: String) throws -> String {
+        if isatty(STDIN_FILENO) == 1 {
+            let bytes = Array("\(prompt): ".utf8)
+            _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
         guard let answer = readLine(strippingNewline: true) else {
-            throw ValidationError("No \(field.rawValue) given (end of input).")
+            throw ValidationError("No \(name) given (end of input).")
         }
         let value = answer.trimmingSpaces
-        guard !value.isEmpty else { throw ValidationError("No \(field.rawValue) given.") }
+        guard !value.isEmpty else { throw ValidationError("No \(name) given.") }
         return String(value)
     }
 }

@@ -4,8 +4,8 @@ import TMSInterface
 
 struct PatientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "patient", abstract: "Register and look up patients.",
-        subcommands: [Add.self, List.self, Show.self])
+        commandName: "patient", abstract: "Register, find, correct and reach patients.",
+        subcommands: [Add.self, List.self, Find.self, Show.self, Correct.self, Inactivate.self, Reactivate.self, ContactDetails.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -40,34 +40,81 @@ struct PatientCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List every patient.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the active patients.")
         @OptionGroup var global: GlobalOptions
+        @Flag(help: "Also the patients marked inactive.") var all = false
 
         func run() throws {
-            guard let reply = try Daemon(global).ask(Clinic.ListPatients.self) else { return }
-            if reply.patients.isEmpty {
-                print("No patients registered.")
-                return
-            }
-            print(Format.table(
-                ["ID", "MRN", "NAME", "BORN"],
-                reply.patients.map { ["\($0.id)", $0.mrn, "\($0.familyName), \($0.givenName)", "\($0.birthDate)"] }),
-                terminator: "")
+            guard let reply = try Daemon(global).ask(Clinic.ListPatients.self, .init(inactive: all ? true : nil)) else { return }
+            PatientCommand.printPatients(reply.patients, none: "No patients registered.")
+        }
+    }
+
+    struct Find: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "find", abstract: "Find patients by name, MRN or birth date.",
+            discussion: """
+                Every word must begin a word of the patient's names (case and accents ignored: 'muller' finds \
+                Müller), or begin the MRN, or be the birth date, its year or its month (1979-04-12, 1979, 1979-04): \
+                'riv an', 'Rivera, 1979', '000123'. Inactive patients are found too, and marked. Without QUERY, \
+                tmsctl reads it from standard input (asking at a terminal), which keeps a name off the command line \
+                where other local users can read it.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "What to look for (visible to other users: prefer standard input).") var query: String?
+        @Option(help: "At most this many patients (1-500).") var limit: Int = 50
+
+        func run() throws {
+            let text = try query ?? IdentityInput.askLine("Find", naming: "query")
+            guard let reply = try Daemon(global).ask(Clinic.FindPatients.self, .init(query: text, limit: limit)) else { return }
+            PatientCommand.printPatients(reply.patients, none: "No patient matches.")
+            if reply.more { print("(More patients match: give more of the name, or a larger --limit.)") }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a patient and their courses.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show a patient: details, contact, corrections and courses.",
+            discussion: """
+                REF is the patient's MRN or id, as the front desk has it: read as an MRN when a patient has it, else \
+                as an id (PatientAmbiguous when it is one patient's MRN and another's id: give --mrn or --id). \
+                Without REF, tmsctl reads it from standard input (asking at a terminal).
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The patient's id.") var id: Int
+        @Argument(help: "The patient's MRN or id (an MRN is visible to other users: prefer standard input).") var ref: String?
+        @Flag(help: "Read REF as an MRN only.") var mrn = false
+        @Option(help: "The patient's id.") var id: Int?
+
+        func validate() throws {
+            if id != nil, ref != nil || mrn { throw ValidationError("Give either --id or REF, not both.") }
+        }
 
         func run() throws {
-            guard let reply = try Daemon(global).ask(Clinic.GetPatient.self, .init(id: id)) else { return }
-            let p = reply.patient
-            print(Format.fields([
-                ("Patient", "\(p.id)"), ("Name", "\(p.familyName), \(p.givenName)"), ("MRN", p.mrn),
+            let input: Clinic.GetPatient.Input
+            if let id {
+                input = .init(id: id)
+            } else {
+                let text = try ref ?? IdentityInput.askLine("Patient (MRN or id)", naming: "patient")
+                input = mrn ? .init(mrn: text) : .init(ref: text)
+            }
+            guard let reply = try Daemon(global).ask(Clinic.GetPatient.self, input) else { return }
+            let p = reply.patient, c = reply.contact
+            var pairs: [(String, String)] = [
+                ("Patient", "\(p.id)" + (p.active ? "" : " (inactive)")), ("Name", "\(p.familyName), \(p.givenName)"), ("MRN", p.mrn),
                 ("Born", "\(p.birthDate)"), ("Registered", p.createdAt),
-            ]), terminator: "")
+            ]
+            if let phone = c.phone { pairs.append(("Phone", phone)) }
+            if let email = c.email { pairs.append(("E-mail", email)) }
+            if let preferred = c.preferred { pairs.append(("Prefers", preferred == .email ? "e-mail" : "phone")) }
+            pairs.append(("Reminders", c.reminders ? "by e-mail, the day before" : "none"))
+            print(Format.fields(pairs), terminator: "")
+            if !reply.corrections.isEmpty {
+                print()
+                print(Format.table(
+                    ["CORRECTED (UTC)", "BY", "FIELD", "WAS", "NOW", "REASON"],
+                    reply.corrections.map { [$0.at, $0.user, $0.field.rawValue, $0.old, $0.new, $0.reason] }),
+                    terminator: "")
+            }
             print()
             if reply.courses.isEmpty {
                 print("No courses.")
@@ -78,6 +125,121 @@ struct PatientCommand: ParsableCommand {
                     terminator: "")
             }
         }
+    }
+
+    struct Correct: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "correct", abstract: "Correct a patient's MRN, names or birth date, with a reason.",
+            discussion: """
+                Each field given that differs from the record replaces it; the value it replaced is kept with the \
+                reason, who and when, and 'patient show' lists them. Give the new values in --identity FILE (- for \
+                standard input; the fields of 'patient add', only those that change) rather than as options, which \
+                every local user can read. Needs the operator role.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var input: IdentityInput
+        @Argument(help: "The patient's id.") var id: Int
+        @Option(help: "The corrected MRN (visible to other users: prefer --identity).") var mrn: String?
+        @Option(help: "The corrected family name (visible to other users: prefer --identity).") var familyName: String?
+        @Option(help: "The corrected given name (visible to other users: prefer --identity).") var givenName: String?
+        @Option(help: ArgumentHelp("The corrected date of birth (visible to other users: prefer --identity).", valueName: "YYYY-MM-DD"))
+        var birthDate: String?
+        @Option(help: "Why (a typo at registration, a changed name).") var reason: String
+
+        func run() throws {
+            let given: [IdentityInput.Field: String?] = [.mrn: mrn, .familyName: familyName, .givenName: givenName, .birthDate: birthDate]
+            let values = try input.collect(given.compactMapValues { $0 })
+            guard !values.isEmpty else { throw ValidationError("Nothing to correct: give the new values (--identity FILE, or options).") }
+            let born = try values[.birthDate].map(Parse.date)
+            guard let reply = try Daemon(global).ask(
+                Clinic.CorrectPatient.self,
+                .init(id: id, mrn: values[.mrn], familyName: values[.familyName], givenName: values[.givenName], birthDate: born,
+                      reason: reason))
+            else { return }
+            let p = reply.patient
+            print("Corrected patient \(p.id): \(p.familyName), \(p.givenName) (MRN \(p.mrn), born \(p.birthDate)); "
+                + "\(reply.corrections.count) correction\(reply.corrections.count == 1 ? "" : "s") on record.")
+        }
+    }
+
+    struct Inactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "inactivate", abstract: "Mark a patient inactive (moved, discharged): no new course.",
+            discussion: "Refused while a course of theirs is active, paused or on hold. Needs the operator role.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var id: Int
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            guard let p = try Daemon(global).ask(Clinic.SetPatientActive.self, .init(id: id, active: false, reason: reason))?.patient
+            else { return }
+            print("Patient \(p.id) is inactive.")
+        }
+    }
+
+    struct Reactivate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reactivate", abstract: "Make an inactive patient active again.",
+            discussion: "Needs the operator role.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var id: Int
+        @Option(help: "Why.") var reason: String
+
+        func run() throws {
+            guard let p = try Daemon(global).ask(Clinic.SetPatientActive.self, .init(id: id, active: true, reason: reason))?.patient
+            else { return }
+            print("Patient \(p.id) is active.")
+        }
+    }
+
+    struct ContactDetails: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "contact", abstract: "Change a patient's phone, e-mail, preferred contact and reminders.",
+            discussion: """
+                Each option given replaces what is recorded; an empty --phone '' or --email '' removes it, --prefer \
+                none clears the preference. Reminders go by e-mail the day before a session (the time and the \
+                clinic's name, nothing clinical), so --reminders needs an address. Contact details are patient data: \
+                never logged, never in the nightly report. Needs the operator role.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var id: Int
+        @Option(help: "Phone number: digits with spaces, - . ( ) and a leading + (visible to other users).") var phone: String?
+        @Option(help: "E-mail address (visible to other users).") var email: String?
+        @Option(help: "How the patient prefers to be reached: phone, email or none.") var prefer: Clinic.ContactPreference?
+        @Flag(inversion: .prefixedNo, help: "Send day-before reminders by e-mail, or stop them.") var reminders: Bool?
+
+        func validate() throws {
+            if phone == nil, email == nil, prefer == nil, reminders == nil {
+                throw ValidationError("Nothing to change: give --phone, --email, --prefer or --reminders/--no-reminders.")
+            }
+        }
+
+        func run() throws {
+            guard let c = try Daemon(global).ask(
+                Clinic.SetPatientContact.self, .init(id: id, phone: phone, email: email, preferred: prefer, reminders: reminders))?.contact
+            else { return }
+            print(Format.fields([
+                ("Phone", c.phone ?? "-"), ("E-mail", c.email ?? "-"),
+                ("Prefers", c.preferred.map { $0 == .email ? "e-mail" : "phone" } ?? "-"),
+                ("Reminders", c.reminders ? "by e-mail, the day before" : "none"),
+            ]), terminator: "")
+        }
+    }
+
+    /// Patients as a table, the inactive marked.
+    static func printPatients(_ patients: [Clinic.Patient], none: String) {
+        guard !patients.isEmpty else {
+            print(none)
+            return
+        }
+        // A status column only when some are inactive.
+        let marked = patients.contains { !$0.active }
+        print(Format.table(
+            ["ID", "MRN", "NAME", "BORN"] + (marked ? ["STATUS"] : []),
+            patients.map { p in
+                ["\(p.id)", p.mrn, "\(p.familyName), \(p.givenName)", "\(p.birthDate)"] + (marked ? [p.active ? "active" : "inactive"] : [])
+            }),
+            terminator: "")
     }
 }
 

@@ -20,6 +20,7 @@ enum Parse {
 
 extension ThresholdMethod: ExpressibleByArgument {}
 extension Severity: ExpressibleByArgument {}
+extension Clinic.ContactPreference: ExpressibleByArgument {}
 extension Timepoint: ExpressibleByArgument {}
 extension CourseStatus: ExpressibleByArgument {}
 extension TargetSite.Method: ExpressibleByArgument {

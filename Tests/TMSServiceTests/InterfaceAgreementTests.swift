@@ -56,7 +56,8 @@ import Glibc
             .authorizationNotFound(1), .notTodaysSession(1, date: day, today: day), .dailyLimitReached(course: 1, date: day, perDay: 1),
             .deviation(.deviationCoil, what: "coil", prescribed: "figure-8", delivered: "H1"), .overrideNotPermitted(.mtRecheck),
             .overrideNotPermitted(nil), .patientBooked(1, date: day, range: range), .findingNotStanding(course: 1, question: "x"),
-            .doseLimitExceeded("x", rule: .doseLimitUnknown), .backupFailed("x"),
+            .doseLimitExceeded("x", rule: .doseLimitUnknown), .backupFailed("x"), .patientInactive(1),
+            .patientInCourse(patient: 1, course: 2), .patientAmbiguous(mrnOf: 1, id: 2), .mrnNotFound,
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {
@@ -88,6 +89,9 @@ import Glibc
                 try interface.validate(reply, against: method.output)
             } catch let error as VarlinkError {
                 #expect(error.name != "org.varlink.service.MethodNotImplemented", "\(method.name) is not handled")
+                // GetPatient's three names are optional in the IDL and exactly one is needed: without
+                // any, the patient is a parameter left out, as the protocol names it.
+                if method.name == "GetPatient", error == .invalidParameter("id") { continue }
                 #expect(error.name.hasPrefix("io.tmsd.Clinic."), "\(method.name): \(error)")
                 let declared = try #require(interface.errors[String(error.name.split(separator: ".").last!)])
                 try interface.validate(error.parameters, against: declared)

@@ -202,8 +202,11 @@ class Daemon:
         """Every stored row, to show a refusal changed nothing: the audit's
         record of refusals aside, which `refusals` reads."""
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
-            rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-                    for table in ("patient", "course", "session", "payer_authorization", "authorization_extension")}
+            present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = ("patient", "course", "session", "payer_authorization", "authorization_extension",
+                      "patient_search", "patient_status", "patient_contact", "patient_correction")
+            rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+                    for table in tables if table in present}
             # (A database from before refusals were audited has no `error` column: every row is a change.)
             refusals_kept = "error" in [c[1] for c in db.execute("PRAGMA table_info(audit)")]
             rows["audit"] = db.execute(

@@ -1,6 +1,7 @@
 import TMSCore
 import TMSInterface
 import TMSStore
+import Varlink
 
 // Patients and the protocol library.
 extension ClinicHandler {
@@ -12,12 +13,46 @@ extension ClinicHandler {
             log("patient registered", call, ["tmsd_patient": "\(patient.id)"])
             return .init(patient: Clinic.Patient(patient))
         }
-        table.on(Clinic.ListPatients.self) { _, _ in
-            .init(patients: try store.patients().map(Clinic.Patient.init))
+        table.on(Clinic.ListPatients.self) { input, _ in
+            .init(patients: try store.patients(includingInactive: input.inactive ?? false).map(Clinic.Patient.init))
+        }
+        table.on(Clinic.FindPatients.self) { input, _ in
+            guard let query = PatientQuery(input.query) else { throw ClinicError.invalidValue("query", "has no word to look for") }
+            let found = try store.findPatients(query, limit: input.limit ?? 50)
+            return .init(patients: found.patients.map(Clinic.Patient.init), more: found.more)
         }
         table.on(Clinic.GetPatient.self) { input, _ in
-            .init(patient: Clinic.Patient(try store.patient(id: input.id)),
-                  courses: try store.courses(patientId: input.id).map(Clinic.Course.init))
+            let patient = try findPatient(input)
+            return .init(
+                patient: Clinic.Patient(patient), courses: try store.courses(patientId: patient.id).map(Clinic.Course.init),
+                contact: try store.contact(patient: patient.id),
+                corrections: try store.corrections(patient: patient.id).map(Clinic.PatientCorrection.init))
+        }
+        table.on(Clinic.CorrectPatient.self) { input, call in
+            let corrected = try store.correctPatient(
+                id: input.id,
+                PatientChange(mrn: input.mrn, familyName: input.familyName, givenName: input.givenName, birthDate: input.birthDate),
+                reason: input.reason, audit: call.audit)
+            log("patient corrected", call, ["tmsd_patient": "\(input.id)"])
+            return .init(patient: Clinic.Patient(corrected.patient), corrections: corrected.corrections.map(Clinic.PatientCorrection.init))
+        }
+        table.on(Clinic.SetPatientActive.self) { input, call in
+            let patient = try store.setPatientActive(id: input.id, input.active, reason: input.reason, audit: call.audit)
+            log(input.active ? "patient made active" : "patient made inactive", call, ["tmsd_patient": "\(input.id)"])
+            return .init(patient: Clinic.Patient(patient))
+        }
+        table.on(Clinic.SetPatientContact.self) { input, call in
+            let preferred: ContactMethod?? = switch input.preferred {
+            case nil: nil
+            case .none?: .some(nil)
+            case .phone?: .phone
+            case .email?: .email
+            }
+            let contact = try store.setContact(
+                patient: input.id, ContactChange(phone: input.phone, email: input.email, preferred: preferred, reminders: input.reminders),
+                audit: call.audit)
+            log("patient contact details changed", call, ["tmsd_patient": "\(input.id)"])
+            return .init(contact: contact)
         }
         table.on(Clinic.ListProtocols.self) { _, _ in
             .init(protocols: ProtocolLibrary.builtIn.map(Clinic.StimulationProtocol.init))
@@ -25,6 +60,35 @@ extension ClinicHandler {
         table.on(Clinic.GetProtocol.self) { input, _ in
             guard let found = ProtocolLibrary.find(input.id) else { throw ClinicError.protocolNotFound(input.id) }
             return .init(protocol: Clinic.StimulationProtocol(found))
+        }
+    }
+
+    /// The patient GetPatient names: by id, by MRN, or by a reference that is
+    /// the MRN a patient has, else an id (refused as ambiguous when it is one
+    /// patient's MRN and another's id).
+    func findPatient(_ input: Clinic.GetPatient.Input) throws -> PatientRecord {
+        let given = [input.id != nil, input.mrn != nil, input.ref != nil].filter { $0 }.count
+        // None or several: the call does not name one patient, as a required parameter left out does not.
+        guard given == 1 else { throw VarlinkError.invalidParameter(input.id == nil ? "id" : input.mrn != nil ? "mrn" : "ref") }
+        if let id = input.id { return try store.patient(id: id) }
+        if let mrn = input.mrn {
+            guard let patient = try store.patient(mrn: mrn) else { throw ClinicError.mrnNotFound }
+            return patient
+        }
+        let ref = input.ref!
+        let byMRN = try store.patient(mrn: ref)
+        var byID: PatientRecord?
+        if let id = Int(ref), (1...Constraint.largestID).contains(id) {
+            do {
+                byID = try store.patient(id: id)
+            } catch let error as ClinicError where error.code == .patientNotFound {}
+        }
+        switch (byMRN, byID) {
+        case (let m?, let i?) where m.id != i.id: throw ClinicError.patientAmbiguous(mrnOf: m.id, id: i.id)
+        case (let m?, _): return m
+        case (nil, let i?): return i
+        // (A number neither an MRN nor an id is refused as before MRNs were accepted: no patient has that id.)
+        case (nil, nil): throw Int(ref).map(ClinicError.patientNotFound) ?? ClinicError.mrnNotFound
         }
     }
 }
