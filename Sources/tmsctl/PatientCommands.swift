@@ -170,11 +170,7 @@ struct PatientCommand: ParsableCommand {
         @Argument(help: "The patient's id.") var id: Int
         @Option(help: "Why.") var reason: String
 
-        func run() throws {
-            guard let p = try Daemon(global).ask(Clinic.SetPatientActive.self, .init(id: id, active: false, reason: reason))?.patient
-            else { return }
-            print("Patient \(p.id) is inactive.")
-        }
+        func run() throws { try PatientCommand.setActive(false, id, reason, global) }
     }
 
     struct Reactivate: ParsableCommand {
@@ -185,11 +181,7 @@ struct PatientCommand: ParsableCommand {
         @Argument(help: "The patient's id.") var id: Int
         @Option(help: "Why.") var reason: String
 
-        func run() throws {
-            guard let p = try Daemon(global).ask(Clinic.SetPatientActive.self, .init(id: id, active: true, reason: reason))?.patient
-            else { return }
-            print("Patient \(p.id) is active.")
-        }
+        func run() throws { try PatientCommand.setActive(true, id, reason, global) }
     }
 
     struct ContactDetails: ParsableCommand {
@@ -224,6 +216,12 @@ struct PatientCommand: ParsableCommand {
                 ("Reminders", c.reminders ? "by e-mail, the day before" : "none"),
             ]), terminator: "")
         }
+    }
+
+    static func setActive(_ active: Bool, _ id: Int, _ reason: String, _ global: GlobalOptions) throws {
+        guard let p = try Daemon(global).ask(Clinic.SetPatientActive.self, .init(id: id, active: active, reason: reason))?.patient
+        else { return }
+        print("Patient \(p.id) is \(p.active ? "active" : "inactive").")
     }
 
     /// Patients as a table, the inactive marked.

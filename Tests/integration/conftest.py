@@ -275,6 +275,17 @@ def as_nobody(d, *args):
 
 
 
+def refused(d, method, /, **parameters):
+    """The named error a call gets through the reference client, and its
+    parameters; the stored rows are as they were."""
+    import varlink
+    before = d.dump()
+    with pytest.raises(varlink.VarlinkError) as caught:
+        d.call(method, **parameters)
+    assert d.dump() == before, f"{method} was refused but changed something"
+    return caught.value.error().rpartition(".")[2], caught.value.parameters()
+
+
 def add_patient(d, mrn="MRN-1", family="Doe", given="Jane", born="1980-02-03"):
     """A patient registered as the README says: the identifiers on stdin, not on the command line."""
     identity = f"mrn: {mrn}\nfamily-name: {family}\ngiven-name: {given}\nbirth-date: {born}\n"

@@ -6,18 +6,8 @@ named error that changes nothing."""
 import json
 
 import pytest
-import varlink
 
-from conftest import add_course, add_patient, today_utc
-
-
-def refused(d, method, **parameters):
-    """The named error a call gets through the reference client; nothing stored changed."""
-    before = d.dump()
-    with pytest.raises(varlink.VarlinkError) as caught:
-        d.call(method, **parameters)
-    assert d.dump() == before, f"{method} was refused but changed something"
-    return caught.value.error().rpartition(".")[2], caught.value.parameters()
+from conftest import add_course, add_patient, refused, today_utc
 
 
 def names(reply):

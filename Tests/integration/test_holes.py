@@ -11,7 +11,7 @@ import threading
 import pytest
 import varlink
 
-from conftest import (TEST_CONFIG, TMSCTL, Daemon, add_course, add_patient, as_nobody, days_ago, nobodys_group,
+from conftest import (TEST_CONFIG, TMSCTL, Daemon, add_course, add_patient, as_nobody, days_ago, nobodys_group, refused,
                       start_where_nobody_reaches, with_nobody_as_operator)
 from test_calendar import CLINIC, course as calendar_course
 
@@ -22,15 +22,6 @@ DELIVERY = dict(motorThreshold=55, intensityPercentMT=120, frequencyHz=10, pulse
 OVERRIDABLE = ["mt-recheck", "dose-limit", "dose-limit-unknown", "deviation-intensity", "deviation-frequency",
                "deviation-trains", "deviation-pulses-per-train", "deviation-train-duration", "deviation-interval",
                "deviation-coil", "deviation-target", "deviation-motor-threshold"]
-
-
-def refused(d, method, **parameters):
-    """The named error a call gets; the stored rows are as they were."""
-    before = d.dump()
-    with pytest.raises(varlink.VarlinkError) as caught:
-        d.call(method, **parameters)
-    assert d.dump() == before, f"{method} was refused but changed something"
-    return caught.value.error().rpartition(".")[2], caught.value.parameters()
 
 
 def overrides_except(rule, reason="accepted for the test"):
