@@ -122,6 +122,8 @@ endif
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
 	sed -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' config/tmsd-mail-report > $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-report
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-report
+	sed -e 's|/usr/bin/tmsctl|$(BINDIR)/tmsctl|g' config/tmsd-mail-reminders > $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-reminders
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/tmsd/mail-reminders
 	install -m 0644 systemd/sysusers.d/tmsd.conf $(DESTDIR)$(SYSUSERSDIR)/tmsd.conf
 	install -m 0644 systemd/tmpfiles.d/tmsd.conf $(DESTDIR)$(TMPFILESDIR)/tmsd.conf
 	install -m 0644 .build/man/tmsd.8 $(DESTDIR)$(MANDIR)/man8/tmsd.8

@@ -104,6 +104,12 @@ public enum Weekday: String, CaseIterable, Sendable, Hashable {
     case monday = "mon", tuesday = "tue", wednesday = "wed", thursday = "thu",
          friday = "fri", saturday = "sat", sunday = "sun"
 
+    /// The day's English name, capitalised: `Monday`.
+    public var name: String {
+        let word = String(describing: self)
+        return word.prefix(1).uppercased() + word.dropFirst()
+    }
+
     /// Accepts `mon`, `Mon`, `monday`, `Monday`.
     public init?(name: String) {
         let lower = name.lowercased()

@@ -27,7 +27,7 @@ public enum Clinic {
     public static let methods: [any ClinicMethod.Type] = [
         // Patients and protocols
         AddPatient.self, ListPatients.self, FindPatients.self, GetPatient.self, CorrectPatient.self, SetPatientActive.self,
-        SetPatientContact.self, ListProtocols.self, GetProtocol.self,
+        SetPatientContact.self, ListReminders.self, ListProtocols.self, GetProtocol.self,
         // Courses
         CreateCourse.self, GetCourse.self, ListCourses.self, CancelCourse.self, PauseCourse.self, ResumeCourse.self,
         ChangePreferredTime.self,

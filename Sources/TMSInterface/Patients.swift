@@ -309,6 +309,32 @@ extension Clinic {
         public static var writes: Bool { true }
     }
 
+    /// A day-before reminder: where it goes and the times it gives.
+    public struct Reminder: Codable, Sendable, Equatable {
+        public var patientId: Int
+        public var email: String
+        public var times: [LocalTime]
+        public init(patientId: Int, email: String, times: [LocalTime]) {
+            self.patientId = patientId
+            self.email = email
+            self.times = times
+        }
+    }
+
+    public enum ListReminders: ClinicMethod {
+        public typealias Input = OnDay
+        public struct Output: Codable, Sendable {
+            public var date: CivilDate
+            public var clinic: String
+            public var reminders: [Reminder]
+            public init(date: CivilDate, clinic: String, reminders: [Reminder]) {
+                self.date = date
+                self.clinic = clinic
+                self.reminders = reminders
+            }
+        }
+    }
+
     /// How a patient prefers to be reached, as a change gives it: `none` clears it.
     public enum ContactPreference: String, Codable, Sendable, CaseIterable {
         case phone, email, none

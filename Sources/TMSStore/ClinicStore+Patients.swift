@@ -167,6 +167,32 @@ extension ClinicStore {
         }
     }
 
+    /// The day-before reminders for `date`: each active patient who asked
+    /// for them and has an address, with the times of their sessions booked
+    /// that day, by patient id.
+    public func reminders(on date: CivilDate) throws -> [(patient: Int, email: String, times: [LocalTime])] {
+        let rows = try read { db in
+            try Self.fetch(
+                db.cachedStatement(sql: """
+                    SELECT c.patient_id, pc.email, s.start_minute FROM session s
+                    JOIN course c ON c.id = s.course_id
+                    JOIN patient_contact pc ON pc.patient_id = c.patient_id
+                    LEFT JOIN patient_status st ON st.patient_id = c.patient_id
+                    WHERE s.scheduled_date = ? AND s.status = 'scheduled' AND s.start_minute IS NOT NULL
+                      AND pc.reminders = 1 AND pc.email IS NOT NULL AND coalesce(st.active, 1)
+                    ORDER BY c.patient_id, s.start_minute
+                    """),
+                [date.description]
+            ) { row in (patient: row["patient_id"] as Int, email: row["email"] as String, minute: row["start_minute"] as Int) }
+        }
+        var out: [(patient: Int, email: String, times: [LocalTime])] = []
+        for row in rows {
+            guard let time = LocalTime(minutes: row.minute) else { continue }
+            if out.last?.patient == row.patient { out[out.count - 1].times.append(time) } else { out.append((row.patient, row.email, [time])) }
+        }
+        return out
+    }
+
     // MARK: Within a transaction
 
     static func checkMRNFree(_ db: Database, _ mrn: String, for patient: Int?) throws {

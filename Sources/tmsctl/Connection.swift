@@ -61,6 +61,7 @@ enum Status {
     static let refused: Int32 = 65  // EX_DATAERR: tmsd said no
     static let unavailable: Int32 = 69  // EX_UNAVAILABLE: no daemon
     static let software: Int32 = 70  // EX_SOFTWARE: a reply we cannot read
+    static let cantCreate: Int32 = 73  // EX_CANTCREAT: an output file cannot be made
 }
 
 /// One line on stderr, then the exit status.

@@ -3,14 +3,15 @@ import Glibc
 #endif
 
 /// A complete RFC 5322 message: multipart/mixed holding a
-/// multipart/alternative (text and HTML) and attachments, every part base64
-/// so any UTF-8 travels intact. Ready for `sendmail -t`.
+/// multipart/alternative (text and HTML) and attachments, or text alone;
+/// every part base64 so any UTF-8 travels intact. Ready for `sendmail -t`.
 struct MailMessage {
     var from: String
     var to: [String]
     var subject: String
     var text: String
-    var html: String
+    /// Nil: text alone (with no attachments, a message of one text/plain part).
+    var html: String?
     var attachments: [(name: String, type: String, body: String)]
 
     /// `local@domain` with no spaces, angle brackets or line breaks.
@@ -34,12 +35,21 @@ struct MailMessage {
         header("Date", Self.rfc5322Date(now))
         header("Message-ID", "<\(now).\(String(random, radix: 36))@\(host)>")
         header("MIME-Version", "1.0")
+        if html == nil, attachments.isEmpty {
+            header("Content-Type", "text/plain; charset=utf-8")
+            header("Content-Transfer-Encoding", "base64")
+            return out + "\r\n" + Self.base64(text) + "\r\n"
+        }
         header("Content-Type", "multipart/mixed; boundary=\"\(boundary)\"")
         out += "\r\n--\(boundary)\r\n"
-        out += "Content-Type: multipart/alternative; boundary=\"\(inner)\"\r\n\r\n"
-        out += part(inner, "text/plain; charset=utf-8", text)
-        out += part(inner, "text/html; charset=utf-8", html)
-        out += "--\(inner)--\r\n"
+        if let html {
+            out += "Content-Type: multipart/alternative; boundary=\"\(inner)\"\r\n\r\n"
+            out += part(inner, "text/plain; charset=utf-8", text)
+            out += part(inner, "text/html; charset=utf-8", html)
+            out += "--\(inner)--\r\n"
+        } else {
+            out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\(Self.base64(text))\r\n"
+        }
         for a in attachments {
             out += "--\(boundary)\r\n"
             out += "Content-Type: \(a.type); charset=utf-8; name=\"\(a.name)\"\r\n"

@@ -38,13 +38,14 @@ struct TMSCtl: ParsableCommand {
             YYYY-MM-DD in the clinic's time zone.
 
             Exit status: 0 done; 64 usage error; 65 refused by tmsd (the message says why); \
-            69 tmsd cannot be reached or closed the connection unanswered; 70 tmsd sent something unexpected.
+            69 tmsd cannot be reached or closed the connection unanswered; 70 tmsd sent something unexpected; \
+            73 an output file cannot be created.
             """,
         version: "0.1.0",
         subcommands: [
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
             RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
-            TrialCommand.self, EligibilityCommand.self, AuthorizationCommand.self, ReportCommand.self,
+            TrialCommand.self, EligibilityCommand.self, AuthorizationCommand.self, ReportCommand.self, RemindCommand.self,
             AuditCommand.self, BackupCommand.self,
             WhoAmICommand.self,
         ])

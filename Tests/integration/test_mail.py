@@ -153,3 +153,69 @@ def test_a_sendmail_that_fails_is_reported_too(daemon, tmp_dir):
 def test_bad_report_options_are_usage_errors(daemon, args, message):
     result = daemon.tmsctl("report", "daily", *args, check=False)
     assert result.returncode == 64 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+REMINDERS = ROOT / "config/tmsd-mail-reminders"
+
+
+def reminder_command():
+    """The cron line that sends the reminders, as written."""
+    line = next(l for l in CRON.splitlines() if "mail-reminders" in l and not l.startswith("#"))
+    command = line.split(None, 6)[6]
+    assert "%" not in command and command.startswith("/usr/libexec/tmsd/mail-reminders ")
+    return command.replace("/usr/libexec/tmsd/mail-reminders", str(REMINDERS))
+
+
+def test_day_before_reminders_go_to_those_who_asked_and_say_nothing_clinical(daemon, smtp):
+    home, maildir = smtp
+    asked = add_patient(daemon, "MRN-1", "Quill", "Ada")["id"]
+    silent = add_patient(daemon, "MRN-2", "Roe", "Rita")["id"]
+    gone = add_patient(daemon, "MRN-3", "Poe", "Edgar")["id"]
+    for p in (asked, silent, gone):
+        add_course(daemon, p, "10hz-ldlpfc", today_utc())
+    daemon.tmsctl("patient", "contact", str(asked), "--email", "ada@example.org", "--reminders")
+    daemon.tmsctl("patient", "contact", str(silent), "--email", "rita@example.org")  # no reminders asked for
+    daemon.tmsctl("patient", "contact", str(gone), "--email", "edgar@example.org", "--reminders")
+    listed = daemon.tmsctl_json("remind")
+    tomorrow = listed["date"]
+    assert [(r["patientId"], r["email"]) for r in listed["reminders"]] == [(asked, "ada@example.org"), (gone, "edgar@example.org")]
+    [ada] = [r for r in listed["reminders"] if r["patientId"] == asked]
+    assert "ada@example.org" in daemon.tmsctl("remind").stdout
+    # An inactive patient is reminded of nothing (a course under way cannot be inactive: cancel it first).
+    [course] = daemon.tmsctl_json("course", "list", "--patient", str(gone))["courses"]
+    daemon.tmsctl("course", "cancel", str(course["id"]), "--reason", "moved away")
+    daemon.tmsctl("patient", "inactivate", str(gone), "--reason", "moved away")
+    env = dict(os.environ, HOME=str(home), TMSD_SOCKET=daemon.socket, TMSCTL=TMSCTL)
+    result = subprocess.run(["/bin/sh", "-c", reminder_command()], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stderr
+    messages = list(mailbox.Maildir(str(maildir), factory=None))
+    assert len(messages) == 1
+    message = email.message_from_bytes(messages[0].as_bytes(), policy=email.policy.default)
+    assert message["To"] == "ada@example.org" and message["From"] == "tmsd@example.org"
+    assert message.get_content_type() == "text/plain"
+    body = message.get_content()
+    weekday = __import__("datetime").date.fromisoformat(tomorrow).strftime("%A")
+    assert body.startswith(f"This is a reminder of your appointment at Test clinic on {weekday} {tomorrow} at {ada['times'][0]}.")
+    for clinical in ["TMS", "Hz", "session", "course", "MRN", "Quill", "10hz"]:
+        assert clinical not in body and clinical not in message["Subject"], clinical
+    # Nothing of it in tmsd's log.
+    assert "ada@example.org" not in daemon.log.read_text()
+
+
+def test_a_reminder_sendmail_refuses_is_counted_not_named(daemon, tmp_dir):
+    p = add_patient(daemon)["id"]
+    add_course(daemon, p, "10hz-ldlpfc", today_utc())
+    daemon.tmsctl("patient", "contact", str(p), "--email", "jane@example.org", "--reminders")
+    failing = tmp_dir / "sendmail"
+    failing.write_text("#!/bin/sh\ncat >/dev/null\necho 'sendmail: cannot connect to mail.example.org' >&2\nexit 75\n")
+    failing.chmod(0o755)
+    result = subprocess.run([str(REMINDERS), "tmsd@example.org"], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, TMSD_SOCKET=daemon.socket, TMSCTL=TMSCTL, SENDMAIL=str(failing)))
+    assert result.returncode == 75
+    assert result.stderr == ("tmsd-mail-reminders: sendmail -t failed for 1 of 1 reminders: "
+                             "sendmail: cannot connect to mail.example.org\n")
+    # An unreachable daemon: nothing sent, tmsctl's status.
+    gone = subprocess.run([str(REMINDERS)], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, TMSD_SOCKET=str(tmp_dir / "absent.sock"), TMSCTL=TMSCTL, SENDMAIL=str(failing)))
+    assert gone.returncode == 69 and gone.stderr.startswith("tmsd-mail-reminders: no reminder sent: tmsctl: cannot reach")
+

@@ -49,6 +49,9 @@ def test_installed_units_verify_without_a_word(tmp_dir):
     assert f" tmsd-report {prefix}/libexec/tmsd/mail-report " in (tmp_dir / "etc/cron.d/tmsd").read_text()
     script = prefix / "libexec/tmsd/mail-report"
     assert os.access(script, os.X_OK) and f"${{TMSCTL:-{prefix}/bin/tmsctl}}" in script.read_text()
+    assert f" tmsd-report {prefix}/libexec/tmsd/mail-reminders " in (tmp_dir / "etc/cron.d/tmsd").read_text()
+    reminders = prefix / "libexec/tmsd/mail-reminders"
+    assert os.access(reminders, os.X_OK) and f"${{TMSCTL:-{prefix}/bin/tmsctl}}" in reminders.read_text()
 
 
 def test_sysusers_creates_accounts_and_the_service_account_holds_no_role(tmp_dir):

@@ -54,6 +54,12 @@ extension ClinicHandler {
             log("patient contact details changed", call, ["tmsd_patient": "\(input.id)"])
             return .init(contact: contact)
         }
+        table.on(Clinic.ListReminders.self) { input, call in
+            let date = input.date ?? call.today.adding(days: 1)
+            return .init(
+                date: date, clinic: call.configuration.clinicName,
+                reminders: try store.reminders(on: date).map { Clinic.Reminder(patientId: $0.patient, email: $0.email, times: $0.times) })
+        }
         table.on(Clinic.ListProtocols.self) { _, _ in
             .init(protocols: ProtocolLibrary.builtIn.map(Clinic.StimulationProtocol.init))
         }
