@@ -44,6 +44,17 @@ public struct Configuration: Sendable, Equatable {
     public var courseSummaryIdentifiers: String?
     /// The share of an authorization's sessions used that earns a warning, in percent.
     public var authorizationWarningPercent = 80
+    /// What an MRN looks like at this clinic: a regular expression a whole
+    /// MRN must match (nil: any text). A reference that matches it is an MRN.
+    public var mrnPattern: String?
+
+    /// Whether `text` looks like this clinic's MRNs (any text, without a pattern).
+    public func looksLikeMRN(_ text: String) -> Bool {
+        guard let mrnPattern else { return true }
+        // The pattern compiled when the file was read; it compiles again.
+        guard let regex = try? Regex(mrnPattern) else { return true }
+        return text.wholeMatch(of: regex) != nil
+    }
 
     /// The Unix groups that hold each role.
     public var roleGroups: [Role: Set<String>] = [
@@ -87,6 +98,7 @@ public struct Configuration: Sendable, Equatable {
         "roles": Role.allCases.map(\.rawValue),
         "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning"],
+        "patients": ["mrn-pattern"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -132,7 +144,7 @@ public struct Configuration: Sendable, Equatable {
         var c = self
         for section in table.keys {
             switch section {
-            case "daemon", "clinic", "reports", "backup":
+            case "daemon", "clinic", "reports", "backup", "patients":
                 guard let body = table[section]?.table else {
                     problem(nil, section, "must be a [\(section)] section")
                     continue
@@ -156,7 +168,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports], [backup] and [clinical]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports], [patients], [backup] and [clinical]")
             }
         }
 
@@ -273,6 +285,14 @@ public struct Configuration: Sendable, Equatable {
         if let value = table["reports"]?.table?["authorization-warning"] {
             if let percent = value.int, (1...100).contains(percent) { c.authorizationWarningPercent = percent } else {
                 problem("reports", "authorization-warning", "must be a whole percentage, 1 to 100")
+            }
+        }
+        if let pattern = string("patients", "mrn-pattern") {
+            do {
+                _ = try Regex(pattern)
+                c.mrnPattern = pattern
+            } catch {
+                problem("patients", "mrn-pattern", "is not a regular expression: \(error)")
             }
         }
         for role in Role.allCases {
@@ -490,6 +510,9 @@ public struct Configuration: Sendable, Equatable {
             identifiers = \(quoted(reportIdentifiers))
             \(courseSummaryIdentifiers.map { "course-identifiers = \(quoted($0))" } ?? "# course-identifiers: as identifiers")
             authorization-warning = \(authorizationWarningPercent)
+
+            [patients]
+            \(mrnPattern.map { "mrn-pattern = \(quoted($0))" } ?? "# mrn-pattern: none (an MRN is any text)")
 
             [roles]
             \(Role.allCases.map { "\($0.rawValue) = [\((roleGroups[$0] ?? []).sorted().map(quoted).joined(separator: ", "))]" }.joined(separator: "\n"))

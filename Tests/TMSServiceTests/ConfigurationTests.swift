@@ -62,6 +62,20 @@ import TMSCore
         #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "reports = 5\n", file: "r.conf") }
     }
 
+    @Test func anMRNPatternIsARegularExpressionAWholeMRNMatches() throws {
+        #expect(Configuration().looksLikeMRN("anything at all"))
+        let c = try Configuration().applying(toml: "[patients]\nmrn-pattern = \"[0-9]{6,8}\"\n", file: "p.conf")
+        #expect(c.looksLikeMRN("0012345") && !c.looksLikeMRN("42") && !c.looksLikeMRN("00123456789") && !c.looksLikeMRN("x0012345"))
+        do {
+            _ = try Configuration().applying(toml: "[patients]\n\nmrn-pattern = \"[0-9\"\n", file: "p.conf")
+            Issue.record("accepted a pattern that is not one")
+        } catch {
+            #expect(error.problems.map(\.key) == ["patients.mrn-pattern"] && error.problems.first?.line == 3)
+            #expect(error.description.contains("is not a regular expression"))
+        }
+        #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "[patients]\nmrn = 1\n", file: "p.conf") }
+    }
+
     @Test func syntaxErrorsCarryTheParsersLine() {
         do {
             _ = try Configuration().applying(toml: "[daemon]\nsocket = \"/x\"\nlog-level = \n", file: "t.conf")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import add_course, add_patient, refused, today_utc
+from conftest import TEST_CONFIG, Daemon, add_course, add_patient, refused, today_utc
 
 
 def names(reply):
@@ -178,3 +178,21 @@ def test_contact_details_are_kept_checked_and_never_logged_or_reported(desk):
     for secret in ["anna@example.org", "7946", "Müller", "MRN-1001"]:
         assert secret not in log, secret
         assert secret not in report, secret
+
+
+def test_with_an_mrn_pattern_a_reference_that_matches_it_is_an_mrn_and_others_are_ids(tmp_dir):
+    d = Daemon(tmp_dir, TEST_CONFIG + '\n[patients]\nmrn-pattern = "[0-9]{6}"\n').start()
+    try:
+        first = add_patient(d, "000001", "Doe", "Jane")
+        second = add_patient(d, "000002", "Roe", "Rita")
+        shown = lambda ref: d.tmsctl_json("patient", "show", ref)["patient"]["id"]
+        assert shown("000002") == second["id"] and shown(str(first["id"])) == first["id"]
+        assert shown(str(second["id"])) == second["id"]  # "2" is no MRN here: an id, never ambiguous
+        assert refused(d, "io.tmsd.Clinic.GetPatient", ref="000404")[0] == "MRNNotFound"
+        error, parameters = refused(d, "io.tmsd.Clinic.AddPatient", mrn="MRN-9", familyName="X", givenName="Y",
+                                    birthDate="1980-01-01")
+        assert (error, parameters["parameter"]) == ("InvalidValue", "mrn") and "MRN-9" not in parameters["message"]
+        assert refused(d, "io.tmsd.Clinic.CorrectPatient", id=1, mrn="12345", reason="r")[1]["parameter"] == "mrn"
+    finally:
+        d.stop()
+

@@ -7,6 +7,7 @@ import Varlink
 extension ClinicHandler {
     func registerPatients(_ table: inout MethodTable) {
         table.on(Clinic.AddPatient.self) { input, call in
+            try checkMRN(input.mrn, call)
             let patient = try store.addPatient(
                 NewPatient(mrn: input.mrn, familyName: input.familyName, givenName: input.givenName, birthDate: input.birthDate),
                 audit: call.audit)
@@ -21,14 +22,15 @@ extension ClinicHandler {
             let found = try store.findPatients(query, limit: input.limit ?? 50)
             return .init(patients: found.patients.map(Clinic.Patient.init), more: found.more)
         }
-        table.on(Clinic.GetPatient.self) { input, _ in
-            let patient = try findPatient(input)
+        table.on(Clinic.GetPatient.self) { input, call in
+            let patient = try findPatient(input, call.configuration)
             return .init(
                 patient: Clinic.Patient(patient), courses: try store.courses(patientId: patient.id).map(Clinic.Course.init),
                 contact: try store.contact(patient: patient.id),
                 corrections: try store.corrections(patient: patient.id).map(Clinic.PatientCorrection.init))
         }
         table.on(Clinic.CorrectPatient.self) { input, call in
+            if let mrn = input.mrn { try checkMRN(mrn, call) }
             let corrected = try store.correctPatient(
                 id: input.id,
                 PatientChange(mrn: input.mrn, familyName: input.familyName, givenName: input.givenName, birthDate: input.birthDate),
@@ -69,10 +71,19 @@ extension ClinicHandler {
         }
     }
 
-    /// The patient GetPatient names: by id, by MRN, or by a reference that is
-    /// the MRN a patient has, else an id (refused as ambiguous when it is one
-    /// patient's MRN and another's id).
-    func findPatient(_ input: Clinic.GetPatient.Input) throws -> PatientRecord {
+    /// Refuses an MRN that does not look like this clinic's ([patients] mrn-pattern).
+    /// (The message does not repeat it: an MRN is patient data.)
+    func checkMRN(_ mrn: String, _ call: Call) throws {
+        guard call.configuration.looksLikeMRN(mrn) else {
+            throw ClinicError.invalidValue("mrn", "does not look like this clinic's MRNs ([patients] mrn-pattern)")
+        }
+    }
+
+    /// The patient GetPatient names: by id, by MRN, or by a reference. With
+    /// [patients] mrn-pattern, a reference that matches it is an MRN and any
+    /// other an id; without, it is the MRN a patient has, else an id (refused
+    /// as ambiguous when it is one patient's MRN and another's id).
+    func findPatient(_ input: Clinic.GetPatient.Input, _ configuration: Configuration) throws -> PatientRecord {
         let given = [input.id != nil, input.mrn != nil, input.ref != nil].filter { $0 }.count
         // None or several: the call does not name one patient, as a required parameter left out does not.
         guard given == 1 else { throw VarlinkError.invalidParameter(input.id == nil ? "id" : input.mrn != nil ? "mrn" : "ref") }
@@ -82,6 +93,14 @@ extension ClinicHandler {
             return patient
         }
         let ref = input.ref!
+        if configuration.mrnPattern != nil {
+            if configuration.looksLikeMRN(ref) {
+                guard let patient = try store.patient(mrn: ref) else { throw ClinicError.mrnNotFound }
+                return patient
+            }
+            guard let id = Int(ref), (1...Constraint.largestID).contains(id) else { throw ClinicError.mrnNotFound }
+            return try store.patient(id: id)
+        }
         let byMRN = try store.patient(mrn: ref)
         var byID: PatientRecord?
         if let id = Int(ref), (1...Constraint.largestID).contains(id) {
