@@ -33,6 +33,7 @@ public enum Clinic {
         ChangePreferredTime.self,
         // Sessions
         ListSessions.self, GetSession.self, StartSession.self, CompleteSession.self, AbortSession.self, MissSession.self,
+        CloseDay.self,
         // Booking
         GetDaySchedule.self, PostponeSession.self, RescheduleSession.self, SetChairOutOfService.self,
         ReturnChairToService.self,

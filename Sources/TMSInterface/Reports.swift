@@ -256,6 +256,9 @@ extension Clinic {
             public var authorizations: [ReportAuthorization]
             /// The day's overrides and warnings from the treatment gate.
             public var findings: [ReportNote]
+            /// The day's no-shows, to follow up: where each was re-booked, and a
+            /// course's repeated no-shows flagged.
+            public var noShows: [ReportNote]
             /// The change log's newest entry when the report was made.
             public var auditHead: AuditHead?
 
@@ -264,7 +267,7 @@ extension Clinic {
                 aborted: Int, open: Int, pulsesDelivered: Int, pulsesPrescribed: Int, tomorrowSessions: [ReportSession],
                 recheckDue: [ReportNote], adverseEvents: [ReportNote], openAlerts: [ReportNote], onHold: [ReportNote],
                 medicationChanges: [ReportNote], endingThisWeek: [ReportNote], authorizations: [ReportAuthorization],
-                findings: [ReportNote], auditHead: AuditHead? = nil
+                findings: [ReportNote], noShows: [ReportNote], auditHead: AuditHead? = nil
             ) {
                 self.clinic = clinic
                 self.date = date
@@ -285,6 +288,7 @@ extension Clinic {
                 self.endingThisWeek = endingThisWeek
                 self.authorizations = authorizations
                 self.findings = findings
+                self.noShows = noShows
                 self.auditHead = auditHead
             }
         }

@@ -239,6 +239,36 @@ extension Clinic {
         public static var writes: Bool { true }
     }
 
+    /// A session nobody came to by the day's close, and its replacement.
+    public struct NoShow: Codable, Sendable {
+        public var session: Session
+        public var replacement: Session
+        public init(session: Session, replacement: Session) {
+            self.session = session
+            self.replacement = replacement
+        }
+    }
+
+    public enum CloseDay: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var date: CivilDate?
+            public init(date: CivilDate? = nil) { self.date = date }
+            public static var constraints: [String: Constraint] { ["date": .pastOrToday] }
+        }
+        public struct Output: Codable, Sendable {
+            public var date: CivilDate
+            public var noShows: [NoShow]
+            public var warnings: [String]
+            public init(date: CivilDate, noShows: [NoShow], warnings: [String]) {
+                self.date = date
+                self.noShows = noShows
+                self.warnings = warnings
+            }
+        }
+        public static var role: Role? { .operator }
+        public static var writes: Bool { true }
+    }
+
     public enum MissSession: ClinicMethod {
         public struct Input: ClinicInput, Equatable {
             public var id: Int

@@ -34,6 +34,11 @@ public struct Configuration: Sendable, Equatable {
     public var weekStart = Weekday.monday
     /// When a course's daily session is booked unless the prescriber says otherwise.
     public var sessionTime = LocalTime("09:00")!
+    /// When the clinic's day closes, and its sessions still scheduled become
+    /// no-shows (nil: at the end of that day's opening hours).
+    public var dayClose: LocalTime?
+    /// `day-close = "off"`: tmsd closes no day itself; the front desk does (CloseDay).
+    public var dayCloseOff = false
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
     /// chair carrying every coil, open 08:00-18:00 on the clinic days.
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
@@ -44,9 +49,18 @@ public struct Configuration: Sendable, Equatable {
     public var courseSummaryIdentifiers: String?
     /// The share of an authorization's sessions used that earns a warning, in percent.
     public var authorizationWarningPercent = 80
+    /// A course's no-shows, from this many on, are flagged in the nightly report.
+    public var noShowFlag = 2
     /// What an MRN looks like at this clinic: a regular expression a whole
     /// MRN must match (nil: any text). A reference that matches it is an MRN.
     public var mrnPattern: String?
+
+    /// When `date` closes: `dayClose`, else the end of its opening hours
+    /// (nil: a day with no hours, which has no sessions to close).
+    public func closing(on date: CivilDate) -> LocalTime? {
+        if let dayClose { return dayClose }
+        return resources.openingHours(on: date).map(\.end).max().flatMap { LocalTime(minutes: min($0, 24 * 60 - 1)) }
+    }
 
     /// Whether `text` looks like this clinic's MRNs (any text, without a pattern).
     public func looksLikeMRN(_ text: String) -> Bool {
@@ -90,14 +104,14 @@ public struct Configuration: Sendable, Equatable {
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
         "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections", "idle-timeout"],
-        "clinic": ["name", "time-zone", "days", "week-starts", "holidays", "session-time", "setup-minutes"],
+        "clinic": ["name", "time-zone", "days", "week-starts", "holidays", "session-time", "setup-minutes", "day-close"],
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
         "clinical": ["data"],
         "roles": Role.allCases.map(\.rawValue),
         "backup": ["directory"],
-        "reports": ["identifiers", "course-identifiers", "authorization-warning"],
+        "reports": ["identifiers", "course-identifiers", "authorization-warning", "no-show-flag"],
         "patients": ["mrn-pattern"],
     ]
 
@@ -271,6 +285,15 @@ public struct Configuration: Sendable, Equatable {
         if let s = string("clinic", "session-time") {
             if let time = LocalTime(s) { c.sessionTime = time } else { problem("clinic", "session-time", "'\(s)' is not a time (HH:MM)") }
         }
+        if let s = string("clinic", "day-close") {
+            if s == "off" {
+                c.dayCloseOff = true
+            } else if let time = LocalTime(s) {
+                c.dayClose = time
+            } else {
+                problem("clinic", "day-close", "'\(s)' is neither a time (HH:MM) nor off")
+            }
+        }
         c.resources = resources(table, clinicDays: c.clinicDays, lines: lines, problem: problem, strings: strings)
         if let mode = string("reports", "identifiers") {
             if ["initials", "mrn", "full"].contains(mode) { c.reportIdentifiers = mode } else {
@@ -285,6 +308,11 @@ public struct Configuration: Sendable, Equatable {
         if let value = table["reports"]?.table?["authorization-warning"] {
             if let percent = value.int, (1...100).contains(percent) { c.authorizationWarningPercent = percent } else {
                 problem("reports", "authorization-warning", "must be a whole percentage, 1 to 100")
+            }
+        }
+        if let value = table["reports"]?.table?["no-show-flag"] {
+            if let count = value.int, (1...100).contains(count) { c.noShowFlag = count } else {
+                problem("reports", "no-show-flag", "must be a whole number of no-shows, 1 to 100")
             }
         }
         if let pattern = string("patients", "mrn-pattern") {
@@ -504,12 +532,14 @@ public struct Configuration: Sendable, Equatable {
             week-starts = \(quoted(weekStart.rawValue))
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
+            \(dayCloseOff ? "day-close = \"off\"" : dayClose.map { "day-close = \(quoted($0.description))" } ?? "# day-close: the end of each day's opening hours")
             setup-minutes = \(resources.setupMinutes)
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
             [reports]
             identifiers = \(quoted(reportIdentifiers))
             \(courseSummaryIdentifiers.map { "course-identifiers = \(quoted($0))" } ?? "# course-identifiers: as identifiers")
             authorization-warning = \(authorizationWarningPercent)
+            no-show-flag = \(noShowFlag)
 
             [patients]
             \(mrnPattern.map { "mrn-pattern = \(quoted($0))" } ?? "# mrn-pattern: none (an MRN is any text)")

@@ -108,6 +108,11 @@ struct DailyReport {
                 reference: granted.map(\.reference).joined(separator: ", "), used: use.used, authorized: use.authorized,
                 booked: use.booked, expires: use.expires, warnings: warnings))
         }
+        let noShows = try store.noShows(on: date).map { n -> Clinic.ReportNote in
+            let again = n.courseNoShows >= config.noShowFlag ? "; no-show \(n.courseNoShows) of the course: follow up" : ""
+            let rebooked = n.replacementDate.map { "re-booked \($0)" } ?? "not re-booked"
+            return try note(n.course, "session \(n.session) at \(n.time)\(n.chair.map { " on \($0)" } ?? ""), \(rebooked)\(again)")
+        }
         return .init(
             clinic: config.clinicName, date: date, tomorrow: tomorrowDate, sessions: try today.map { try row($0, cpt: cpt($0)) },
             done: today.count { $0.status == .completed }, missed: today.count { $0.status == .missed },
@@ -121,6 +126,7 @@ struct DailyReport {
             findings: try facts.findings.map { f in
                 try note(f.courseId, "session \(f.sessionId.map(String.init) ?? "-"): \(f.rule) \(f.severity == .override ? "overridden" : "noted"): "
                     + f.message + (f.reason.map { " (\(f.recordedBy): \($0))" } ?? ""))
-            })
+            },
+            noShows: noShows)
     }
 }

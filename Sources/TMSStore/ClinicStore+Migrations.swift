@@ -459,6 +459,19 @@ extension ClinicStore {
                 try insert.execute(arguments: [row["id"], PatientQuery.nameKey(familyName: row["family_name"], givenName: row["given_name"])])
             }
         }
+        migrator.registerMigration("2026-12-03 no-shows") { db in
+            // A session still scheduled at the day's close: missed, and this row says nobody came.
+            try db.execute(sql: """
+                CREATE TABLE no_show (
+                  session_id INTEGER PRIMARY KEY REFERENCES session(id),
+                  course_id INTEGER NOT NULL REFERENCES course(id),
+                  date TEXT NOT NULL,
+                  recorded_at TEXT NOT NULL
+                );
+                CREATE INDEX no_show_by_date ON no_show(date);
+                CREATE INDEX no_show_by_course ON no_show(course_id);
+                """)
+        }
         return migrator
     }
 }

@@ -99,6 +99,8 @@ extension ClinicStore {
     public enum Shortfall: Sendable {
         case missed(reason: String?)
         case aborted(pulsesDelivered: Int, reason: String)
+        /// Still scheduled when the clinic's day closed: missed, and a no-show on record.
+        case noShow
     }
 
     /// Records a missed or aborted session and books its replacement on the
@@ -115,6 +117,11 @@ extension ClinicStore {
             case .missed(let reason):
                 try db.cachedStatement(sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = ? WHERE id = ?")
                     .execute(arguments: [now, reason, id])
+            case .noShow:
+                try db.cachedStatement(sql: "UPDATE session SET status = 'missed', finished_at = ?, reason = 'no-show' WHERE id = ?")
+                    .execute(arguments: [now, id])
+                try db.cachedStatement(sql: "INSERT INTO no_show (session_id, course_id, date, recorded_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, course.id, session.date.description, now])
             case .aborted(let pulses, let reason):
                 guard pulses >= 0 else { throw ClinicError.invalidValue("pulsesDelivered", "cannot be negative") }
                 try DeliveryRules.checkPulses(pulses, prescribed: course.dose.pulsesPerSession)
@@ -143,11 +150,82 @@ extension ClinicStore {
                 ])
             let replacementId = Int(db.lastInsertedRowID)
             try Self.renumber(db, course: course.id)
-            let verb = if case .missed = shortfall { "missed" } else { "aborted" }
+            let verb = switch shortfall {
+            case .missed: "missed"
+            case .noShow: "missed (a no-show at the day's close)"
+            case .aborted: "aborted"
+            }
             try Self.writeAudit(
                 db, audit, patient: course.patientId, course: course.id, session: id,
                 summary: "session \(id) \(verb); replacement \(replacementId) booked on \(slot.date), \(result.moved.count) sessions moved")
             return (try Self.session(db, id), try Self.session(db, replacementId), try Self.progress(db, course))
+        }
+    }
+
+    /// The days before `today`, and `today` itself when `includingToday`,
+    /// with a session of an active course still scheduled: days the clinic
+    /// closed (or will) with sessions nobody came to.
+    public func daysLeftOpen(through today: CivilDate, includingToday: Bool) throws -> [CivilDate] {
+        try read { db in
+            try Self.fetch(
+                db.cachedStatement(sql: """
+                    SELECT DISTINCT s.scheduled_date FROM session s JOIN course c ON c.id = s.course_id
+                    WHERE s.status = 'scheduled' AND c.status = 'active' AND (s.scheduled_date < ? OR (? AND s.scheduled_date = ?))
+                    ORDER BY s.scheduled_date
+                    """),
+                [today.description, includingToday, today.description]
+            ) { row in CivilDate(row["scheduled_date"] as String)! }
+        }
+    }
+
+    /// Closes `date`: every session of an active course still scheduled on
+    /// it becomes a no-show (`Shortfall.noShow`), its replacement booked as a
+    /// missed session's is. Each in its own write, so one that cannot be
+    /// re-booked (no room within a year) leaves the others closed.
+    public func closeDay(
+        _ date: CivilDate, clinic: BookingPolicy, today: CivilDate, audit: AuditContext
+    ) throws -> (closed: [(session: SessionRecord, replacement: SessionRecord)], failed: [(session: Int, error: any Error)]) {
+        let open = try read { db in
+            try Self.fetch(
+                db.cachedStatement(sql: """
+                    SELECT s.id FROM session s JOIN course c ON c.id = s.course_id
+                    WHERE s.scheduled_date = ? AND s.status = 'scheduled' AND c.status = 'active' ORDER BY s.start_minute, s.id
+                    """),
+                [date.description]
+            ) { row in row["id"] as Int }
+        }
+        var closed: [(session: SessionRecord, replacement: SessionRecord)] = []
+        var failed: [(session: Int, error: any Error)] = []
+        for id in open {
+            do {
+                let result = try endShort(id: id, .noShow, clinic: clinic, today: today, audit: audit)
+                closed.append((result.session, result.replacement))
+            } catch {
+                failed.append((id, error))
+            }
+        }
+        return (closed, failed)
+    }
+
+    /// A day's no-shows: each with its replacement's date and how many
+    /// no-shows its course has had in all, by time.
+    public func noShows(on date: CivilDate) throws -> [NoShowRecord] {
+        try read { db in
+            try Self.fetch(
+                db.cachedStatement(sql: """
+                    SELECT n.session_id, n.course_id, c.patient_id, s.scheduled_time, s.chair, r.scheduled_date AS replacement_date,
+                      (SELECT count(*) FROM no_show a WHERE a.course_id = n.course_id) AS course_no_shows
+                    FROM no_show n JOIN session s ON s.id = n.session_id JOIN course c ON c.id = n.course_id
+                    LEFT JOIN session r ON r.replaces = n.session_id
+                    WHERE n.date = ? ORDER BY s.scheduled_time, n.session_id
+                    """),
+                [date.description]
+            ) { row in
+                NoShowRecord(
+                    session: row["session_id"], course: row["course_id"], patient: row["patient_id"],
+                    time: LocalTime(row["scheduled_time"] as String)!, chair: row["chair"],
+                    replacementDate: (row["replacement_date"] as String?).flatMap(CivilDate.init), courseNoShows: row["course_no_shows"])
+            }
         }
     }
 

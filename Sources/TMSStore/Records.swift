@@ -293,3 +293,16 @@ public struct ScreenHistory: Sendable {
 
     public var latest: ScreenRecord? { screens.last }
 }
+
+/// A session nobody came to by the day's close.
+public struct NoShowRecord: Sendable, Hashable {
+    public var session: Int
+    public var course: Int
+    public var patient: Int
+    public var time: LocalTime
+    public var chair: String?
+    /// Where its replacement was booked.
+    public var replacementDate: CivilDate?
+    /// The course's no-shows in all, this one among them.
+    public var courseNoShows: Int
+}

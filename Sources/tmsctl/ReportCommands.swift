@@ -115,7 +115,8 @@ struct ReportCommand: ParsableCommand {
         static func noteSections(_ r: Report) -> [(String, [Clinic.ReportNote])] {
             [("MT re-check due", r.recheckDue), ("Rules overridden and warnings", r.findings), ("Adverse events", r.adverseEvents),
              ("Open alerts", r.openAlerts),
-             ("Courses on hold", r.onHold), ("Medication changes", r.medicationChanges), ("Courses ending this week", r.endingThisWeek)]
+             ("Courses on hold", r.onHold), ("Medication changes", r.medicationChanges), ("Courses ending this week", r.endingThisWeek),
+             ("No-shows to follow up", r.noShows)]
         }
 
         /// "course 3, A.R. (#1): detail" (a medication change names no course).

@@ -5,7 +5,33 @@ import TMSInterface
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule", abstract: "The clinic's calendar: the day's board, the week, a course, free slots.",
-        subcommands: [Day.self, Week.self, Course.self, Free.self])
+        subcommands: [Day.self, Week.self, Course.self, Free.self, Close.self])
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "close",
+            abstract: "Close a clinic day now: its sessions still scheduled become no-shows, each re-booked.",
+            discussion: """
+                tmsd does this itself at [clinic] day-close (default: the end of the day's opening hours), and when \
+                it starts for any earlier day left open; this closes the day now. A no-show is a missed session \
+                (reason no-show) with its replacement booked as a missed session's is; the nightly report lists \
+                the day's no-shows to follow up, and flags a course's repeated ones. Needs the operator role.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp("The day (default: today; not a later day).", valueName: "YYYY-MM-DD"), transform: Parse.date)
+        var date: CivilDate?
+
+        func run() throws {
+            guard let reply = try Daemon(global).ask(Clinic.CloseDay.self, .init(date: date)) else { return }
+            let count = reply.noShows.count
+            print("Closed \(reply.date): \(count == 0 ? "no" : "\(count)") no-show\(count == 1 ? "" : "s").")
+            for n in reply.noShows {
+                print("  session \(n.session.id) (course \(n.session.courseId)) at \(n.session.time): "
+                    + "re-booked as session \(n.replacement.id) on \(n.replacement.date) at \(n.replacement.time)")
+            }
+            for warning in reply.warnings { print("WARNING: \(warning)") }
+        }
+    }
 
     struct Day: ParsableCommand {
         static let configuration = CommandConfiguration(

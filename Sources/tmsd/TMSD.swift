@@ -144,8 +144,9 @@ struct TMSD: AsyncParsableCommand {
             let watchdog = WatchdogService(
                 interval: notifier.watchdogInterval, eventLoop: group.next(), store: store, notifier: notifier,
                 status: status, logger: logger, onFileProblem: { handler.reportFileProblem($0) })
+            let dayClose = DayCloseService(close: DayClose(store: store, logger: logger), settings: shared)
             var configuration = ServiceGroupConfiguration(
-                services: [.init(service: listener), .init(service: reload), .init(service: watchdog)],
+                services: [.init(service: listener), .init(service: reload), .init(service: watchdog), .init(service: dayClose)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             configuration.maximumGracefulShutdownDuration = .seconds(settings.shutdownTimeoutSeconds)

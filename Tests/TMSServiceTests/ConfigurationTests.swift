@@ -62,6 +62,21 @@ import TMSCore
         #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "reports = 5\n", file: "r.conf") }
     }
 
+    @Test func theDayClosesAtItsOpeningHoursEndOrAtDayCloseOrNever() throws {
+        let wednesday = CivilDate("2026-12-02")!, saturday = CivilDate("2026-12-05")!
+        #expect(Configuration().closing(on: wednesday) == LocalTime("18:00"))  // the standard hours: 08:00-18:00
+        #expect(Configuration().closing(on: saturday) == nil)
+        let set = try Configuration().applying(toml: "[clinic]\nday-close = \"19:30\"\n[reports]\nno-show-flag = 3\n", file: "d.conf")
+        #expect(set.closing(on: wednesday) == LocalTime("19:30") && set.noShowFlag == 3 && !set.dayCloseOff)
+        #expect(try Configuration().applying(toml: "[clinic]\nday-close = \"off\"\n", file: "d.conf").dayCloseOff)
+        do {
+            _ = try Configuration().applying(toml: "[clinic]\nday-close = \"25:00\"\n[reports]\nno-show-flag = 0\n", file: "d.conf")
+            Issue.record("accepted a bad close and flag")
+        } catch {
+            #expect(Set(error.problems.compactMap(\.key)) == ["clinic.day-close", "reports.no-show-flag"])
+        }
+    }
+
     @Test func anMRNPatternIsARegularExpressionAWholeMRNMatches() throws {
         #expect(Configuration().looksLikeMRN("anything at all"))
         let c = try Configuration().applying(toml: "[patients]\nmrn-pattern = \"[0-9]{6,8}\"\n", file: "p.conf")

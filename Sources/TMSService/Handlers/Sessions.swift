@@ -31,6 +31,15 @@ extension ClinicHandler {
             try endShort(input.id, .aborted(pulsesDelivered: input.pulsesDelivered, reason: input.reason), call)
         }
         table.on(Clinic.MissSession.self) { input, call in try endShort(input.id, .missed(reason: input.reason), call) }
+        table.on(Clinic.CloseDay.self) { input, call in
+            let closed = try DayClose(store: store, logger: logger).close(
+                input.date ?? call.today, configuration: call.configuration, calendar: call.calendar, today: call.today,
+                audit: call.audit)
+            return .init(
+                date: input.date ?? call.today,
+                noShows: closed.noShows.map { Clinic.NoShow(session: Clinic.Session($0.session), replacement: Clinic.Session($0.replacement)) },
+                warnings: closed.warnings)
+        }
     }
 
     /// Records a session in one call: the gate reads the course's facts in the
