@@ -39,12 +39,11 @@ public struct DayClose: Sendable {
         for course in Set(result.closed.map(\.session.courseId)).sorted() {
             warnings += try store.authorizationWarnings(course, warnPercent: configuration.authorizationWarningPercent, audit.method, logger)
         }
-        if !result.closed.isEmpty || !result.failed.isEmpty {
-            logger.notice("day closed", metadata: [
-                "tmsd_date": "\(date)", "tmsd_no_shows": "\(result.closed.count)", "tmsd_not_rebooked": "\(result.failed.count)",
-                "tmsd_operator": "\(audit.user)",
-            ])
-        }
+        // (tmsd's own close comes here only for a day with sessions left open.)
+        logger.notice("day closed", metadata: [
+            "tmsd_date": "\(date)", "tmsd_no_shows": "\(result.closed.count)", "tmsd_not_rebooked": "\(result.failed.count)",
+            "tmsd_operator": "\(audit.user)",
+        ])
         return (result.closed, warnings)
     }
 

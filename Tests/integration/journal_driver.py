@@ -12,6 +12,8 @@ from conftest import Daemon, add_course, today_utc  # noqa: E402
 NAME = ("Quixotically", "Zebulon")
 MRN = "MRN-ZQ-90210"
 BORN = "1931-07-19"
+PHONE = "+44 20 7946 0321"
+EMAIL = "zebulon.q@example.org"
 
 
 def main(directory):
@@ -35,6 +37,18 @@ def main(directory):
         d.tmsctl("auth", "add", cid, "--payer", "Medicare", "--reference", "J-1", "--sessions", "30",
                  "--from", sessions[0]["date"], "--to", sessions[-1]["date"])
         d.tmsctl("session", "miss", str(sessions[4]["id"]), "--reason", "snow")
+        # The front desk's paths: found, shown by MRN, corrected (and back), reached, reminded, the day closed.
+        pid = str(patient["id"])
+        d.tmsctl("patient", "find", NAME[0][:6].lower())
+        d.tmsctl("patient", "find", MRN, "--limit", "1")
+        d.tmsctl("patient", "show", MRN)
+        d.tmsctl("patient", "show", "MRN-NOT-THERE", check=False)  # refused: MRNNotFound
+        d.tmsctl("patient", "correct", pid, "--reason", "typo", "--identity", "-", input=f"given-name: {NAME[1]}us\n")
+        d.tmsctl("patient", "correct", pid, "--reason", "typo undone", "--identity", "-", input=f"given-name: {NAME[1]}\n")
+        d.tmsctl("patient", "contact", pid, "--phone", PHONE, "--email", EMAIL, "--reminders")
+        d.tmsctl("patient", "contact", pid, "--email", "not an address", check=False)  # refused: InvalidValue
+        d.tmsctl("remind")
+        d.tmsctl("schedule", "close")
         d.tmsctl("report", "daily")
         d.tmsctl("report", "course", cid, "--format", "html")
     finally:

@@ -376,8 +376,9 @@ def test_the_journal_gets_structured_entries_and_no_patient_data(tmp_dir):
             "booked beyond the authorization"} <= by_message.keys()
     assert by_message["booked beyond the authorization"]["TMSD_COURSE"] == "1"
     # No name, birth date or MRN anywhere in what the journal received.
-    from journal_driver import BORN, MRN, NAME
-    for secret in [*NAME, MRN, BORN, "Quixot", "Zebul"]:
+    from journal_driver import BORN, EMAIL, MRN, NAME, PHONE
+    assert {"patient corrected", "patient contact details changed", "day closed"} <= by_message.keys()
+    for secret in [*NAME, MRN, BORN, "Quixot", "Zebul", EMAIL, PHONE, "7946", "zebulon"]:
         assert secret not in text, secret
 
 
