@@ -64,6 +64,12 @@ public struct ClinicCalendar: Sendable, Hashable {
         return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 
+    /// The clinic's wall-clock time at `instant`.
+    public func time(at instant: Date) -> LocalTime {
+        let c = gregorian.dateComponents([.hour, .minute], from: instant)
+        return LocalTime(minutes: c.hour! * 60 + c.minute!)!
+    }
+
     /// The instant at which the clinic's wall clock shows `time` on `date`.
     ///
     /// In the autumn hour that occurs twice the earlier instant is taken; a time

@@ -51,11 +51,14 @@ extension Clinic {
             public var open: [String]
             public var chairs: [ChairDay]
             public var sessions: [DaySession]
-            public init(date: CivilDate, open: [String], chairs: [ChairDay], sessions: [DaySession]) {
+            /// The clinic's wall-clock time, when `date` is today.
+            public var now: LocalTime?
+            public init(date: CivilDate, open: [String], chairs: [ChairDay], sessions: [DaySession], now: LocalTime? = nil) {
                 self.date = date
                 self.open = open
                 self.chairs = chairs
                 self.sessions = sessions
+                self.now = now
             }
         }
     }

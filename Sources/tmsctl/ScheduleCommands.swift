@@ -2,6 +2,27 @@ import ArgumentParser
 import TMSCore
 import TMSInterface
 
+/// The front desk's board: `schedule day`, by its everyday name.
+struct BoardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "board",
+        abstract: "Today's board: chairs across, time down, every session, and who is in each chair now (80 columns).",
+        discussion: """
+            Each session is named where it begins ('#12 Doe J'; ✓ done, * under way), '|' while it lasts, '.' a free \
+            quarter hour, '-' a chair out of service; two beginning in one quarter hour are counted ('+1'). Today's \
+            board marks the current quarter hour with '>' and says, chair by chair, which session is under way or \
+            due now. The same as 'schedule day'.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date)
+    var date: CivilDate?
+
+    func run() throws {
+        guard let reply = try Daemon(global).ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
+        print(Board(reply).render(), terminator: "")
+    }
+}
+
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule", abstract: "The clinic's calendar: the day's board, the week, a course, free slots.",
@@ -230,11 +251,26 @@ struct Board {
             guard s.status.holdsChair, let minutes = s.minutes else { continue }
             let name = row.patientName.split(separator: ",").map { String($0.drop { $0 == " " }) }
             let short = name.count == 2 ? "\(name[0]) \(name[1].prefix(1))" : row.patientName
-            let mark = s.status == .completed ? "✓" : ""
+            let mark = s.status == .completed ? "✓" : s.status == .inProgress ? "*" : ""
             bookings.append((s.chair ?? "", TimeRange(start: s.time.minutes, end: s.time.minutes + minutes), "#\(s.id)\(mark) \(short)"))
         }
         var text = "\(day.date) (\(String(describing: day.date.weekday).capitalized)), "
             + "open \(open.map(\.description).joined(separator: ", ")), \(bookings.count) sessions\n"
+        if let now = day.now {
+            // Who is in each chair now: a session under way, else the one booked over this minute.
+            let here = day.sessions.filter { row in
+                row.session.status == .inProgress
+                    || (row.session.status == .scheduled && row.session.minutes.map {
+                        (row.session.time.minutes..<row.session.time.minutes + $0).contains(now.minutes)
+                    } ?? false)
+            }
+            let inChairs = chairs.map { chair -> String in
+                guard let row = here.first(where: { $0.session.chair == chair }) else { return "\(chair) free" }
+                let state = row.session.status == .inProgress ? "under way" : "due"
+                return "\(chair) #\(row.session.id) \(state)"
+            }
+            text += Format.wrap(inChairs.joined(separator: ", "), first: "Now \(now) (marked >): ")
+        }
         var note = ""
         let out = Set(day.chairs.filter { $0.outOfService != nil }.map(\.chair))
         for chair in day.chairs { if let reason = chair.outOfService { note += "\(chair.chair) is out of service (marked -): \(reason)\n" } }
@@ -257,7 +293,8 @@ struct Board {
                     if bookings.contains(where: { $0.chair == chair && $0.range.overlaps(here) }) { return pad("|", Self.cell) }
                     return pad(out.contains(chair) ? "-" : ".", Self.cell)
                 }
-                text += LocalTime(minutes: minute)!.description + " " + cells.joined(separator: " ") + "\n"
+                let isNow = day.now.map { minute <= $0.minutes && $0.minutes < minute + Self.step } ?? false
+                text += LocalTime(minutes: minute)!.description + (isNow ? ">" : " ") + cells.joined(separator: " ") + "\n"
             }
         }
         return note.isEmpty ? text : text + "\n" + note

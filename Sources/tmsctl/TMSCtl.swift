@@ -43,7 +43,7 @@ struct TMSCtl: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, ScheduleCommand.self,
+            PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, BoardCommand.self, ScheduleCommand.self,
             RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
             TrialCommand.self, EligibilityCommand.self, AuthorizationCommand.self, ReportCommand.self, RemindCommand.self,
             AuditCommand.self, BackupCommand.self,

@@ -21,7 +21,7 @@ extension ClinicHandler {
                     return Clinic.ChairDay(
                         chair: chair.name, coils: chair.coils.sorted(), free: free.map(\.description), outOfService: outages[chair.name])
                 },
-                sessions: sessions.map(Clinic.DaySession.init))
+                sessions: sessions.map(Clinic.DaySession.init), now: date == call.today ? call.calendar.time(at: call.audit.at) : nil)
         }
         table.on(Clinic.PostponeSession.self) { input, call in
             let (session, moves) = try store.postponeSession(
