@@ -44,6 +44,8 @@ extension Clinic {
 
     public enum GetDaySchedule: ClinicMethod {
         public static var quick: Bool { true }
+        /// `tmsctl board --watch`: the board again after each change.
+        public static var streams: Bool { true }
         public typealias Input = OnDay
         public struct Output: Codable, Sendable {
             public var date: CivilDate

@@ -69,6 +69,10 @@ public protocol ClinicMethod: Sendable {
     /// read it, on a read connection of that loop's own, without a hop to the
     /// call threads. Reports, listings of everything and the audit are not.
     static var quick: Bool { get }
+    /// A read that, called with `more`, is a subscription: answered again
+    /// (with `continues`) after every write that commits, until the client
+    /// closes.
+    static var streams: Bool { get }
 }
 
 extension ClinicMethod {
@@ -79,6 +83,7 @@ extension ClinicMethod {
     public static var role: Role? { nil }
     public static var writes: Bool { false }
     public static var quick: Bool { false }
+    public static var streams: Bool { false }
 }
 
 /// A method's parameters: what a client may send, within what bounds.

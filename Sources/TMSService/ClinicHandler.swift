@@ -57,6 +57,8 @@ public struct ClinicHandler: VarlinkHandler {
         return !declaration.quick
     }
 
+    public func streams(_ method: VarlinkMethod) -> Bool { Clinic.byName[method.name]?.streams ?? false }
+
     /// The reply as members (what the tests read); the server takes `handleEncoded`'s bytes.
     public func handle(
         _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?

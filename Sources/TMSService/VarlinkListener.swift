@@ -26,12 +26,17 @@ public struct VarlinkListener: Service {
     public let logger: Logger
     public let onReady: @Sendable () -> Void
     public let onStopping: @Sendable () -> Void
+    /// Given the server's "the records changed" (VarlinkServer.changed), to
+    /// call after every commit: subscriptions are answered again.
+    public let onChanges: @Sendable (@escaping @Sendable () -> Void) -> Void
 
     public init(endpoint: VarlinkServer.Endpoint, frameTimeout: TimeAmount = VarlinkServer.defaultFrameTimeout,
                 maximumConnections: @escaping @Sendable () -> Int = { VarlinkServer.defaultMaximumConnections },
                 idleTimeout: @escaping @Sendable () -> TimeAmount? = { VarlinkServer.defaultIdleTimeout },
                 dispatcher: VarlinkDispatcher, group: any EventLoopGroup, logger: Logger,
-                onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {}) {
+                onReady: @escaping @Sendable () -> Void = {}, onStopping: @escaping @Sendable () -> Void = {},
+                onChanges: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void = { _ in }) {
+        self.onChanges = onChanges
         self.endpoint = endpoint
         self.frameTimeout = frameTimeout
         self.maximumConnections = maximumConnections
@@ -75,6 +80,7 @@ public struct VarlinkListener: Service {
             flusher.cancel()
             refusals.flush()
         }
+        onChanges { server.changed() }
         logger.info("listening", metadata: ["tmsd_socket": "\(Self.describe(endpoint))"])
         onReady()
         // Until shutdown is asked for (or the task is cancelled).

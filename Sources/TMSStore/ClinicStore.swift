@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 import TMSCore
 
 /// The clinic's records in one SQLite database.
@@ -13,6 +14,7 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
     let pool: DatabasePool
     /// Every write of the store goes through it (`write`), in batches.
     let committer: GroupCommitter
+    private let commits: CommitObservers
     /// The event loops' read connections (`useOwnReadConnection`).
     let ownReaders: OwnReaders
     public let path: String
@@ -46,7 +48,9 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
             try tracker.install(db)
         }
         self.pool = pool
-        committer = GroupCommitter(pool: pool)
+        let commits = CommitObservers()
+        self.commits = commits
+        committer = GroupCommitter(pool: pool) { commits.notify() }
         ownReaders = OwnReaders(path: path, configuration: config)
         self.path = path
         opened = FileVersion(path)
@@ -55,6 +59,10 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
     /// One write: its own savepoint in a transaction it may share with the
     /// writes that arrived with it, returned only once that is on disk.
     func write<T>(_ body: (Database) throws -> T) throws -> T { try committer.write(body) }
+
+    /// Calls `observer` after every write that committed (a batch of them
+    /// once), on the thread that committed it: keep it short.
+    public func onCommit(_ observer: @escaping @Sendable () -> Void) { commits.add(observer) }
 
     /// The file, not the fields: printing a store must not reflect into its locks.
     public var description: String { "ClinicStore(\(path))" }
@@ -205,4 +213,15 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
             total: course.totalSessions, done: counts.done, missed: counts.missed, aborted: counts.aborted,
             remaining: owing ? course.totalSessions - counts.done : 0, next: next)
     }
+}
+
+/// Who is told of commits (`ClinicStore.onCommit`).
+final class CommitObservers: Sendable, CustomStringConvertible {
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+    func add(_ observer: @escaping @Sendable () -> Void) { observers.withLock { $0.append(observer) } }
+    func notify() {
+        for observer in observers.withLock({ $0 }) { observer() }
+    }
+    /// Said without reflecting its lock (ServiceLifecycle prints its services).
+    var description: String { "CommitObservers" }
 }

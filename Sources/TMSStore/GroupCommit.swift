@@ -29,11 +29,16 @@ final class GroupCommitter: Sendable, CustomStringConvertible {
     private struct TransactionLost: Error { let cause: any Error }
 
     private let pool: DatabasePool
+    /// Told after each batch that committed (not one that failed whole).
+    let committed: @Sendable () -> Void
     private let queue = Mutex<(waiting: [Call], leading: Bool)>(([], false))
     /// Batch sizes committed, for the benchmark: [size: count].
     private let sizes = Mutex<[Int: Int]>([:])
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool, committed: @escaping @Sendable () -> Void = {}) {
+        self.pool = pool
+        self.committed = committed
+    }
 
     /// Said without reflecting its fields: a Mutex is not to be copied, which
     /// printing by reflection (as ServiceLifecycle prints its services) does.
@@ -71,7 +76,7 @@ final class GroupCommitter: Sendable, CustomStringConvertible {
             defer { q.waiting.removeAll(keepingCapacity: true) }
             return q.waiting
         }
-        commit(batch)
+        if commit(batch) { committed() }
         for call in batch { call.body = nil }
         sizes.withLock { $0[batch.count, default: 0] += 1 }
         let next = queue.withLock { q -> Call? in
@@ -89,7 +94,9 @@ final class GroupCommitter: Sendable, CustomStringConvertible {
         next?.wake.signal()
     }
 
-    private func commit(_ batch: [Call]) {
+    /// Whether any call of the batch committed.
+    @discardableResult
+    private func commit(_ batch: [Call]) -> Bool {
         do {
             try pool.writeWithoutTransaction { db in
                 let tracker = ChangeTracker.of(db)
@@ -120,7 +127,9 @@ final class GroupCommitter: Sendable, CustomStringConvertible {
             // Nothing of the batch is on disk: no call of it succeeded.
             let cause = (error as? TransactionLost)?.cause ?? error
             for call in batch where call.failure == nil { call.failure = cause }
+            return false
         }
+        return batch.contains { $0.failure == nil }
     }
 
     /// Runs each call of `batch` in a savepoint of its own: one that fails is

@@ -66,16 +66,37 @@ public final class VarlinkClient {
         var frame = VarlinkCall(method: method, parameters: parameters).message.serialized()
         frame.append(0)
         try send(frame)
+        return try receiveReply().parameters
+    }
+
+    /// Calls `method` with `more` and hands `each` every reply's parameters
+    /// as it comes, until a reply without `continues` (returned) or `each`
+    /// returns false; a Varlink error reply is thrown as `VarlinkError`.
+    public func stream(
+        _ method: String, _ parameters: [String: JSON] = [:], each: ([String: JSON]) throws -> Bool
+    ) throws {
+        var frame = VarlinkCall(method: method, parameters: parameters, more: true).message.serialized()
+        frame.append(0)
+        try send(frame)
+        while true {
+            let reply = try receiveReply()
+            guard try each(reply.parameters), reply.continues else { return }
+        }
+    }
+
+    /// The next reply's parameters and whether more follow.
+    private func receiveReply() throws -> (parameters: [String: JSON], continues: Bool) {
         let reply = try receive()
         guard case .object(let members) = reply else { throw Failure.protocolError("the reply is not an object") }
+        let continues = members["continues"] == .bool(true)
         if case .string(let name)? = members["error"] {
             var params: [String: JSON] = [:]
             if case .object(let p)? = members["parameters"] { params = p }
             throw VarlinkError(name, params)
         }
         switch members["parameters"] {
-        case .object(let p)?: return p
-        case nil, .null?: return [:]
+        case .object(let p)?: return (p, continues)
+        case nil, .null?: return ([:], continues)
         default: throw Failure.protocolError("'parameters' is not an object")
         }
     }

@@ -21,6 +21,12 @@ public protocol VarlinkHandler: Sendable {
     /// Whether `method` may block on I/O for long.
     func mayBlock(_ method: VarlinkMethod) -> Bool
 
+    /// Whether a call of `method` with `more` is a subscription: answered at
+    /// once and again, each reply with `continues`, whenever the server is
+    /// told the records changed, until the client closes. (Other calls with
+    /// `more` get one reply.) By default none is.
+    func streams(_ method: VarlinkMethod) -> Bool
+
     /// Returns the reply's parameters or throws a `VarlinkError`. Any other
     /// error is a fault of the service, answered as MethodNotImplemented;
     /// the handler should not let it happen.
@@ -39,6 +45,8 @@ public protocol VarlinkHandler: Sendable {
 }
 
 extension VarlinkHandler {
+    public func streams(_ method: VarlinkMethod) -> Bool { false }
+
     public func handleEncoded(
         _ call: VarlinkCall, method: VarlinkMethod, peer: PeerCredentials, invalid: ParameterError?
     ) throws -> [UInt8] {
@@ -120,7 +128,7 @@ public struct VarlinkDispatcher: Sendable {
         case .violation(let reason):
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
-            return .success(result.map(Self.encode))
+            return .success(result.map { Self.encode($0) })
         case .call(let call, let method, let invalid):
             let result = run(call, method, peer: peer, invalid: invalid)
             return .success(call.oneway ? nil : Self.encode(result))
@@ -181,11 +189,12 @@ public struct VarlinkDispatcher: Sendable {
         }
     }
 
-    /// A reply message, without the trailing NUL, from its parameters' JSON text.
-    public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
+    /// A reply message, without the trailing NUL, from its parameters' JSON
+    /// text; with `continues`, one of a subscription's replies.
+    public static func encode(_ result: Result<[UInt8], VarlinkError>, continues: Bool = false) -> [UInt8] {
         switch result {
         case .success(let parameters):
-            var message = Array(#"{"parameters":"#.utf8)
+            var message = Array((continues ? #"{"continues":true,"parameters":"# : #"{"parameters":"#).utf8)
             message.reserveCapacity(message.count + parameters.count + 1)
             message.append(contentsOf: parameters)
             message.append(UInt8(ascii: "}"))

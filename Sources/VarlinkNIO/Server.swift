@@ -35,12 +35,22 @@ public struct VarlinkServer: Sendable {
     public let dispatcher: VarlinkDispatcher
     private let listener: any Channel
     private let connections: ConnectionRegistry
+    private let subscribers: Subscribers
 
-    private init(dispatcher: VarlinkDispatcher, listener: any Channel, connections: ConnectionRegistry) {
+    private init(dispatcher: VarlinkDispatcher, listener: any Channel, connections: ConnectionRegistry, subscribers: Subscribers) {
         self.dispatcher = dispatcher
         self.listener = listener
         self.connections = connections
+        self.subscribers = subscribers
     }
+
+    /// The records changed: every subscription (a call with `more` of a
+    /// method the handler `streams`) is answered again. Cheap when there are
+    /// none; a subscriber still being answered is answered once more after.
+    public func changed() { subscribers.notify() }
+
+    /// Open subscriptions.
+    public var subscriptions: Int { subscribers.count }
 
     /// Where the server listens.
     public enum Endpoint: Sendable {
@@ -72,6 +82,7 @@ public struct VarlinkServer: Sendable {
     ) async throws -> VarlinkServer {
         // The registry must exist before the first connection is accepted.
         let registry = ConnectionRegistry()
+        let subscribers = Subscribers()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             // One read per readable event: a call is one small frame, and a second
@@ -92,7 +103,8 @@ public struct VarlinkServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         PartialFrameTimer(timeout: frameTimeout),
                         ByteToMessageHandler(NULFrameDecoder(maximumLength: maximumFrameLength)),
-                        VarlinkConnectionHandler(dispatcher: dispatcher, maximumFrameLength: maximumFrameLength, events: events),
+                        VarlinkConnectionHandler(
+                            dispatcher: dispatcher, maximumFrameLength: maximumFrameLength, subscribers: subscribers, events: events),
                     ])
                 }
             }
@@ -103,7 +115,7 @@ public struct VarlinkServer: Sendable {
         case .fileDescriptor(let fd):
             listener = try await bootstrap.withBoundSocket(fd).get()
         }
-        return VarlinkServer(dispatcher: dispatcher, listener: listener, connections: registry)
+        return VarlinkServer(dispatcher: dispatcher, listener: listener, connections: registry, subscribers: subscribers)
     }
 
     /// Stops accepting, lets running calls finish, closes every connection.
@@ -144,6 +156,21 @@ private final class ConnectionRegistry: Sendable {
             }
         }
         return admitted
+    }
+}
+
+/// The connections subscribed to changes, each told by a closure that
+/// hops to its own event loop.
+final class Subscribers: Sendable {
+    private let all = Mutex<[ObjectIdentifier: @Sendable () -> Void]>([:])
+
+    func add(_ id: ObjectIdentifier, _ tell: @escaping @Sendable () -> Void) { all.withLock { $0[id] = tell } }
+    func remove(_ id: ObjectIdentifier) { _ = all.withLock { $0.removeValue(forKey: id) } }
+    var count: Int { all.withLock { $0.count } }
+
+    func notify() {
+        let each = all.withLock { Array($0.values) }
+        for tell in each { tell() }
     }
 }
 
@@ -246,18 +273,34 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     private let dispatcher: VarlinkDispatcher
     private let maximumFrameLength: Int
+    private let subscribers: Subscribers
     private let events: @Sendable (VarlinkServerEvent) -> Void
     private var peer: PeerCredentials?
+    /// The subscription this connection holds (a call with `more` of a method that streams), once answered.
+    private var subscription: (call: VarlinkCall, method: VarlinkMethod)?
+    /// A reply to the subscription is being made; `stale`: the records changed again meanwhile.
+    private var refreshing = false
+    private var stale = false
     private var queue = CircularBuffer<ByteBuffer>()
     private var busy = false
     private var draining = false
     /// A read was asked for while the queue was full or replies unread: made when it drains.
     private var readHeld = false
 
-    init(dispatcher: VarlinkDispatcher, maximumFrameLength: Int, events: @escaping @Sendable (VarlinkServerEvent) -> Void) {
+    init(
+        dispatcher: VarlinkDispatcher, maximumFrameLength: Int, subscribers: Subscribers,
+        events: @escaping @Sendable (VarlinkServerEvent) -> Void
+    ) {
         self.dispatcher = dispatcher
         self.maximumFrameLength = maximumFrameLength
+        self.subscribers = subscribers
         self.events = events
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if subscription != nil { subscribers.remove(ObjectIdentifier(self)) }
+        subscription = nil
+        context.fireChannelInactive()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -276,6 +319,11 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
+        // A subscription's replies go on until the client closes: a call after it is not answered.
+        if subscription != nil {
+            violation(context, "a call was sent on a connection that holds a subscription (a call with 'more')")
+            return
+        }
         queue.append(unwrapInboundIn(data))
         processNext(context: context)
     }
@@ -290,7 +338,10 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { processNext(context: context) }
+        if context.channel.isWritable {
+            if stale, !refreshing { refresh(context) }
+            processNext(context: context)
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -308,8 +359,9 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
             return
         }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all {
-            // Nothing read or written for the idle timeout; a call still running is let be.
-            if !busy, queue.isEmpty {
+            // Nothing read or written for the idle timeout; a call still running, or a subscriber
+            // waiting for changes, is let be.
+            if !busy, queue.isEmpty, subscription == nil {
                 events(.idleConnectionClosed(peer: peer))
                 draining = true
                 context.close(promise: nil)
@@ -368,6 +420,10 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
             case .call(let call, let method, let invalid):
                 let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
                 let dispatcher = self.dispatcher
+                if call.more, !call.oneway, invalid == nil, dispatcher.handler.streams(method) {
+                    subscribe(call, method, context)
+                    return
+                }
                 guard dispatcher.handler.mayBlock(method) else {
                     // A quick read: answer here, on the event loop.
                     let result = dispatcher.run(call, method, peer: peer, invalid: invalid)
@@ -392,6 +448,57 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Starts the connection's subscription: its first reply now, the next
+    /// ones whenever the records change. An error reply ends it.
+    private func subscribe(_ call: VarlinkCall, _ method: VarlinkMethod, _ context: ChannelHandlerContext) {
+        subscription = (call, method)
+        queue.removeAll()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        subscribers.add(ObjectIdentifier(self)) {
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.refresh(context)
+            }
+        }
+        refresh(context)
+    }
+
+    /// The subscription's reply made again (on the pool) and sent with
+    /// `continues`: one at a time, the latest state only; with replies
+    /// unread, the next waits until the client reads.
+    private func refresh(_ context: ChannelHandlerContext) {
+        guard let (call, method) = subscription, !draining else { return }
+        guard !refreshing, context.channel.isWritable else {
+            stale = true
+            return
+        }
+        refreshing = true
+        stale = false
+        let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
+        let dispatcher = self.dispatcher, allocator = context.channel.allocator
+        let future = Self.callThreads.runIfActive(eventLoop: context.eventLoop) { () -> (ByteBuffer, Bool) in
+            let result = dispatcher.run(call, method, peer: peer)
+            if case .failure = result { return (Self.frame(result, allocator), true) }
+            return (Self.frame(result, allocator, continues: true), false)
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.whenComplete { outcome in
+            let (handler, context) = bound.value
+            handler.refreshing = false
+            guard handler.subscription != nil, let (frame, ends) = try? outcome.get() else { return }
+            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
+            if ends {
+                handler.subscribers.remove(ObjectIdentifier(handler))
+                handler.subscription = nil
+                handler.draining = true
+                context.close(promise: nil)
+            } else if handler.stale {
+                handler.refresh(context)
+            }
+        }
+    }
+
     /// After a call on the pool or a turn given up: the next queued call, or
     /// the close a drain asked for.
     private func resume(_ context: ChannelHandlerContext) {
@@ -409,11 +516,11 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     /// A reply as it goes on the wire, NUL included: its parameters copied
     /// once, straight into the buffer.
-    static func frame(_ result: Result<[UInt8], VarlinkError>, _ allocator: ByteBufferAllocator) -> ByteBuffer {
+    static func frame(_ result: Result<[UInt8], VarlinkError>, _ allocator: ByteBufferAllocator, continues: Bool = false) -> ByteBuffer {
         switch result {
         case .success(let parameters):
-            var buffer = allocator.buffer(capacity: parameters.count + 16)
-            buffer.writeStaticString(#"{"parameters":"#)
+            var buffer = allocator.buffer(capacity: parameters.count + 32)
+            if continues { buffer.writeStaticString(#"{"continues":true,"parameters":"#) } else { buffer.writeStaticString(#"{"parameters":"#) }
             buffer.writeBytes(parameters)
             buffer.writeInteger(UInt8(ascii: "}"))
             buffer.writeInteger(UInt8(0))

@@ -117,15 +117,42 @@ struct Daemon {
         try fetch(Clinic.ListSessions.self, .init()).date
     }
 
+    /// A subscription (`M.streams`): `each` gets every reply as it comes (or,
+    /// with --json, each is printed as a line), until tmsd ends it, closes,
+    /// or `each` returns false.
+    func watch<M: ClinicMethod>(_ method: M.Type, _ input: M.Input, each: (M.Output) throws -> Bool) throws {
+        let parameters = try encode(method, input)
+        try mapFailures(method) {
+            try client.stream(M.qualifiedName, parameters) { reply in
+                if options.json {
+                    print(JSON.object(reply).text)
+                    fflush(nil)  // (every stream: stdout is a C global Swift 6 will not touch)
+                    return true
+                }
+                return try each(try decode(method, reply))
+            }
+        }
+    }
+
     private func raw<M: ClinicMethod>(_ method: M.Type, _ input: M.Input) throws -> [String: JSON] {
-        let parameters: [String: JSON]
+        let parameters = try encode(method, input)
+        return try mapFailures(method) { try client.call(M.qualifiedName, parameters) }
+    }
+
+    private func encode<M: ClinicMethod>(_ method: M.Type, _ input: M.Input) throws -> [String: JSON] {
         do {
-            parameters = try VarlinkEncoder().encodeObject(input)
+            return try VarlinkEncoder().encodeObject(input)
         } catch {
             throw fail("cannot write the call \(M.name): \(error)", status: Status.software)
         }
+    }
+
+    /// `body`'s failures as a message and a status.
+    private func mapFailures<M: ClinicMethod, T>(_ method: M.Type, _ body: () throws -> T) throws -> T {
         do {
-            return try client.call(M.qualifiedName, parameters)
+            return try body()
+        } catch let error as ExitCode {
+            throw error
         } catch let error as VarlinkError where error.name == VarlinkError.permissionDenied.name {
             throw fail(permissionDenied(M.name), status: Status.refused)
         } catch let error as VarlinkError {

@@ -2,6 +2,10 @@ import ArgumentParser
 import TMSCore
 import TMSInterface
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The front desk's board: `schedule day`, by its everyday name.
 struct BoardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,10 +20,27 @@ struct BoardCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date)
     var date: CivilDate?
+    @Flag(help: "Follow the board: drawn again each time tmsd records a change (a subscription, not polling), until interrupted.")
+    var watch = false
 
     func run() throws {
-        guard let reply = try Daemon(global).ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
-        print(Board(reply).render(), terminator: "")
+        let daemon = try Daemon(global)
+        guard watch else {
+            guard let reply = try daemon.ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
+            print(Board(reply).render(), terminator: "")
+            return
+        }
+        // At a terminal each board replaces the last; into a pipe, boards follow each other, a form feed between.
+        let terminal = isatty(STDOUT_FILENO) == 1
+        var first = true
+        try daemon.watch(Clinic.GetDaySchedule.self, .init(date: date)) { reply in
+            if terminal { print("\u{1B}[H\u{1B}[2J", terminator: "") } else if !first { print("\u{0C}") }
+            first = false
+            print(Board(reply).render(), terminator: "")
+            fflush(nil)  // (every stream: stdout is a C global Swift 6 will not touch)
+            return true
+        }
+        throw fail("tmsd ended the board's subscription", status: Status.unavailable)
     }
 }
 

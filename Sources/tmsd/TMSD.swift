@@ -137,7 +137,8 @@ struct TMSD: AsyncParsableCommand {
                 maximumConnections: { shared.configuration.maximumConnections },
                 idleTimeout: { shared.configuration.idleTimeoutSeconds == 0 ? nil : .seconds(Int64(shared.configuration.idleTimeoutSeconds)) },
                 dispatcher: dispatcher, group: group, logger: logger,
-                onReady: { notifier.ready(status: status.line()) }, onStopping: { notifier.stopping() })
+                onReady: { notifier.ready(status: status.line()) }, onStopping: { notifier.stopping() },
+                onChanges: { changed in store.onCommit(changed) })
             let reload = ReloadService(
                 signals: hangups, settings: shared, level: level, load: { try self.resolve() }, notifier: notifier,
                 status: status, logger: logger, store: store)

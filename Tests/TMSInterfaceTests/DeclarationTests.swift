@@ -96,6 +96,16 @@ import Varlink
         }
     }
 
+    /// A subscription is answered again after every commit: it must be a
+    /// quick read anyone may make, of one day.
+    @Test func subscriptionsAreQuickReads() {
+        let streaming = Clinic.methods.filter { $0.streams }.map { $0.name }
+        #expect(streaming == ["GetDaySchedule"])
+        for method in Clinic.methods where method.streams {
+            #expect(method.quick && !method.writes && method.role == nil, "\(method.name)")
+        }
+    }
+
     // MARK: - Helpers
 
     /// The IDL's fields as the difference check takes them: a struct.
