@@ -276,7 +276,7 @@ struct Board {
             bookings.append((s.chair ?? "", TimeRange(start: s.time.minutes, end: s.time.minutes + minutes), "#\(s.id)\(mark) \(short)"))
         }
         var text = "\(day.date) (\(String(describing: day.date.weekday).capitalized)), "
-            + "open \(open.map(\.description).joined(separator: ", ")), \(bookings.count) sessions\n"
+            + "open \(open.map(\.description).joined(separator: ", ")), \(bookings.count) session\(bookings.count == 1 ? "" : "s")\n"
         if let now = day.now {
             // Who is in each chair now: a session under way, else the one booked over this minute.
             let here = day.sessions.filter { row in

@@ -41,6 +41,12 @@ given-name: Ana
 birth-date: 1979-04-12
 END
 
+step "the front desk finds her by name, case and accents ignored (the query on stdin)"
+echo "rivera ana" | tmsctl patient find
+
+step "her contact details: e-mail, and a reminder the day before each session"
+tmsctl patient contact 1 --email ana.rivera@example.org --prefer email --reminders
+
 step "the protocol: 10 Hz left DLPFC"
 tmsctl protocol show 10hz-ldlpfc
 
@@ -65,6 +71,12 @@ session=$("$TMSCTL" session list --json | python3 -c 'import json, sys; print(js
 step "start and complete today's session ($session)"
 tmsctl session start "$session"
 tmsctl session complete "$session" --mt 52 --notes "tolerated well"
+
+step "the front desk's board: now marked, who is in each chair (first lines)"
+"$TMSCTL" board | sed -n '1,4p'
+
+step "tomorrow's day-before reminders (config/tmsd-mail-reminders sends them through sendmail -t)"
+tmsctl remind
 
 step "the course's progress"
 "$TMSCTL" course show 1 | sed -n '1,11p'

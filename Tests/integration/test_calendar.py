@@ -17,6 +17,8 @@ days = ["mon", "tue", "wed", "thu", "fri"]
 holidays = ["2026-12-25"]
 session-time = "09:00"
 setup-minutes = 10
+# Days closed by hand only, as TEST_CONFIG's: no session turns into a no-show while a test travels.
+day-close = "off"
 
 [hours]
 default = ["08:00-18:00"]

@@ -262,7 +262,7 @@ def test_hole_10_taper_weeks_are_calendar_weeks_spread_apart(daemon):
 # 11 --------------------------------------------------------------------------
 
 def board_count(text):
-    heading = int(re.search(r", (\d+) sessions\n", text).group(1))
+    heading = int(re.search(r", (\d+) sessions?\n", text).group(1))
     return heading, len(re.findall(r"#\d+", text))
 
 

@@ -131,4 +131,7 @@ def test_demo_script_runs(tmp_dir):
     assert "Billing: 90867 x 1" in result.stdout and "Medicare, 1 of 30 used, 36 booked" in result.stdout
     reports = result.stdout.split("tonight's report")[1].split("the audit trail")[0]
     assert "Motor threshold" in reports and "A.R. (#1)" in reports and "Rivera" not in reports
+    assert "Rivera, Ana" in result.stdout.split("finds her by name")[1].split("==>")[0]
+    assert "ana.rivera@example.org" in result.stdout.split("reminders (config")[1].split("==>")[0]
+    assert "Now " in result.stdout.split("the front desk's board")[1].split("==>")[0]
     assert "tmsd stopped (exit 0)" in result.stdout
