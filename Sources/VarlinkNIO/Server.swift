@@ -477,25 +477,41 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         stale = false
         let peer = self.peer ?? PeerCredentials(pid: 0, uid: UInt32.max, gid: UInt32.max)
         let dispatcher = self.dispatcher, allocator = context.channel.allocator
-        let future = Self.callThreads.runIfActive(eventLoop: context.eventLoop) { () -> (ByteBuffer, Bool) in
+        let make = { () -> (ByteBuffer, Bool) in
             let result = dispatcher.run(call, method, peer: peer)
             if case .failure = result { return (Self.frame(result, allocator), true) }
             return (Self.frame(result, allocator, continues: true), false)
         }
+        // A quick read is made here, on the loop, as its first answer was (and on the loop's own
+        // read connection); another on the call threads.
+        guard dispatcher.handler.mayBlock(method) else {
+            refreshed(make(), context)
+            return
+        }
+        let future = Self.callThreads.runIfActive(eventLoop: context.eventLoop, make)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         future.whenComplete { outcome in
             let (handler, context) = bound.value
-            handler.refreshing = false
-            guard handler.subscription != nil, let (frame, ends) = try? outcome.get() else { return }
-            context.writeAndFlush(handler.wrapOutboundOut(frame), promise: nil)
-            if ends {
-                handler.subscribers.remove(ObjectIdentifier(handler))
-                handler.subscription = nil
-                handler.draining = true
-                context.close(promise: nil)
-            } else if handler.stale {
-                handler.refresh(context)
+            guard let reply = try? outcome.get() else {
+                handler.refreshing = false
+                return
             }
+            handler.refreshed(reply, context)
+        }
+    }
+
+    /// A subscription's reply made: sent, and the next one made if the records changed meanwhile.
+    private func refreshed(_ reply: (frame: ByteBuffer, ends: Bool), _ context: ChannelHandlerContext) {
+        refreshing = false
+        guard subscription != nil else { return }
+        context.writeAndFlush(wrapOutboundOut(reply.frame), promise: nil)
+        if reply.ends {
+            subscribers.remove(ObjectIdentifier(self))
+            subscription = nil
+            draining = true
+            context.close(promise: nil)
+        } else if stale {
+            refresh(context)
         }
     }
 
