@@ -451,8 +451,12 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
     /// Starts the connection's subscription: its first reply now, the next
     /// ones whenever the records change. An error reply ends it.
     private func subscribe(_ call: VarlinkCall, _ method: VarlinkMethod, _ context: ChannelHandlerContext) {
+        // Calls pipelined behind it would never be answered: the protocol is broken, as by one sent later.
+        guard queue.isEmpty else {
+            violation(context, "a call was sent on a connection that holds a subscription (a call with 'more')")
+            return
+        }
         subscription = (call, method)
-        queue.removeAll()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
         subscribers.add(ObjectIdentifier(self)) {

@@ -116,3 +116,15 @@ def test_the_reference_client_subscribes_with_more(daemon):
     assert b"ListPatients" not in rest and b'"patients"' not in rest
     assert daemon.call("io.tmsd.Clinic.ListPatients")["patients"]
     assert "a call was sent on a connection that holds a subscription" in daemon.log.read_text()
+    # A call pipelined behind the subscription, in the same write, is refused the same way, not left unanswered.
+    s = daemon.tmsctl_raw()
+    s.sendall(b'{"method":"io.tmsd.Clinic.GetDaySchedule","more":true}\0{"method":"io.tmsd.Clinic.ListPatients"}\0')
+    rest = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    s.close()
+    assert b'"patients"' not in rest
+    assert daemon.call("io.tmsd.Clinic.ListPatients")["patients"]
