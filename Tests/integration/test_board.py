@@ -45,6 +45,15 @@ def read_until(stream, needle, collected, timeout=15.0):
     assert done.wait(timeout) and needle in collected["text"], collected["text"][-2000:]
 
 
+def until_closed(s):
+    """Everything the socket receives until tmsd closes it; then closed here too."""
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    s.close()
+    return data
+
+
 def test_board_watch_follows_changes_through_a_subscription(tmp_dir):
     """`board --watch` draws the board again when tmsd records a change: a call with `more`, no polling.
     The connection outlives [daemon] idle-timeout, and a second call on it closes it."""
@@ -106,25 +115,12 @@ def test_the_reference_client_subscribes_with_more(daemon):
         data += s.recv(65536)
     assert b'"continues":true' in data
     s.sendall(b'{"method":"io.tmsd.Clinic.ListPatients"}\0')
-    rest = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    s.close()
+    rest = until_closed(s)
     assert b"ListPatients" not in rest and b'"patients"' not in rest
     assert daemon.call("io.tmsd.Clinic.ListPatients")["patients"]
     assert "a call was sent on a connection that holds a subscription" in daemon.log.read_text()
     # A call pipelined behind the subscription, in the same write, is refused the same way, not left unanswered.
     s = daemon.tmsctl_raw()
     s.sendall(b'{"method":"io.tmsd.Clinic.GetDaySchedule","more":true}\0{"method":"io.tmsd.Clinic.ListPatients"}\0')
-    rest = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
-    s.close()
-    assert b'"patients"' not in rest
+    assert b'"patients"' not in until_closed(s)
     assert daemon.call("io.tmsd.Clinic.ListPatients")["patients"]

@@ -130,10 +130,16 @@ def test_the_failure_also_reaches_the_journal(tmp_dir):
     assert "cannot reach tmsd at" in line
 
 
-def test_a_sendmail_that_fails_is_reported_too(daemon, tmp_dir):
+def failing_sendmail(tmp_dir):
+    """A sendmail that reads its message and fails as an unreachable relay does (exit 75)."""
     failing = tmp_dir / "sendmail"
     failing.write_text("#!/bin/sh\ncat >/dev/null\necho 'sendmail: cannot connect to mail.example.org' >&2\nexit 75\n")
     failing.chmod(0o755)
+    return failing
+
+
+def test_a_sendmail_that_fails_is_reported_too(daemon, tmp_dir):
+    failing = failing_sendmail(tmp_dir)
     result = subprocess.run([str(SCRIPT), "clinic@example.org"], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, TMSD_SOCKET=daemon.socket, TMSCTL=TMSCTL, SENDMAIL=str(failing)))
     assert result.returncode == 75
@@ -206,9 +212,7 @@ def test_a_reminder_sendmail_refuses_is_counted_not_named(daemon, tmp_dir):
     p = add_patient(daemon)["id"]
     add_course(daemon, p, "10hz-ldlpfc", today_utc())
     daemon.tmsctl("patient", "contact", str(p), "--email", "jane@example.org", "--reminders")
-    failing = tmp_dir / "sendmail"
-    failing.write_text("#!/bin/sh\ncat >/dev/null\necho 'sendmail: cannot connect to mail.example.org' >&2\nexit 75\n")
-    failing.chmod(0o755)
+    failing = failing_sendmail(tmp_dir)
     result = subprocess.run([str(REMINDERS), "tmsd@example.org"], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, TMSD_SOCKET=daemon.socket, TMSCTL=TMSCTL, SENDMAIL=str(failing)))
     assert result.returncode == 75
