@@ -128,7 +128,7 @@ public struct VarlinkDispatcher: Sendable {
         case .violation(let reason):
             return .failure(ProtocolViolation(reason))
         case .reply(let result):
-            return .success(result.map { Self.encode($0) })
+            return .success(result.map(Self.encode))
         case .call(let call, let method, let invalid):
             let result = run(call, method, peer: peer, invalid: invalid)
             return .success(call.oneway ? nil : Self.encode(result))
@@ -189,12 +189,11 @@ public struct VarlinkDispatcher: Sendable {
         }
     }
 
-    /// A reply message, without the trailing NUL, from its parameters' JSON
-    /// text; with `continues`, one of a subscription's replies.
-    public static func encode(_ result: Result<[UInt8], VarlinkError>, continues: Bool = false) -> [UInt8] {
+    /// A reply message, without the trailing NUL, from its parameters' JSON text.
+    public static func encode(_ result: Result<[UInt8], VarlinkError>) -> [UInt8] {
         switch result {
         case .success(let parameters):
-            var message = Array((continues ? #"{"continues":true,"parameters":"# : #"{"parameters":"#).utf8)
+            var message = Array(#"{"parameters":"#.utf8)
             message.reserveCapacity(message.count + parameters.count + 1)
             message.append(contentsOf: parameters)
             message.append(UInt8(ascii: "}"))

@@ -468,9 +468,10 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
         refresh(context)
     }
 
-    /// The subscription's reply made again (on the pool) and sent with
-    /// `continues`: one at a time, the latest state only; with replies
-    /// unread, the next waits until the client reads.
+    /// The subscription's reply made again (where its first was: on the loop
+    /// for a quick read, else on the call threads) and sent with `continues`:
+    /// one at a time, the latest state only; with replies unread, the next
+    /// waits until the client reads.
     private func refresh(_ context: ChannelHandlerContext) {
         guard let (call, method) = subscription, !draining else { return }
         guard !refreshing, context.channel.isWritable else {

@@ -32,11 +32,11 @@ extension ClinicHandler {
         }
         table.on(Clinic.MissSession.self) { input, call in try endShort(input.id, .missed(reason: input.reason), call) }
         table.on(Clinic.CloseDay.self) { input, call in
+            let date = input.date ?? call.today
             let closed = try DayClose(store: store, logger: logger).close(
-                input.date ?? call.today, configuration: call.configuration, calendar: call.calendar, today: call.today,
-                audit: call.audit)
+                date, configuration: call.configuration, calendar: call.calendar, today: call.today, audit: call.audit)
             return .init(
-                date: input.date ?? call.today,
+                date: date,
                 noShows: closed.noShows.map { Clinic.NoShow(session: Clinic.Session($0.session), replacement: Clinic.Session($0.replacement)) },
                 warnings: closed.warnings)
         }
