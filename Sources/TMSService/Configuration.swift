@@ -34,11 +34,15 @@ public struct Configuration: Sendable, Equatable {
     public var weekStart = Weekday.monday
     /// When a course's daily session is booked unless the prescriber says otherwise.
     public var sessionTime = LocalTime("09:00")!
-    /// When the clinic's day closes, and its sessions still scheduled become
-    /// no-shows (nil: at the end of that day's opening hours).
-    public var dayClose: LocalTime?
-    /// `day-close = "off"`: tmsd closes no day itself; the front desk does (CloseDay).
-    public var dayCloseOff = false
+    /// When the clinic's day closes, and its sessions still scheduled become no-shows.
+    public enum DayCloseRule: Sendable, Equatable {
+        /// At the end of that day's opening hours.
+        case endOfHours
+        case at(LocalTime)
+        /// tmsd closes no day itself; the front desk does (CloseDay).
+        case off
+    }
+    public var dayClose = DayCloseRule.endOfHours
     /// Chairs, opening hours, set-up and slot lengths. Without [[chairs]]: one
     /// chair carrying every coil, open 08:00-18:00 on the clinic days.
     public var resources = ClinicResources.standard(days: [.monday, .tuesday, .wednesday, .thursday, .friday])
@@ -51,24 +55,41 @@ public struct Configuration: Sendable, Equatable {
     public var authorizationWarningPercent = 80
     /// A course's no-shows, from this many on, are flagged in the nightly report.
     public var noShowFlag = 2
-    /// What an MRN looks like at this clinic: a regular expression a whole
-    /// MRN must match (nil: any text). A reference that matches it is an MRN.
-    public var mrnPattern: String?
+    /// What an MRN looks like at this clinic (nil: any text). A reference
+    /// that matches it is an MRN.
+    public var mrnPattern: MRNPattern?
 
-    /// When `date` closes: `dayClose`, else the end of its opening hours
-    /// (nil: a day with no hours, which has no sessions to close).
+    /// A regular expression a whole MRN must match, compiled once, when the
+    /// file is read. (Unchecked: a Regex of AnyRegexOutput is not declared
+    /// Sendable, for its output type. The pattern is never changed after
+    /// `init`; the program the standard library lowers it to at the first
+    /// match is stored with an atomic exchange, and only read after.)
+    public struct MRNPattern: @unchecked Sendable, Equatable {
+        public let source: String
+        private let regex: Regex<AnyRegexOutput>
+
+        public init(_ source: String) throws {
+            self.source = source
+            regex = try Regex(source)
+        }
+
+        public func matches(_ text: String) -> Bool { text.wholeMatch(of: regex) != nil }
+
+        public static func == (a: MRNPattern, b: MRNPattern) -> Bool { a.source == b.source }
+    }
+
+    /// When `date` closes (nil: never, with `day-close = "off"`, or a day with
+    /// no hours, which has no sessions to close).
     public func closing(on date: CivilDate) -> LocalTime? {
-        if let dayClose { return dayClose }
-        return resources.openingHours(on: date).map(\.end).max().flatMap { LocalTime(minutes: min($0, 24 * 60 - 1)) }
+        switch dayClose {
+        case .off: nil
+        case .at(let time): time
+        case .endOfHours: resources.openingHours(on: date).map(\.end).max().flatMap { LocalTime(minutes: min($0, 24 * 60 - 1)) }
+        }
     }
 
     /// Whether `text` looks like this clinic's MRNs (any text, without a pattern).
-    public func looksLikeMRN(_ text: String) -> Bool {
-        guard let mrnPattern else { return true }
-        // The pattern compiled when the file was read; it compiles again.
-        guard let regex = try? Regex(mrnPattern) else { return true }
-        return text.wholeMatch(of: regex) != nil
-    }
+    public func looksLikeMRN(_ text: String) -> Bool { mrnPattern?.matches(text) ?? true }
 
     /// The Unix groups that hold each role.
     public var roleGroups: [Role: Set<String>] = [
@@ -287,9 +308,9 @@ public struct Configuration: Sendable, Equatable {
         }
         if let s = string("clinic", "day-close") {
             if s == "off" {
-                c.dayCloseOff = true
+                c.dayClose = .off
             } else if let time = LocalTime(s) {
-                c.dayClose = time
+                c.dayClose = .at(time)
             } else {
                 problem("clinic", "day-close", "'\(s)' is neither a time (HH:MM) nor off")
             }
@@ -317,8 +338,7 @@ public struct Configuration: Sendable, Equatable {
         }
         if let pattern = string("patients", "mrn-pattern") {
             do {
-                _ = try Regex(pattern)
-                c.mrnPattern = pattern
+                c.mrnPattern = try MRNPattern(pattern)
             } catch {
                 problem("patients", "mrn-pattern", "is not a regular expression: \(error)")
             }
@@ -513,6 +533,11 @@ public struct Configuration: Sendable, Equatable {
     /// The resolved settings, as `--check-config` prints them: valid TOML.
     public var rendered: String {
         func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        let dayCloseLine = switch dayClose {
+        case .off: "day-close = \"off\""
+        case .at(let time): "day-close = \(quoted(time.description))"
+        case .endOfHours: "# day-close: the end of each day's opening hours"
+        }
         let days = Weekday.allCases.filter(clinicDays.contains).map { quoted($0.rawValue) }.joined(separator: ", ")
         let holidayList = holidays.sorted().map { quoted($0.description) }.joined(separator: ", ")
         return """
@@ -532,7 +557,7 @@ public struct Configuration: Sendable, Equatable {
             week-starts = \(quoted(weekStart.rawValue))
             holidays = [\(holidayList)]
             session-time = \(quoted(sessionTime.description))
-            \(dayCloseOff ? "day-close = \"off\"" : dayClose.map { "day-close = \(quoted($0.description))" } ?? "# day-close: the end of each day's opening hours")
+            \(dayCloseLine)
             setup-minutes = \(resources.setupMinutes)
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
             [reports]
@@ -542,7 +567,7 @@ public struct Configuration: Sendable, Equatable {
             no-show-flag = \(noShowFlag)
 
             [patients]
-            \(mrnPattern.map { "mrn-pattern = \(quoted($0))" } ?? "# mrn-pattern: none (an MRN is any text)")
+            \(mrnPattern.map { "mrn-pattern = \(quoted($0.source))" } ?? "# mrn-pattern: none (an MRN is any text)")
 
             [roles]
             \(Role.allCases.map { "\($0.rawValue) = [\((roleGroups[$0] ?? []).sorted().map(quoted).joined(separator: ", "))]" }.joined(separator: "\n"))

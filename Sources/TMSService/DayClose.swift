@@ -53,7 +53,7 @@ public struct DayClose: Sendable {
     @discardableResult
     public func closeDue(at instant: Date, settings: LiveConfiguration) -> Int {
         let configuration = settings.configuration, calendar = settings.calendar
-        guard !configuration.dayCloseOff else { return 0 }
+        guard configuration.dayClose != .off else { return 0 }
         let today = calendar.date(at: instant)
         let closesToday = configuration.closing(on: today).map { calendar.instant(on: today, at: $0) <= instant } ?? false
         let audit = AuditContext(

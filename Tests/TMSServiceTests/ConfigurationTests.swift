@@ -67,8 +67,9 @@ import TMSCore
         #expect(Configuration().closing(on: wednesday) == LocalTime("18:00"))  // the standard hours: 08:00-18:00
         #expect(Configuration().closing(on: saturday) == nil)
         let set = try Configuration().applying(toml: "[clinic]\nday-close = \"19:30\"\n[reports]\nno-show-flag = 3\n", file: "d.conf")
-        #expect(set.closing(on: wednesday) == LocalTime("19:30") && set.noShowFlag == 3 && !set.dayCloseOff)
-        #expect(try Configuration().applying(toml: "[clinic]\nday-close = \"off\"\n", file: "d.conf").dayCloseOff)
+        #expect(set.closing(on: wednesday) == LocalTime("19:30") && set.noShowFlag == 3 && set.dayClose != .off)
+        let off = try Configuration().applying(toml: "[clinic]\nday-close = \"off\"\n", file: "d.conf")
+        #expect(off.dayClose == .off && off.closing(on: wednesday) == nil)
         do {
             _ = try Configuration().applying(toml: "[clinic]\nday-close = \"25:00\"\n[reports]\nno-show-flag = 0\n", file: "d.conf")
             Issue.record("accepted a bad close and flag")
