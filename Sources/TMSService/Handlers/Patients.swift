@@ -87,28 +87,28 @@ extension ClinicHandler {
         let given = [input.id != nil, input.mrn != nil, input.ref != nil].filter { $0 }.count
         // None or several: the call does not name one patient, as a required parameter left out does not.
         guard given == 1 else { throw VarlinkError.invalidParameter(input.id == nil ? "id" : input.mrn != nil ? "mrn" : "ref") }
-        if let id = input.id { return try store.patient(id: id) }
-        if let mrn = input.mrn {
+        func byMRN(_ mrn: String) throws -> PatientRecord {
             guard let patient = try store.patient(mrn: mrn) else { throw ClinicError.mrnNotFound }
             return patient
         }
+        if let id = input.id { return try store.patient(id: id) }
+        if let mrn = input.mrn { return try byMRN(mrn) }
         let ref = input.ref!
+        // The id a reference spells, if it spells one a client may send.
+        let id = Int(ref).flatMap { (1...Constraint.largestID).contains($0) ? $0 : nil }
         if configuration.mrnPattern != nil {
-            if configuration.looksLikeMRN(ref) {
-                guard let patient = try store.patient(mrn: ref) else { throw ClinicError.mrnNotFound }
-                return patient
-            }
-            guard let id = Int(ref), (1...Constraint.largestID).contains(id) else { throw ClinicError.mrnNotFound }
+            if configuration.looksLikeMRN(ref) { return try byMRN(ref) }
+            guard let id else { throw ClinicError.mrnNotFound }
             return try store.patient(id: id)
         }
-        let byMRN = try store.patient(mrn: ref)
+        let withMRN = try store.patient(mrn: ref)
         var byID: PatientRecord?
-        if let id = Int(ref), (1...Constraint.largestID).contains(id) {
+        if let id {
             do {
                 byID = try store.patient(id: id)
             } catch let error as ClinicError where error.code == .patientNotFound {}
         }
-        switch (byMRN, byID) {
+        switch (withMRN, byID) {
         case (let m?, let i?) where m.id != i.id: throw ClinicError.patientAmbiguous(mrnOf: m.id, id: i.id)
         case (let m?, _): return m
         case (nil, let i?): return i
