@@ -98,16 +98,12 @@ struct PatientCommand: ParsableCommand {
                 input = mrn ? .init(mrn: text) : .init(ref: text)
             }
             guard let reply = try Daemon(global).ask(Clinic.GetPatient.self, input) else { return }
-            let p = reply.patient, c = reply.contact
-            var pairs: [(String, String)] = [
+            let p = reply.patient
+            let pairs: [(String, String)] = [
                 ("Patient", "\(p.id)" + (p.active ? "" : " (inactive)")), ("Name", "\(p.familyName), \(p.givenName)"), ("MRN", p.mrn),
                 ("Born", "\(p.birthDate)"), ("Registered", p.createdAt),
             ]
-            if let phone = c.phone { pairs.append(("Phone", phone)) }
-            if let email = c.email { pairs.append(("E-mail", email)) }
-            if let preferred = c.preferred { pairs.append(("Prefers", preferred == .email ? "e-mail" : "phone")) }
-            pairs.append(("Reminders", c.reminders ? "by e-mail, the day before" : "none"))
-            print(Format.fields(pairs), terminator: "")
+            print(Format.fields(pairs + PatientCommand.contactFields(reply.contact, absent: nil)), terminator: "")
             if !reply.corrections.isEmpty {
                 print()
                 print(Format.table(
@@ -210,12 +206,18 @@ struct PatientCommand: ParsableCommand {
             guard let c = try Daemon(global).ask(
                 Clinic.SetPatientContact.self, .init(id: id, phone: phone, email: email, preferred: prefer, reminders: reminders))?.contact
             else { return }
-            print(Format.fields([
-                ("Phone", c.phone ?? "-"), ("E-mail", c.email ?? "-"),
-                ("Prefers", c.preferred.map { $0 == .email ? "e-mail" : "phone" } ?? "-"),
-                ("Reminders", c.reminders ? "by e-mail, the day before" : "none"),
-            ]), terminator: "")
+            print(Format.fields(PatientCommand.contactFields(c, absent: "-")), terminator: "")
         }
+    }
+
+    /// A patient's contact details as `key: value` lines; a detail not
+    /// recorded shows as `absent`, or is left out when that is nil.
+    static func contactFields(_ c: Contact, absent: String?) -> [(String, String)] {
+        let shown: [(String, String?)] = [
+            ("Phone", c.phone), ("E-mail", c.email), ("Prefers", c.preferred.map { $0 == .email ? "e-mail" : "phone" }),
+        ]
+        return shown.compactMap { key, value in (value ?? absent).map { (key, $0) } }
+            + [("Reminders", c.reminders ? "by e-mail, the day before" : "none")]
     }
 
     static func setActive(_ active: Bool, _ id: Int, _ reason: String, _ global: GlobalOptions) throws {

@@ -25,11 +25,7 @@ struct BoardCommand: ParsableCommand {
 
     func run() throws {
         let daemon = try Daemon(global)
-        guard watch else {
-            guard let reply = try daemon.ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
-            print(Board(reply).render(), terminator: "")
-            return
-        }
+        guard watch else { return try Board.draw(date, on: daemon) }
         // At a terminal each board replaces the last; into a pipe, boards follow each other, a form feed between.
         let terminal = isatty(STDOUT_FILENO) == 1
         var first = true
@@ -83,10 +79,7 @@ struct ScheduleCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The day (default: today in the clinic's zone).", valueName: "YYYY-MM-DD"), transform: Parse.date)
         var date: CivilDate?
 
-        func run() throws {
-            guard let reply = try Daemon(global).ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
-            print(Board(reply).render(), terminator: "")
-        }
+        func run() throws { try Board.draw(date, on: Daemon(global)) }
     }
 
     struct Week: ParsableCommand {
@@ -255,6 +248,12 @@ func calendarTable(_ sessions: [Clinic.Session]) -> String {
 struct Board {
     let day: Clinic.GetDaySchedule.Output
     init(_ day: Clinic.GetDaySchedule.Output) { self.day = day }
+
+    /// `date`'s board, asked for and printed (with --json, the reply).
+    static func draw(_ date: CivilDate?, on daemon: Daemon) throws {
+        guard let reply = try daemon.ask(Clinic.GetDaySchedule.self, .init(date: date)) else { return }
+        print(Board(reply).render(), terminator: "")
+    }
 
     static let step = 15
     static let cell = 16
