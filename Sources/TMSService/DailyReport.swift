@@ -108,7 +108,7 @@ struct DailyReport {
                 reference: granted.map(\.reference).joined(separator: ", "), used: use.used, authorized: use.authorized,
                 booked: use.booked, expires: use.expires, warnings: warnings))
         }
-        let noShows = try store.noShows(on: date).map { n -> Clinic.ReportNote in
+        let noShows = try facts.noShows.map { n -> Clinic.ReportNote in
             let again = n.courseNoShows >= config.noShowFlag ? "; no-show \(n.courseNoShows) of the course: follow up" : ""
             let rebooked = n.replacementDate.map { "re-booked \($0)" } ?? "not re-booked"
             return try note(n.course, "session \(n.session) at \(n.time)\(n.chair.map { " on \($0)" } ?? ""), \(rebooked)\(again)")

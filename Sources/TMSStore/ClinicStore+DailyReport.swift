@@ -41,6 +41,8 @@ public struct DayFacts: Sendable {
     public var outcomes: [Int: [OutcomeRecord]]
     /// What the day's sessions went ahead with: warnings and overrides.
     public var findings: [FindingRecord]
+    /// The day's no-shows, by time.
+    public var noShows: [NoShowRecord]
 }
 
 extension ClinicStore {
@@ -85,6 +87,22 @@ extension ClinicStore {
             let events = try Self.adverseEvents(db, where: "date = ?", [date.description])
             let alerts = try Self.alerts(db, where: "a.acknowledged_at IS NULL", [])
             let changes = try Self.medications(db, "m.start_date = ? OR m.stop_date = ?", [date.description, date.description])
+            // Each with its replacement's date and how many no-shows its course has had in all.
+            let noShows = try Self.fetch(
+                db.cachedStatement(sql: """
+                    SELECT n.session_id, n.course_id, c.patient_id, s.scheduled_time, s.chair, r.scheduled_date AS replacement_date,
+                      (SELECT count(*) FROM no_show a WHERE a.course_id = n.course_id) AS course_no_shows
+                    FROM no_show n JOIN session s ON s.id = n.session_id JOIN course c ON c.id = n.course_id
+                    LEFT JOIN session r ON r.replaces = n.session_id
+                    WHERE n.date = ? ORDER BY s.scheduled_time, n.session_id
+                    """),
+                [date.description]
+            ) { row in
+                NoShowRecord(
+                    session: row["session_id"], course: row["course_id"], patient: row["patient_id"],
+                    time: LocalTime(row["scheduled_time"] as String)!, chair: row["chair"],
+                    replacementDate: (row["replacement_date"] as String?).flatMap(CivilDate.init), courseNoShows: row["course_no_shows"])
+            }
 
             // Courses completed this week, with the day of their last session.
             var ending: [(course: Int, last: CivilDate)] = []
@@ -102,7 +120,7 @@ extension ClinicStore {
 
             // The courses every part names, and their patients.
             let named = Set(sessions.map(\.courseId) + next.map(\.courseId) + events.map(\.courseId) + alerts.map(\.courseId)
-                + ending.map(\.course))
+                + ending.map(\.course) + noShows.map(\.course))
             for course in try Self.courses(db, ids: named.filter { courses[$0] == nil }) { courses[course.id] = course }
             let patients = try Self.patients(db, ids: Set(courses.values.map(\.patientId) + changes.map(\.patientId)))
 
@@ -130,7 +148,7 @@ extension ClinicStore {
                 sessions: sessions, tomorrow: next, unfinished: unfinished, courses: courses, patients: patients,
                 firstDelivered: firstDelivered, measured: measured, tomorrowFacts: tomorrowFacts, events: events, openAlerts: alerts,
                 medicationChanges: changes, bookings: bookings, authorizations: authorizations, ending: ending, outcomes: outcomes,
-                findings: findings)
+                findings: findings, noShows: noShows)
         }
     }
 

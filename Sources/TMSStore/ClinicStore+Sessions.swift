@@ -207,28 +207,6 @@ extension ClinicStore {
         return (closed, failed)
     }
 
-    /// A day's no-shows: each with its replacement's date and how many
-    /// no-shows its course has had in all, by time.
-    public func noShows(on date: CivilDate) throws -> [NoShowRecord] {
-        try read { db in
-            try Self.fetch(
-                db.cachedStatement(sql: """
-                    SELECT n.session_id, n.course_id, c.patient_id, s.scheduled_time, s.chair, r.scheduled_date AS replacement_date,
-                      (SELECT count(*) FROM no_show a WHERE a.course_id = n.course_id) AS course_no_shows
-                    FROM no_show n JOIN session s ON s.id = n.session_id JOIN course c ON c.id = n.course_id
-                    LEFT JOIN session r ON r.replaces = n.session_id
-                    WHERE n.date = ? ORDER BY s.scheduled_time, n.session_id
-                    """),
-                [date.description]
-            ) { row in
-                NoShowRecord(
-                    session: row["session_id"], course: row["course_id"], patient: row["patient_id"],
-                    time: LocalTime(row["scheduled_time"] as String)!, chair: row["chair"],
-                    replacementDate: (row["replacement_date"] as String?).flatMap(CivilDate.init), courseNoShows: row["course_no_shows"])
-            }
-        }
-    }
-
     /// Sessions booked on `date`, and how many of them are done: the daemon's STATUS line.
     public func dayCounts(on date: CivilDate) throws -> (booked: Int, done: Int) {
         try read { db in
