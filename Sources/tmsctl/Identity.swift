@@ -42,7 +42,7 @@ struct IdentityInput: ParsableArguments {
     /// then from the terminal. A field given twice, a line that is not a
     /// field, or a field still missing without a terminal is a usage error.
     func resolve(_ given: [Field: String]) throws -> [Field: String] {
-        let values = try collect(given)
+        var values = try collect(given)
         let missing = Field.allCases.filter { values[$0] == nil }
         guard !missing.isEmpty else { return values }
         guard identity != "-", isatty(STDIN_FILENO) == 1 else {
@@ -50,11 +50,10 @@ struct IdentityInput: ParsableArguments {
                 "No \(missing.map { $0.rawValue }.joined(separator: ", ")): give them in --identity FILE "
                     + "(- for standard input), or run at a terminal to be asked.")
         }
-        var asked = values
         for field in missing {
-            asked[field] = try Self.ask(field)
+            values[field] = try Self.ask(field)
         }
-        return asked
+        return values
     }
 
     /// `given` (from the options) with the fields of the file, asking for
