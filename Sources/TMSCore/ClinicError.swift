@@ -45,6 +45,12 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case patientInCourse = "PatientInCourse"
         case patientAmbiguous = "PatientAmbiguous"
         case mrnNotFound = "MRNNotFound"
+        case roomNotFound = "RoomNotFound"
+        case consultationNotFound = "ConsultationNotFound"
+        case consultationClash = "ConsultationClash"
+        case evaluationItemNotFound = "EvaluationItemNotFound"
+        case notAnAntidepressant = "NotAnAntidepressant"
+        case strategyNotFound = "StrategyNotFound"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -99,6 +105,34 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         ClinicError(
             .patientAmbiguous, "That is the MRN of patient \(mrnOf) and the id of patient \(id); say which (--mrn or --id).",
             [("mrnOf", .int(mrnOf)), ("id", .int(id))])
+    }
+    public static func roomNotFound(_ room: String) -> ClinicError {
+        ClinicError(.roomNotFound, "No consultation room is named \(UntrustedText.quoted(room)) ([clinic] rooms).", [("room", .string(room))])
+    }
+    public static func consultationNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.consultationNotFound, "No consultation has id \(id).", [("id", .int(id))])
+    }
+    /// `what`: the room, the clinician or the patient that is taken then.
+    public static func consultationClash(with other: Int, what: String, date: CivilDate, range: TimeRange) -> ClinicError {
+        ClinicError(
+            .consultationClash, "\(what) is in consultation \(other) at \(range) on \(date).",
+            [("consultation", .int(other)), ("what", .string(what)), ("date", .string(date.description)),
+             ("time", .string(LocalTime(minutes: range.start)!.description))])
+    }
+    public static func evaluationItemNotFound(_ item: String) -> ClinicError {
+        ClinicError(
+            .evaluationItemNotFound, "No evaluation item is named \(UntrustedText.quoted(item)); 'tmsctl evaluation PATIENT' lists them.",
+            [("item", .string(item))])
+    }
+    /// `parameter`: base, or the drug a switch or a combination brings in.
+    public static func notAnAntidepressant(_ drug: String, parameter: String) -> ClinicError {
+        ClinicError(
+            .notAnAntidepressant,
+            "\(parameter): \(UntrustedText.quoted(drug)) is not an antidepressant in the drug table (antidepressant = true in [drugs]).",
+            [("drug", .string(drug)), ("parameter", .string(parameter))])
+    }
+    public static func strategyNotFound(_ id: Int) -> ClinicError {
+        ClinicError(.strategyNotFound, "No strategy has id \(id).", [("id", .int(id))])
     }
     public static func duplicateMRN(existing: Int) -> ClinicError {
         ClinicError(.duplicateMRN, "That MRN is already registered, to patient \(existing).", [("patient", .int(existing))])

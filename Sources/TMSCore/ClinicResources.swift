@@ -50,9 +50,12 @@ public struct ClinicResources: Sendable, Hashable {
     /// Per protocol: its own set-up minutes, or a whole slot length.
     public var protocolSetupMinutes: [String: Int]
     public var protocolSlotMinutes: [String: Int]
+    /// The rooms consultations are booked into (not treatment chairs).
+    public var rooms: [String]
 
     public init(chairs: [Chair], hours: [Weekday: [TimeRange]], setupMinutes: Int = 10,
-                protocolSetupMinutes: [String: Int] = [:], protocolSlotMinutes: [String: Int] = [:]) {
+                protocolSetupMinutes: [String: Int] = [:], protocolSlotMinutes: [String: Int] = [:], rooms: [String] = ["consult-1"]) {
+        self.rooms = rooms
         self.chairs = chairs
         self.hours = hours
         self.setupMinutes = setupMinutes
@@ -221,5 +224,22 @@ extension TimeRange {
             if cursor < range.end { free.append(TimeRange(start: cursor, end: range.end)) }
         }
         return free
+    }
+}
+
+extension ClinicResources {
+    /// Whether a consultation can be booked in `room` on `date` for `range`:
+    /// a room of the clinic's, a clinic day, today or later, inside one of
+    /// the day's opening hours. (Whether the room, the clinician and the
+    /// patient are free is the store's to check, in the write.)
+    public func checkConsultation(
+        room: String, date: CivilDate, range: TimeRange, calendar: ClinicCalendar, today: CivilDate
+    ) throws(ClinicError) {
+        guard rooms.contains(room) else { throw ClinicError.roomNotFound(room) }
+        if date < today { throw ClinicError.dateInPast(date, today: today) }
+        guard calendar.isClinicDay(date) else { throw ClinicError.closedDay(date) }
+        guard (hours[date.weekday] ?? []).contains(where: { $0.contains(range) }) else {
+            throw ClinicError.outsideOpeningHours(date, range)
+        }
     }
 }

@@ -6,13 +6,19 @@ public struct DrugClass: Sendable, Hashable {
     public var seizure: Hazard?
     public var raisesMT: Bool
     public var blunts: Bool
+    /// Whether it is an antidepressant: what a strategy builds on, switches
+    /// between and combines.
+    public var antidepressant: Bool
 
-    public init(name: String, drugClass: String, seizure: Hazard? = nil, raisesMT: Bool = false, blunts: Bool = false) {
+    public init(
+        name: String, drugClass: String, seizure: Hazard? = nil, raisesMT: Bool = false, blunts: Bool = false, antidepressant: Bool = false
+    ) {
         self.name = name
         self.drugClass = drugClass
         self.seizure = seizure
         self.raisesMT = raisesMT
         self.blunts = blunts
+        self.antidepressant = antidepressant
     }
 
     /// The warnings a start or change of this drug raises.

@@ -35,6 +35,9 @@ public struct EligibilityRules: Sendable, Hashable {
     /// Minimum adequate daily dose in mg, by generic name.
     public var minimumDoses: [String: Double] = [:]
     public var payers: [PayerRule] = []
+    /// Whether an adequate augmentation without response counts toward TRD
+    /// (a payer's rule may say otherwise for itself).
+    public var augmentationCounts = false
 
     public init(minimumWeeks: Double = 6, trdTrials: Int = 2, minimumDoses: [String: Double] = [:], payers: [PayerRule] = []) {
         self.minimumWeeks = minimumWeeks
@@ -74,25 +77,41 @@ public struct PayerRule: Sendable, Hashable {
     public var drugClasses: Int?
     public var psychotherapy: Bool
     public var phq9AtLeast: Int?
+    /// Whether adequate augmentations count among its trials; nil: as the eligibility rules say.
+    public var augmentationCounts: Bool?
+    /// Evaluation items it requires, each with the results that meet it.
+    public var evaluation: [String: [String]]
 
     public init(id: String, name: String, adequateTrials: Int? = nil, drugClasses: Int? = nil, psychotherapy: Bool = false,
-                phq9AtLeast: Int? = nil) {
+                phq9AtLeast: Int? = nil, augmentationCounts: Bool? = nil, evaluation: [String: [String]] = [:]) {
         self.id = id
         self.name = name
         self.adequateTrials = adequateTrials
         self.drugClasses = drugClasses
         self.psychotherapy = psychotherapy
         self.phq9AtLeast = phq9AtLeast
+        self.augmentationCounts = augmentationCounts
+        self.evaluation = evaluation
     }
 
     /// Whether the rule is met, and each of its requirements with what was found.
+    /// `adequate`: the adequate trials without response, strategies among them
+    /// as the trials they amount to; `augmentations`: the adequate
+    /// augmentations, counted among them when the rule says so.
     /// `pretreatmentPHQ9` is the patient's PHQ-9 before treatment began
-    /// (a score during treatment falls as the patient improves).
+    /// (a score during treatment falls as the patient improves);
+    /// `recorded`, the latest entry of each evaluation item.
     public func judge(
-        adequate: [Trial], psychotherapyTrials: Int, pretreatmentPHQ9: (total: Int, date: CivilDate)?
+        adequate: [Trial], augmentations: [Trial] = [], augmentationsCount: Bool = false, psychotherapyTrials: Int,
+        pretreatmentPHQ9: (total: Int, date: CivilDate)?, recorded: [String: EvaluationEntry] = [:]
     ) -> (meets: Bool, findings: [String]) {
         var meets = true
         var findings: [String] = []
+        let counted = augmentationCounts ?? augmentationsCount
+        let adequate = adequate + (counted ? augmentations : [])
+        if counted, !augmentations.isEmpty {
+            findings.append("counted: \(augmentations.count) adequate augmentation(s) among the trials")
+        }
         if let needed = adequateTrials {
             let ok = adequate.count >= needed
             meets = meets && ok
@@ -114,6 +133,13 @@ public struct PayerRule: Sendable, Hashable {
             meets = meets && ok
             let found = pretreatmentPHQ9.map { "\($0.total) on \($0.date)" } ?? "none"
             findings.append("\(ok ? "met" : "NOT met"): PHQ-9 of \(needed) or more before treatment (found \(found))")
+        }
+        for (item, results) in self.evaluation.sorted(by: { $0.key < $1.key }) {
+            let entry = recorded[item]
+            let ok = entry.map { results.contains($0.result) } ?? false
+            meets = meets && ok
+            let found = entry.map { "\($0.result) on \($0.date)" } ?? "not recorded"
+            findings.append("\(ok ? "met" : "NOT met"): evaluation \(item) \(results.joined(separator: " or ")) (found \(found))")
         }
         return (meets, findings)
     }

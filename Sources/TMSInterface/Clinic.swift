@@ -43,6 +43,10 @@ public enum Clinic {
         // Medications and trials
         StartMedication.self, ChangeMedicationDose.self, StopMedication.self, ListMedications.self, ListUnclassifiedDrugs.self,
         RecordTrial.self, GetEligibility.self,
+        // The path before a course
+        RecordReferral.self, BookConsultation.self, RecordConsultationOutcome.self, ListConsultations.self,
+        RecordEvaluationItem.self, GetEvaluation.self, RecordStrategy.self, StopStrategy.self, ListStrategies.self,
+        GetHistory.self,
         // Outcomes and alerts
         ListScales.self, RecordOutcome.self, GetOutcomes.self, ListAlerts.self, AcknowledgeAlert.self,
         // Authorizations and reports

@@ -18,10 +18,13 @@ extension Clinic {
         public var seizureHazard: String?
         public var raisesMT: Bool
         public var blunts: Bool
+        /// The medication strategy it is taken in.
+        public var strategyId: Int?
 
         public init(
             id: Int, patientId: Int, drug: String, dose: Double, unit: String, startDate: CivilDate, stopDate: CivilDate?,
-            replaces: Int?, classified: Bool, drugClass: String?, seizureHazard: String?, raisesMT: Bool, blunts: Bool
+            replaces: Int?, classified: Bool, drugClass: String?, seizureHazard: String?, raisesMT: Bool, blunts: Bool,
+            strategyId: Int? = nil
         ) {
             self.id = id
             self.patientId = patientId
@@ -36,6 +39,7 @@ extension Clinic {
             self.seizureHazard = seizureHazard
             self.raisesMT = raisesMT
             self.blunts = blunts
+            self.strategyId = strategyId
         }
     }
 
@@ -217,12 +221,23 @@ extension Clinic {
             public var adequate: Int
             public var required: Int
             public var trials: [TrialJudgement]
+            public var strategies: [StrategyJudgement]
+            public var evaluationComplete: Bool
+            public var evaluationMissing: [String]
+            public var stage: PatientStage
             public var payers: [PayerJudgement]
-            public init(trd: Bool, adequate: Int, required: Int, trials: [TrialJudgement], payers: [PayerJudgement]) {
+            public init(
+                trd: Bool, adequate: Int, required: Int, trials: [TrialJudgement], strategies: [StrategyJudgement],
+                evaluationComplete: Bool, evaluationMissing: [String], stage: PatientStage, payers: [PayerJudgement]
+            ) {
                 self.trd = trd
                 self.adequate = adequate
                 self.required = required
                 self.trials = trials
+                self.strategies = strategies
+                self.evaluationComplete = evaluationComplete
+                self.evaluationMissing = evaluationMissing
+                self.stage = stage
                 self.payers = payers
             }
         }

@@ -201,7 +201,12 @@ extension Clinic {
         public struct Input: ClinicInput, Equatable {
             /// Also the patients marked inactive.
             public var inactive: Bool?
-            public init(inactive: Bool? = nil) { self.inactive = inactive }
+            /// Only the patients at this stage.
+            public var stage: PatientStage?
+            public init(inactive: Bool? = nil, stage: PatientStage? = nil) {
+                self.inactive = inactive
+                self.stage = stage
+            }
         }
         public typealias Output = PatientsReply
     }
@@ -245,14 +250,21 @@ extension Clinic {
         }
         public struct Output: Codable, Sendable {
             public var patient: Patient
+            public var stage: PatientStage
             public var courses: [Course]
             public var contact: Contact
             public var corrections: [PatientCorrection]
-            public init(patient: Patient, courses: [Course], contact: Contact, corrections: [PatientCorrection]) {
+            public var referrals: [Referral]
+            public init(
+                patient: Patient, stage: PatientStage, courses: [Course], contact: Contact, corrections: [PatientCorrection],
+                referrals: [Referral]
+            ) {
                 self.patient = patient
+                self.stage = stage
                 self.courses = courses
                 self.contact = contact
                 self.corrections = corrections
+                self.referrals = referrals
             }
         }
     }

@@ -24,4 +24,8 @@ extension Trial.Kind: VarlinkString {}
 extension Trial.Adherence: VarlinkString {}
 extension Trial.Outcome: VarlinkString {}
 extension Clinic.Rhythm: VarlinkString {}
+extension ConsultationOutcome: VarlinkString {}
+extension PatientStage: VarlinkString {}
+extension Strategy.Kind: VarlinkString {}
+extension EvaluationItem.Section: VarlinkString {}
 extension Role: VarlinkString {}

@@ -37,6 +37,7 @@ public struct ClinicHandler: VarlinkHandler {
         registerBooking(&table)
         registerSafety(&table)
         registerMedications(&table)
+        registerPathway(&table)
         registerOutcomes(&table)
         registerReports(&table)
         registerAccess(&table)

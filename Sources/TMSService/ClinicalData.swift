@@ -15,6 +15,8 @@ public struct ClinicalData: Sendable, Equatable {
     /// Drug properties whose change during a course makes the MT re-check due.
     public var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
     public var eligibility = EligibilityRules()
+    /// `[evaluation.ID]`: the pre-TMS evaluation's items.
+    public var evaluation = EvaluationRules()
     public var billing = BillingRules()
     /// `[rules]`: how the treatment gate weighs each rule, and the tolerances of the deviation rules.
     public var severities: [GateRule: Finding.Severity] = [:]
@@ -63,6 +65,9 @@ public struct ClinicalData: Sendable, Equatable {
         var drugs: [String: DrugClass] = [:]
         var recheckOnChange: Set<String> = ["seizure", "raises-mt"]
         var eligibility = EligibilityRules()
+        // Each item, and where it was first defined: the evaluation lists its items in the file's order.
+        var evaluationItems: [String: (item: EvaluationItem, at: (Int, Int))] = [:]
+        var payerLines: [String: (file: String, line: Int?)] = [:]
         var billing = BillingRules()
         var severities: [GateRule: Finding.Severity] = [:]
         var tolerances: [GateRule: Double] = [:]
@@ -76,9 +81,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing", "rules"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing", "rules", "evaluation"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID], [billing] and [rules]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID], [evaluation.ID], [billing] and [rules]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -141,7 +146,11 @@ public struct ClinicalData: Sendable, Equatable {
             if let list = table["drugs"]?.table {
                 for name in list.keys {
                     guard let body = list[name]?.table, let drugClass = body["class"]?.string else {
-                        problem("drugs", name, "must be { class = \"...\" } with seizure, raises-mt, blunts as they apply")
+                        problem("drugs", name, "must be { class = \"...\" } with seizure, raises-mt, blunts, antidepressant as they apply")
+                        continue
+                    }
+                    if let unknown = body.keys.first(where: { !["class", "seizure", "raises-mt", "blunts", "antidepressant"].contains($0) }) {
+                        problem("drugs", name, "unknown key \(unknown); a drug takes class, seizure, raises-mt, blunts, antidepressant")
                         continue
                     }
                     var hazard: DrugClass.Hazard?
@@ -154,7 +163,7 @@ public struct ClinicalData: Sendable, Equatable {
                     }
                     drugs[name.lowercased()] = DrugClass(
                         name: name.lowercased(), drugClass: drugClass, seizure: hazard, raisesMT: body["raises-mt"]?.bool ?? false,
-                        blunts: body["blunts"]?.bool ?? false)
+                        blunts: body["blunts"]?.bool ?? false, antidepressant: body["antidepressant"]?.bool ?? false)
                 }
             }
             func number(_ value: (any TOMLValueConvertible)?) -> Double? { value.flatMap { $0.double ?? $0.int.map(Double.init) } }
@@ -167,7 +176,10 @@ public struct ClinicalData: Sendable, Equatable {
                     case "trd-trials":
                         guard let n = rules[key]?.int, n > 0 else { problem("eligibility", key, "must be a whole number above 0"); continue }
                         eligibility.trdTrials = n
-                    default: problem("eligibility", key, "unknown key; takes minimum-weeks, trd-trials")
+                    case "augmentation-counts":
+                        guard let flag = rules[key]?.bool else { problem("eligibility", key, "must be true or false"); continue }
+                        eligibility.augmentationCounts = flag
+                    default: problem("eligibility", key, "unknown key; takes minimum-weeks, trd-trials, augmentation-counts")
                     }
                 }
             }
@@ -241,14 +253,45 @@ public struct ClinicalData: Sendable, Equatable {
                         problem("payers", id, "must be a [payers.\(id)] section with a name")
                         continue
                     }
-                    for key in body.keys where !["name", "adequate-trials", "drug-classes", "psychotherapy", "phq9-at-least"].contains(key) {
-                        problem("payers.\(id)", key, "unknown key; takes name, adequate-trials, drug-classes, psychotherapy, phq9-at-least")
+                    let keys = ["name", "adequate-trials", "drug-classes", "psychotherapy", "phq9-at-least", "augmentation-counts", "evaluation"]
+                    for key in body.keys where !keys.contains(key) {
+                        problem("payers.\(id)", key, "unknown key; takes \(keys.joined(separator: ", "))")
                     }
+                    var required: [String: [String]] = [:]
+                    if let raw = body["evaluation"] {
+                        let table = raw.table
+                        for item in table?.keys ?? [] {
+                            let results = table?[item]?.array?.compactMap { $0.string } ?? []
+                            if results.isEmpty || results.count != table?[item]?.array?.count {
+                                problem("payers.\(id)", "evaluation", "\(item) must list the results that meet the rule")
+                            }
+                            required[item] = results
+                        }
+                        if table == nil { problem("payers.\(id)", "evaluation", "must be { ITEM = [\"result\", ...] }") }
+                    }
+                    payerLines[id] = (file, Configuration.line(of: id, in: "payers", lines) ?? Configuration.line(of: "name", in: "payers.\(id)", lines))
                     let rule = PayerRule(
                         id: id, name: name, adequateTrials: body["adequate-trials"]?.int, drugClasses: body["drug-classes"]?.int,
-                        psychotherapy: body["psychotherapy"]?.bool ?? false, phq9AtLeast: body["phq9-at-least"]?.int)
+                        psychotherapy: body["psychotherapy"]?.bool ?? false, phq9AtLeast: body["phq9-at-least"]?.int,
+                        augmentationCounts: body["augmentation-counts"]?.bool, evaluation: required)
                     eligibility.payers.removeAll { $0.id == id }
                     eligibility.payers.append(rule)
+                }
+            }
+            if let items = table["evaluation"]?.table {
+                for id in items.keys {
+                    guard let body = items[id]?.table, let name = body["name"]?.string, !name.isEmpty,
+                          let section = body["section"]?.string.flatMap(EvaluationItem.Section.init(rawValue:)),
+                          let results = body["results"]?.array?.compactMap({ $0.string }), !results.isEmpty,
+                          results.count == body["results"]?.array?.count else {
+                        problem("evaluation", id, "must be { section = \"diagnosis\", \"medical\", \"lifestyle\" or \"treatments\", name = \"...\", results = [\"...\", ...] } (and required = false for an item the evaluation may leave out)")
+                        continue
+                    }
+                    for key in body.keys where !["section", "name", "results", "required"].contains(key) {
+                        problem("evaluation", id, "unknown key \(key); an item takes section, name, results, required")
+                    }
+                    let at = evaluationItems[id]?.at ?? (order, Configuration.line(of: id, in: "evaluation", lines) ?? 0)
+                    evaluationItems[id] = (EvaluationItem(id: id, section: section, name: name, results: results, required: body["required"]?.bool ?? true), at)
                 }
             }
             if let rules = table["medication-rules"]?.table {
@@ -278,10 +321,26 @@ public struct ClinicalData: Sendable, Equatable {
                 }
             }
         }
+        // A payer's evaluation requirements name items and results the evaluation has.
+        for rule in eligibility.payers {
+            for (item, results) in rule.evaluation.sorted(by: { $0.key < $1.key }) {
+                let (file, line) = payerLines[rule.id] ?? ("clinical data", nil)
+                guard let known = evaluationItems[item]?.item else {
+                    problems.append(.init(file: file, line: line, key: "payers.\(rule.id).evaluation",
+                                          message: "\(item) is not an evaluation item ([evaluation.ID])"))
+                    continue
+                }
+                for result in results where !known.results.contains(result) {
+                    problems.append(.init(file: file, line: line, key: "payers.\(rule.id).evaluation",
+                                          message: "\(item) is never \(result); it is one of \(known.results.joined(separator: ", "))"))
+                }
+            }
+        }
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
             screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
-            recheckOnChange: recheckOnChange, eligibility: eligibility, billing: billing, severities: severities,
+            recheckOnChange: recheckOnChange, eligibility: eligibility, evaluation: EvaluationRules(items: evaluationItems.values.sorted { $0.at < $1.at }.map(\.item)),
+            billing: billing, severities: severities,
             tolerances: tolerances)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
                      "alert-above"]

@@ -125,7 +125,7 @@ public struct Configuration: Sendable, Equatable {
     /// source of `--check-config`'s listing and of unknown-key errors.
     public static let keys: [String: [String]] = [
         "daemon": ["socket", "database", "log-level", "frame-timeout", "shutdown-timeout", "max-connections", "idle-timeout"],
-        "clinic": ["name", "time-zone", "days", "week-starts", "holidays", "session-time", "setup-minutes", "day-close"],
+        "clinic": ["name", "time-zone", "days", "week-starts", "holidays", "session-time", "setup-minutes", "day-close", "rooms"],
         "hours": ["default"] + Weekday.allCases.map(\.rawValue),
         "chairs": ["name", "coils"],
         "protocols.*": ["setup-minutes", "slot-minutes"],
@@ -417,6 +417,17 @@ public struct Configuration: Sendable, Equatable {
                 problem("clinic", "setup-minutes", "must be a whole number of minutes, 0 to 240")
             }
         }
+        if let names = strings("clinic", "rooms") {
+            var rooms: [String] = []
+            for name in names {
+                guard !name.isEmpty, name.count <= 40, !name.contains(where: { $0 == " " || $0.isNewline }) else {
+                    problem("clinic", "rooms", "'\(name)' is not a room name (1-40 characters, no spaces)")
+                    continue
+                }
+                if rooms.contains(name) { problem("clinic", "rooms", "'\(name)' is named twice") } else { rooms.append(name) }
+            }
+            if names.isEmpty { problem("clinic", "rooms", "must name at least one room") } else { r.rooms = rooms }
+        }
         // Chairs.
         if let chairs = table["chairs"]?.array {
             var list: [Chair] = []
@@ -559,6 +570,7 @@ public struct Configuration: Sendable, Equatable {
             session-time = \(quoted(sessionTime.description))
             \(dayCloseLine)
             setup-minutes = \(resources.setupMinutes)
+            rooms = [\(resources.rooms.map(quoted).joined(separator: ", "))]
             \(clinicalDataPath.map { "\n[clinical]\ndata = \(quoted($0))\n" } ?? "")
             [reports]
             identifiers = \(quoted(reportIdentifiers))

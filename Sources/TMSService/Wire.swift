@@ -98,7 +98,8 @@ extension Clinic.Medication {
         self.init(
             id: m.id, patientId: m.patientId, drug: m.drug, dose: m.dose, unit: m.unit, startDate: m.startDate,
             stopDate: m.stopDate, replaces: m.replaces, classified: known != nil, drugClass: known?.drugClass,
-            seizureHazard: known?.seizure?.rawValue, raisesMT: known?.raisesMT ?? false, blunts: known?.blunts ?? false)
+            seizureHazard: known?.seizure?.rawValue, raisesMT: known?.raisesMT ?? false, blunts: known?.blunts ?? false,
+            strategyId: m.strategy)
     }
 }
 

@@ -14,7 +14,7 @@ extension ClinicStore {
 
     static func startMedication(
         _ db: Database, _ patientId: Int, _ drug: String, _ dose: Double, _ unit: String, _ date: CivilDate, _ at: Date,
-        _ replaces: Int?, _ audit: AuditContext
+        _ replaces: Int?, _ audit: AuditContext, entry: Bool = true
     ) throws -> MedicationRecord {
         _ = try patient(db, patientId)
         let name = drug.trimmingCharacters(in: .whitespaces).lowercased()
@@ -27,9 +27,13 @@ extension ClinicStore {
                 """).execute(arguments: [patientId, name, dose, unit, date.description, Timestamp.formatPrecise(at), replaces, audit.user,
                         Timestamp.format(audit.at)])
         let id = Int(db.lastInsertedRowID)
-        try writeAudit(db, audit, patient: patientId, summary: "medication \(id): \(name) \(dose.clinical) \(unit) from \(date)")
-        return try medications(db, "m.id = ?", [id]).first!
+        // (Without its own entry, the caller's entry takes it.)
+        let record = try medications(db, "m.id = ?", [id]).first!
+        if entry { try writeAudit(db, audit, patient: patientId, summary: summary(record)) }
+        return record
     }
+
+    static func summary(_ m: MedicationRecord) -> String { "medication \(m.id): \(m.drug) \(m.dose.clinical) \(m.unit) from \(m.startDate)" }
 
     /// A new dose from `date` (at the instant `at`): the old record stops then, a new one starts.
     public func changeMedicationDose(
@@ -43,7 +47,10 @@ extension ClinicStore {
             guard date >= old.startDate else { throw ClinicError.invalidValue("date", "is before the medication started (\(old.startDate))") }
             try db.cachedStatement(sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?")
                 .execute(arguments: [date.description, Timestamp.formatPrecise(at), id])
-            return try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, at, id, audit)
+            let new = try Self.startMedication(db, old.patientId, old.drug, dose, unit, date, at, id, audit, entry: false)
+            try Self.carryLink(db, from: id, to: new)
+            try Self.writeAudit(db, audit, patient: old.patientId, summary: Self.summary(new))
+            return try Self.medications(db, "m.id = ?", [new.id]).first!
         }
     }
 
@@ -56,6 +63,10 @@ extension ClinicStore {
             guard old.stopDate == nil else { throw ClinicError.invalidValue("id", "medication \(id) was stopped on \(old.stopDate!)") }
             guard date >= old.startDate else {
                 throw ClinicError.invalidValue("date", "the stop date is before the start (\(old.startDate))")
+            }
+            if let (strategy, role) = try Self.strategyTaking(db, medication: id), role == "drug" {
+                throw ClinicError.invalidValue(
+                    "id", "medication \(id) is the drug of strategy \(strategy), under way: stop the strategy, with its outcome (StopStrategy)")
             }
             try db.cachedStatement(sql: "UPDATE medication SET stop_date = ?, stopped_at = ? WHERE id = ?")
                 .execute(arguments: [date.description, Timestamp.formatPrecise(at), id])
@@ -93,7 +104,8 @@ extension ClinicStore {
     static func medications(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [MedicationRecord] {
         try fetch(
             try db.cachedStatement(sql: """
-                SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces FROM medication m
+                SELECT m.id, m.patient_id, m.drug, m.dose, m.unit, m.start_date, m.stop_date, m.replaces, sm.strategy_id
+                FROM medication m LEFT JOIN strategy_medication sm ON sm.medication_id = m.id
                 WHERE \(condition) ORDER BY m.start_date, m.id
                 """),
             arguments
@@ -101,7 +113,7 @@ extension ClinicStore {
             MedicationRecord(
                 id: row["id"], patientId: row["patient_id"], drug: row["drug"], dose: row["dose"], unit: row["unit"],
                 startDate: CivilDate(row["start_date"] as String)!, stopDate: (row["stop_date"] as String?).flatMap { CivilDate($0) },
-                replaces: row["replaces"])
+                replaces: row["replaces"], strategy: row["strategy_id"])
         }
     }
 }

@@ -472,6 +472,89 @@ extension ClinicStore {
                 CREATE INDEX no_show_by_course ON no_show(course_id);
                 """)
         }
+        migrator.registerMigration("2026-12-03 the path before a course") { db in
+            // Referrals, consultations, the pre-TMS evaluation and medication strategies,
+            // each in tables of its own (see the front desk's migration).
+            try db.execute(sql: """
+                CREATE TABLE referral (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  referred_by TEXT NOT NULL,
+                  date TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX referral_by_patient ON referral(patient_id, id);
+                CREATE TABLE consultation (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  clinician TEXT NOT NULL,
+                  room TEXT NOT NULL,
+                  date TEXT NOT NULL,
+                  start_minute INTEGER NOT NULL,
+                  minutes INTEGER NOT NULL CHECK (minutes > 0),
+                  outcome TEXT CHECK (outcome IN ('proceed', 'notCandidate', 'referredElsewhere')),
+                  outcome_note TEXT,
+                  outcome_by TEXT,
+                  booked_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX consultation_by_day ON consultation(date, start_minute);
+                CREATE INDEX consultation_by_patient ON consultation(patient_id, date);
+                CREATE TABLE evaluation_entry (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  item TEXT NOT NULL,
+                  result TEXT NOT NULL,
+                  instrument TEXT,
+                  score REAL,
+                  detail TEXT,
+                  date TEXT NOT NULL,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX evaluation_entry_by_patient ON evaluation_entry(patient_id, id);
+                CREATE TABLE strategy (
+                  id INTEGER PRIMARY KEY,
+                  patient_id INTEGER NOT NULL REFERENCES patient(id),
+                  kind TEXT NOT NULL CHECK (kind IN ('switch', 'augmentation', 'combination')),
+                  base TEXT NOT NULL,
+                  drug TEXT NOT NULL,
+                  drug_class TEXT,
+                  start_date TEXT NOT NULL,
+                  stop_date TEXT CHECK (stop_date >= start_date),
+                  adherence TEXT NOT NULL,
+                  outcome TEXT,
+                  reason_stopped TEXT,
+                  recorded_by TEXT NOT NULL,
+                  created_at TEXT NOT NULL
+                );
+                CREATE INDEX strategy_by_patient ON strategy(patient_id, start_date);
+                CREATE TABLE strategy_dose_step (
+                  id INTEGER PRIMARY KEY,
+                  strategy_id INTEGER NOT NULL REFERENCES strategy(id),
+                  date TEXT NOT NULL,
+                  dose REAL NOT NULL CHECK (dose > 0),
+                  unit TEXT NOT NULL,
+                  UNIQUE (strategy_id, date)
+                );
+                CREATE TABLE strategy_side_effect (
+                  id INTEGER PRIMARY KEY,
+                  strategy_id INTEGER NOT NULL REFERENCES strategy(id),
+                  effect TEXT NOT NULL,
+                  severity TEXT NOT NULL CHECK (severity IN ('mild', 'moderate', 'severe'))
+                );
+                CREATE INDEX strategy_side_effect_by_strategy ON strategy_side_effect(strategy_id, id);
+                -- A medication taken as part of a strategy: its drug, or the base it builds on.
+                CREATE TABLE strategy_medication (
+                  medication_id INTEGER PRIMARY KEY REFERENCES medication(id),
+                  strategy_id INTEGER NOT NULL REFERENCES strategy(id),
+                  role TEXT NOT NULL CHECK (role IN ('base', 'drug'))
+                );
+                CREATE INDEX strategy_medication_by_strategy ON strategy_medication(strategy_id);
+                """)
+        }
         return migrator
     }
 }

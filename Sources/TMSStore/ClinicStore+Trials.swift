@@ -56,18 +56,16 @@ extension ClinicStore {
         }
     }
 
+    static let trialColumns = "id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome"
+
     static func trials(_ db: Database, _ patientId: Int) throws -> [Trial] {
-        try fetch(
-            try db.cachedStatement(sql: """
-                SELECT id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome FROM trial
-                WHERE patient_id = ? ORDER BY id
-                """),
-            [patientId]
-        ) { row in
-            Trial(
-                id: row["id"], kind: Trial.Kind(rawValue: row["kind"])!, drug: row["drug"], drugClass: row["drug_class"],
-                highestDose: row["highest_dose"], unit: row["unit"], weeksAtDose: row["weeks_at_dose"],
-                adherence: Trial.Adherence(rawValue: row["adherence"])!, outcome: Trial.Outcome(rawValue: row["outcome"])!)
-        }
+        try fetch(db.cachedStatement(sql: "SELECT \(trialColumns) FROM trial WHERE patient_id = ? ORDER BY id"), [patientId], trial)
+    }
+
+    static func trial(_ row: NamedRow) -> Trial {
+        Trial(
+            id: row["id"], kind: Trial.Kind(rawValue: row["kind"])!, drug: row["drug"], drugClass: row["drug_class"],
+            highestDose: row["highest_dose"], unit: row["unit"], weeksAtDose: row["weeks_at_dose"],
+            adherence: Trial.Adherence(rawValue: row["adherence"])!, outcome: Trial.Outcome(rawValue: row["outcome"])!)
     }
 }

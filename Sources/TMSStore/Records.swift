@@ -269,6 +269,8 @@ public struct MedicationRecord: Sendable, Hashable {
     public var startDate: CivilDate
     public var stopDate: CivilDate?
     public var replaces: Int?
+    /// The medication strategy it is taken in, if any.
+    public var strategy: Int?
 }
 
 /// A finding a treatment went ahead with: a warning, or a rule a clinician

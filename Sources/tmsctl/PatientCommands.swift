@@ -40,12 +40,17 @@ struct PatientCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the active patients.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the active patients, or those at one stage of the path.",
+            discussion: """
+                --stage: referred, consulted, evaluated, eligible, authorized, in-course, completed or discharged                 (as 'patient show' gives it; discharged includes the inactive).
+                """)
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Also the patients marked inactive.") var all = false
+        @Option(help: "Only the patients at this stage.") var stage: PatientStage?
 
         func run() throws {
-            guard let reply = try Daemon(global).ask(Clinic.ListPatients.self, .init(inactive: all ? true : nil)) else { return }
+            guard let reply = try Daemon(global).ask(Clinic.ListPatients.self, .init(inactive: all ? true : nil, stage: stage)) else { return }
             PatientCommand.printPatients(reply.patients, none: "No patients registered.")
         }
     }
@@ -101,8 +106,8 @@ struct PatientCommand: ParsableCommand {
             let p = reply.patient
             let pairs: [(String, String)] = [
                 ("Patient", "\(p.id)" + (p.active ? "" : " (inactive)")), ("Name", "\(p.familyName), \(p.givenName)"), ("MRN", p.mrn),
-                ("Born", "\(p.birthDate)"), ("Registered", p.createdAt),
-            ]
+                ("Born", "\(p.birthDate)"), ("Registered", p.createdAt), ("Stage", PathwayFormat.stage(reply.stage)),
+            ] + reply.referrals.map { ("Referred", "\($0.date) by \(Format.text($0.referredBy)): \(Format.text($0.reason))") }
             print(Format.fields(pairs + PatientCommand.contactFields(reply.contact, absent: nil)), terminator: "")
             if !reply.corrections.isEmpty {
                 print()

@@ -235,7 +235,7 @@ struct MedicationCommand: ParsableCommand {
                 return
             }
             print(Format.table(
-                ["ID", "DRUG", "DOSE", "FROM", "TO", "CLASS", "FLAGS"],
+                ["ID", "DRUG", "DOSE", "FROM", "TO", "CLASS", "STRATEGY", "FLAGS"],
                 reply.medications.map { m in
                     var flags: [String] = []
                     if let hazard = m.seizureHazard { flags.append("seizure:\(hazard)") }
@@ -243,7 +243,7 @@ struct MedicationCommand: ParsableCommand {
                     if m.blunts { flags.append("may-blunt") }
                     if !m.classified { flags.append("UNCLASSIFIED") }
                     return ["\(m.id)", m.drug, "\(Format.number(m.dose)) \(m.unit)", "\(m.startDate)", m.stopDate.map { "\($0)" } ?? "",
-                            m.drugClass ?? "-", flags.joined(separator: " ")]
+                            m.drugClass ?? "-", m.strategyId.map { "\($0)" } ?? "-", flags.joined(separator: " ")]
                 }), terminator: "")
         }
     }
@@ -355,11 +355,20 @@ struct EligibilityCommand: ParsableCommand {
         guard let reply = try Daemon(global).ask(Clinic.GetEligibility.self, .init(patientId: patient)) else { return }
         print("Patient \(patient): \(reply.trd ? "MEETS" : "does NOT meet") the TRD definition "
             + "(\(reply.adequate) adequate trial(s) without response; \(reply.required) required).")
+        print("Evaluation: " + (reply.evaluationComplete ? "complete." : "INCOMPLETE; missing \(reply.evaluationMissing.joined(separator: ", ")).")
+            + " Stage: \(PathwayFormat.stage(reply.stage)).")
         if !reply.trials.isEmpty {
             print()
             print(Format.table(
                 ["TRIAL", "WHAT", "COUNTS", "WHY"],
                 reply.trials.map { j in ["\(j.trial.id)", j.trial.drug ?? "psychotherapy", j.counts ? "yes" : "no", j.reason] }),
+                terminator: "")
+        }
+        if !reply.strategies.isEmpty {
+            print()
+            print(Format.table(
+                ["STRATEGY", "KIND", "ADEQUATE", "COUNTS", "WHY"],
+                reply.strategies.map { j in ["\(j.strategy)", j.kind.rawValue, j.adequate ? "yes" : "no", j.counts ? "yes" : "no", j.reason] }),
                 terminator: "")
         }
         for payer in reply.payers {

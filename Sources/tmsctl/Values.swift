@@ -37,6 +37,23 @@ extension TargetSite.Method: ExpressibleByArgument {
 }
 extension Trial.Adherence: ExpressibleByArgument {}
 extension Trial.Outcome: ExpressibleByArgument {}
+extension PatientStage: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let stage = Self(rawValue: argument) ?? (argument == "in-course" ? .inCourse : nil) else { return nil }
+        self = stage
+    }
+}
+
+extension ConsultationOutcome: ExpressibleByArgument {
+    public init?(argument: String) {
+        let aliases: [String: Self] = ["not-candidate": .notCandidate, "referred-elsewhere": .referredElsewhere]
+        guard let outcome = Self(rawValue: argument) ?? aliases[argument] else { return nil }
+        self = outcome
+    }
+}
+
+extension Strategy.Kind: ExpressibleByArgument {}
+
 
 extension Format {
     /// A weekday's short name: "Mon".

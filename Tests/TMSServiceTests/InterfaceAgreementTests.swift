@@ -57,7 +57,9 @@ import Glibc
             .deviation(.deviationCoil, what: "coil", prescribed: "figure-8", delivered: "H1"), .overrideNotPermitted(.mtRecheck),
             .overrideNotPermitted(nil), .patientBooked(1, date: day, range: range), .findingNotStanding(course: 1, question: "x"),
             .doseLimitExceeded("x", rule: .doseLimitUnknown), .backupFailed("x"), .patientInactive(1),
-            .patientInCourse(patient: 1, course: 2), .patientAmbiguous(mrnOf: 1, id: 2), .mrnNotFound,
+            .patientInCourse(patient: 1, course: 2), .patientAmbiguous(mrnOf: 1, id: 2), .mrnNotFound, .roomNotFound("x"),
+            .consultationNotFound(1), .consultationClash(with: 1, what: "Room x", date: day, range: range),
+            .evaluationItemNotFound("x"), .notAnAntidepressant("x", parameter: "base"), .strategyNotFound(1),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {

@@ -122,6 +122,7 @@ struct TemporaryStore {
             "2026-12-02 a day's bookings are read from their index alone", "2026-12-02 the audit trail is a hash chain",
             "2026-12-03 a course's baseline found from its own index",
             "2026-12-03 the front desk: patients found, corrected, made inactive, and reached", "2026-12-03 no-shows",
+            "2026-12-03 the path before a course",
         ])
         // Reopening runs no migration twice and keeps FULL.
         let again = try t.reopen()

@@ -207,7 +207,9 @@ class Daemon:
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as db:
             present = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             tables = ("patient", "course", "session", "payer_authorization", "authorization_extension",
-                      "patient_search", "patient_status", "patient_contact", "patient_correction")
+                      "patient_search", "patient_status", "patient_contact", "patient_correction", "medication",
+                      "referral", "consultation", "evaluation_entry", "strategy", "strategy_dose_step",
+                      "strategy_side_effect", "strategy_medication")
             rows = {table: db.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
                     for table in tables if table in present}
             # (A database from before refusals were audited has no `error` column: every row is a change.)

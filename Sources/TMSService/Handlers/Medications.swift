@@ -41,17 +41,26 @@ extension ClinicHandler {
             return .init(trial: recorded)
         }
         table.on(Clinic.GetEligibility.self) { input, call in
-            let trials = try store.trials(patientId: input.patientId)
+            let standing = try standing(input.patientId, call)
             let rules = call.clinical.eligibility
-            let judged = trials.map { ($0, rules.judge($0)) }
-            let adequate = judged.filter { $0.1.counts }.map(\.0)
-            let psychotherapy = trials.count { $0.kind == .psychotherapy && $0.adherence != .poor }
+            // A psychotherapy trial, or the evaluation's psychotherapy item recorded as tried.
+            let psychotherapy = standing.trials.count { $0.trial.kind == .psychotherapy && $0.trial.adherence != .poor }
+                + (standing.evaluation["psychotherapy"].map { $0.result == "none" ? 0 : 1 } ?? 0)
             let phq9 = try store.pretreatmentPHQ9(patientId: input.patientId)
             return .init(
-                trd: adequate.count >= rules.trdTrials, adequate: adequate.count, required: rules.trdTrials,
-                trials: judged.map { Clinic.TrialJudgement(trial: $0.0, counts: $0.1.counts, reason: $0.1.reason) },
+                trd: standing.trd, adequate: standing.adequate.count, required: rules.trdTrials,
+                trials: standing.trials.map { Clinic.TrialJudgement(trial: $0.trial, counts: $0.counts, reason: $0.reason) },
+                strategies: standing.strategies.map {
+                    Clinic.StrategyJudgement(strategy: $0.strategy.id, kind: $0.strategy.kind, adequate: $0.adequate, counts: $0.counts, reason: $0.reason)
+                },
+                evaluationComplete: standing.evaluationComplete, evaluationMissing: standing.missing.map(\.id), stage: standing.stage,
                 payers: rules.payers.sorted { $0.id < $1.id }.map { rule in
-                    let (meets, findings) = rule.judge(adequate: adequate, psychotherapyTrials: psychotherapy, pretreatmentPHQ9: phq9)
+                    // The adequate trials without the augmentations the eligibility rules counted: the rule decides those.
+                    let adequate = rules.augmentationCounts
+                        ? standing.adequate.filter { trial in !standing.augmentations.contains(trial) } : standing.adequate
+                    let (meets, findings) = rule.judge(
+                        adequate: adequate, augmentations: standing.augmentations, augmentationsCount: rules.augmentationCounts,
+                        psychotherapyTrials: psychotherapy, pretreatmentPHQ9: phq9, recorded: standing.evaluation)
                     return Clinic.PayerJudgement(id: rule.id, name: rule.name, meets: meets, findings: findings)
                 })
         }

@@ -14,8 +14,13 @@ extension ClinicHandler {
             log("patient registered", call, ["tmsd_patient": "\(patient.id)"])
             return .init(patient: Clinic.Patient(patient))
         }
-        table.on(Clinic.ListPatients.self) { input, _ in
-            .init(patients: try store.patients(includingInactive: input.inactive ?? false).map(Clinic.Patient.init))
+        table.on(Clinic.ListPatients.self) { input, call in
+            var patients = try store.patients(includingInactive: input.inactive ?? false || input.stage == .discharged)
+            if let stage = input.stage {
+                let facts = try store.pathFacts()
+                patients = patients.filter { facts[$0.id].map { Standing($0, call.clinical, today: call.today).stage } == stage }
+            }
+            return .init(patients: patients.map(Clinic.Patient.init))
         }
         table.on(Clinic.FindPatients.self) { input, _ in
             guard let query = PatientQuery(input.query) else { throw ClinicError.invalidValue("query", "has no word to look for") }
@@ -25,9 +30,11 @@ extension ClinicHandler {
         table.on(Clinic.GetPatient.self) { input, call in
             let patient = try findPatient(input, call.configuration)
             return .init(
-                patient: Clinic.Patient(patient), courses: try store.courses(patientId: patient.id).map(Clinic.Course.init),
+                patient: Clinic.Patient(patient), stage: try standing(patient.id, call).stage,
+                courses: try store.courses(patientId: patient.id).map(Clinic.Course.init),
                 contact: try store.contact(patient: patient.id),
-                corrections: try store.corrections(patient: patient.id).map(Clinic.PatientCorrection.init))
+                corrections: try store.corrections(patient: patient.id).map(Clinic.PatientCorrection.init),
+                referrals: try store.referrals(patientId: patient.id))
         }
         table.on(Clinic.CorrectPatient.self) { input, call in
             if let mrn = input.mrn { try checkMRN(mrn, call) }
