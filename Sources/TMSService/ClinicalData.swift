@@ -153,6 +153,10 @@ public struct ClinicalData: Sendable, Equatable {
                         problem("drugs", name, "unknown key \(unknown); a drug takes class, seizure, raises-mt, blunts, antidepressant")
                         continue
                     }
+                    if let flag = ["raises-mt", "blunts", "antidepressant"].first(where: { body[$0] != nil && body[$0]?.bool == nil }) {
+                        problem("drugs", name, "\(flag) must be true or false")
+                        continue
+                    }
                     var hazard: DrugClass.Hazard?
                     if let raw = body["seizure"] {
                         guard let parsed = raw.string.flatMap(DrugClass.Hazard.init(rawValue:)) else {

@@ -102,4 +102,53 @@ import TMSCore
             #expect(error.problems.first { $0.key == "billing.every" }?.line == 3)
         }
     }
+
+    @Test func theEvaluationsItemsAreDataInTheFilesOrder() throws {
+        let items = ClinicalData.bundled.evaluation.items
+        #expect(items.prefix(2).map(\.id) == ["mdd", "bipolar-screen"])
+        #expect(Set(items.map(\.section)) == Set(EvaluationItem.Section.allCases))
+        #expect(items.allSatisfy(\.required) && items.count == 17)
+        // A clinic adds an item, makes one optional, and a payer rule requires a result of it.
+        let clinic = """
+            [evaluation]
+            prior-tms = { section = "treatments", name = "Earlier TMS", results = ["none", "tried"], required = false }
+            pregnancy = { section = "medical", name = "Pregnancy test", results = ["negative", "positive"] }
+
+            [payers.local]
+            name = "Local plan"
+            augmentation-counts = true
+            evaluation = { bipolar-screen = ["negative"], pregnancy = ["negative"] }
+            """
+        let data = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (clinic, "clinic.toml")])
+        #expect(data.evaluation.items.first { $0.id == "prior-tms" }?.required == false)
+        #expect(data.evaluation.items.filter { $0.section == .medical }.last?.id == "pregnancy")
+        let local = try #require(data.eligibility.payers.first { $0.id == "local" })
+        #expect(local.augmentationCounts == true && local.evaluation == ["bipolar-screen": ["negative"], "pregnancy": ["negative"]])
+        #expect(data.drugs["venlafaxine"]?.antidepressant == true && data.drugs["aripiprazole"]?.antidepressant == false)
+    }
+
+    @Test func aPayerRuleNamesOnlyItemsAndResultsTheEvaluationHas() {
+        let clinic = """
+            [payers.local]
+            name = "Local plan"
+            evaluation = { horoscope = ["good"], bipolar-screen = ["clear"] }
+
+            [evaluation]
+            vibes = { section = "mood", name = "Vibes", results = ["good"] }
+
+            [drugs]
+            zuranolone = { class = "neurosteroid", antidepressant = "yes please" }
+            """
+        do {
+            _ = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (clinic, "clinic.toml")])
+            Issue.record("accepted an unknown item, a result the screen never has, an unknown section")
+        } catch {
+            let messages = error.problems.map { "\($0.key ?? ""): \($0.message)" }
+            #expect(messages.contains("payers.local.evaluation: horoscope is not an evaluation item ([evaluation.ID])"))
+            #expect(messages.contains("payers.local.evaluation: bipolar-screen is never clear; it is one of negative, positive"))
+            #expect(error.problems.contains { $0.key == "evaluation.vibes" && $0.line == 6 })
+            #expect(messages.contains("drugs.zuranolone: antidepressant must be true or false"))
+            #expect(error.problems.allSatisfy { $0.file == "clinic.toml" })
+        }
+    }
 }

@@ -92,6 +92,23 @@ import TMSCore
         #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "[patients]\nmrn = 1\n", file: "p.conf") }
     }
 
+    @Test func consultationRoomsAreNamedInClinic() throws {
+        #expect(Configuration().resources.rooms == ["consult-1"])
+        let c = try Configuration().applying(toml: "[clinic]\nrooms = [\"room-a\", \"room-b\"]\n", file: "r.conf")
+        #expect(c.resources.rooms == ["room-a", "room-b"])
+        // The effective configuration reads back as it was set.
+        let again = try Configuration().applying(toml: c.rendered, file: "effective")
+        #expect(again.resources.rooms == ["room-a", "room-b"])
+        for bad in ["rooms = []", "rooms = [\"a b\"]", "rooms = [\"a\", \"a\"]", "rooms = \"a\""] {
+            do {
+                _ = try Configuration().applying(toml: "[clinic]\n\(bad)\n", file: "r.conf")
+                Issue.record("accepted \(bad)")
+            } catch {
+                #expect(error.problems.map(\.key) == ["clinic.rooms"] && error.problems.first?.line == 2, "\(bad)")
+            }
+        }
+    }
+
     @Test func syntaxErrorsCarryTheParsersLine() {
         do {
             _ = try Configuration().applying(toml: "[daemon]\nsocket = \"/x\"\nlog-level = \n", file: "t.conf")
