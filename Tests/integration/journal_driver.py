@@ -14,6 +14,9 @@ MRN = "MRN-ZQ-90210"
 BORN = "1931-07-19"
 PHONE = "+44 20 7946 0321"
 EMAIL = "zebulon.q@example.org"
+# The path before the course: who referred, why, what was found and why a drug stopped are patient data too.
+REFERRER = "Dr Xanthippe Vorobyov"
+PATH_TEXT = ["referred-for-kq7", "not-candidate-pw3", "detail-zq4", "effect-vv8", "stopped-for-mm2"]
 
 
 def main(directory):
@@ -51,6 +54,24 @@ def main(directory):
         d.tmsctl("schedule", "close")
         d.tmsctl("report", "daily")
         d.tmsctl("report", "course", cid, "--format", "html")
+        # The path before a course: referral, consultations, evaluation, strategies, eligibility, history.
+        other = d.tmsctl_json("patient", "add", "--identity", "-",
+                              input="mrn: MRN-ZQ-2\nfamily-name: Other\ngiven-name: One\nbirth-date: 1970-01-01\n")["patient"]
+        oid = str(other["id"])
+        referred, not_candidate, detail, effect, stopped = PATH_TEXT
+        d.tmsctl("referral", oid, "--by", REFERRER, "--reason", referred)
+        consult = d.tmsctl_json("consult", "book", oid, "--clinician", "Dr. Kim", "--date", today_utc(), "--time", "16:00")
+        d.tmsctl("consult", "book", oid, "--clinician", "Dr. Ng", "--date", today_utc(), "--time", "16:30", check=False)  # clash
+        d.tmsctl("consult", "outcome", str(consult["consultation"]["id"]), "not-candidate", "--note", not_candidate)
+        d.tmsctl("evaluation", "record", oid, "mdd", "recurrent", "--detail", detail)
+        d.tmsctl("evaluation", "record", oid, "mdd", "perhaps", check=False)  # refused: InvalidValue
+        d.tmsctl("strategy", "add", oid, "--kind", "augmentation", "--base", "sertraline", "--drug", "aripiprazole",
+                 "--start", "2026-06-01", "--dose", "2026-06-01=5", "--side-effect", f"{effect}=mild")
+        d.tmsctl("strategy", "stop", "1", "--outcome", "none", "--reason", stopped)
+        d.tmsctl("strategy", "add", oid, "--kind", "switch", "--base", "lithium", "--drug", "sertraline",
+                 "--start", "2026-06-01", "--dose", "2026-06-01=50", check=False)  # refused: NotAnAntidepressant
+        d.tmsctl("eligibility", oid)
+        d.tmsctl("history", oid)
     finally:
         assert d.stop() == 0
 

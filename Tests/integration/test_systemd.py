@@ -376,10 +376,13 @@ def test_the_journal_gets_structured_entries_and_no_patient_data(tmp_dir):
             "booked beyond the authorization"} <= by_message.keys()
     assert by_message["booked beyond the authorization"]["TMSD_COURSE"] == "1"
     # No name, birth date or MRN anywhere in what the journal received.
-    from journal_driver import BORN, EMAIL, MRN, NAME, PHONE
+    from journal_driver import BORN, EMAIL, MRN, NAME, PATH_TEXT, PHONE, REFERRER
     assert {"patient corrected", "patient contact details changed", "day closed"} <= by_message.keys()
+    assert {"referral recorded", "consultation booked", "consultation outcome recorded", "evaluation item recorded",
+            "strategy recorded", "strategy stopped"} <= by_message.keys()
+    assert by_message["strategy recorded"]["TMSD_STRATEGY"] == "1" and by_message["strategy recorded"]["TMSD_PATIENT"] == "2"
     # (The phone and address whole: a shorter run of digits turns up in the kernel's own lines.)
-    for secret in [*NAME, MRN, BORN, "Quixot", "Zebul", EMAIL, PHONE, "zebulon.q"]:
+    for secret in [*NAME, MRN, BORN, "Quixot", "Zebul", EMAIL, PHONE, "zebulon.q", REFERRER, "Vorobyov", *PATH_TEXT]:
         assert secret not in text, secret
 
 
