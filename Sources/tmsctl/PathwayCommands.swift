@@ -161,8 +161,9 @@ struct EvaluationCommand: ParsableCommand {
             guard let reply = try Daemon(global).ask(Clinic.RecordEvaluationItem.self, .init(
                 patientId: patient, item: item, result: result, instrument: instrument, score: score, detail: detail,
                 date: try date.map(Parse.date))) else { return }
-            print("Evaluation of patient \(patient): \(reply.entry.item) recorded as \(reply.entry.result). "
-                + (reply.complete ? "The evaluation is complete." : "Still missing: \(reply.missing.joined(separator: ", "))."))
+            print("Evaluation of patient \(patient): \(reply.entry.item) recorded as \(reply.entry.result).")
+            print(reply.complete ? "The evaluation is complete."
+                : Format.wrap(reply.missing.joined(separator: ", ") + ".", first: "Still missing (\(reply.missing.count)): "), terminator: "")
         }
     }
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # A clinic day, from a fresh state directory: start tmsd, register a patient,
-# prescribe a 10 Hz course, print its calendar, start and complete today's
+# walk her referral, consultation, medication strategies, evaluation and
+# eligibility, prescribe a 10 Hz course, print its calendar, start and complete today's
 # session, show the course's progress, record the payer's authorization,
 # print tonight's report and the course summary, show the audit trail and verify its chain, take a backup, stop
 # tmsd.
@@ -47,10 +48,44 @@ echo "rivera ana" | tmsctl patient find
 step "her contact details: e-mail, and a reminder the day before each session"
 tmsctl patient contact 1 --email ana.rivera@example.org --prefer email --reminders
 
+step "the path before a course: who referred her, and why"
+tmsctl referral 1 --by "Dr. Adeyemi (GP)" --reason "recurrent depression; two antidepressants failed"
+
+today=$(date -u +%F)
+day() { date -u -d "$1 days" +%F; }
+step "a consultation with a clinician, in a room (not a treatment chair), and what it decided"
+tmsctl consult book 1 --clinician "Dr. Okafor" --date "$today" --time 08:00 --minutes 45
+tmsctl consult outcome 1 proceed
+
+step "the medication history: a trial, then a switch and an augmentation, with dose steps, side effects and why each stopped"
+tmsctl trial 1 --drug sertraline --dose 150 --weeks 8 --outcome none
+tmsctl strategy add 1 --kind switch --base sertraline --drug venlafaxine --start "$(day -270)" --stop "$(day -190)" \
+  --dose "$(day -270)=75" --dose "$(day -256)=150" --dose "$(day -242)=225" --side-effect nausea=mild \
+  --outcome partial --reason-stopped "under 50% better at 225 mg"
+tmsctl strategy add 1 --kind augmentation --base venlafaxine --drug aripiprazole --start "$(day -180)" --stop "$(day -90)" \
+  --dose "$(day -180)=2" --dose "$(day -166)=5" --side-effect akathisia=moderate \
+  --outcome none --reason-stopped "akathisia, no response"
+
+step "the pre-TMS evaluation, item by item (three shown; the rest recorded the same way)"
+tmsctl evaluation record 1 mdd recurrent --detail "severe, current episode 14 months"
+tmsctl evaluation record 1 bipolar-screen negative --instrument MDQ --score 3
+tmsctl evaluation record 1 thyroid normal --instrument TSH --score 2.1 --detail "lab range 0.4-4.0 mIU/L"
+for item in anxiety=absent trauma=absent psychotic-features=absent hormonal=absent chronic-pain=absent \
+  sleep-disorder=absent sleep=disturbed substance-use=negative stress=moderate nutrition=adequate \
+  psychotherapy=tried ketamine=none ect=none prior-tms=none; do
+  "$TMSCTL" evaluation record 1 "${item%%=*}" "${item#*=}" >/dev/null
+done
+tmsctl evaluation 1
+
+step "eligibility: the TRD definition, the evaluation, each strategy and each payer's rule explained"
+tmsctl eligibility 1
+
+step "the patients at the eligible stage"
+tmsctl patient list --stage eligible
+
 step "the protocol: 10 Hz left DLPFC"
 tmsctl protocol show 10hz-ldlpfc
 
-today=$(date -u +%F)
 step "prescribe a course starting today ($today)"
 tmsctl course create --patient 1 --protocol 10hz-ldlpfc --start "$today" --prescriber "Dr. Okafor" \
   --target-method beam_f3 --target-label "left DLPFC"
@@ -83,6 +118,9 @@ step "the course's progress"
 
 step "the payer authorized 30 sessions for eight weeks: booking past that warns"
 tmsctl auth add 1 --payer Medicare --reference PA-DEMO-1 --sessions 30 --from "$today" --to "$(date -u -d '+56 days' +%F)"
+
+step "her treatment path on a timeline: strategies, evaluation, course"
+tmsctl history 1
 
 step "tonight's report, as cron mails it (text part)"
 tmsctl report daily

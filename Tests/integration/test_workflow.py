@@ -134,4 +134,13 @@ def test_demo_script_runs(tmp_dir):
     assert "Rivera, Ana" in result.stdout.split("finds her by name")[1].split("==>")[0]
     assert "ana.rivera@example.org" in result.stdout.split("reminders (config")[1].split("==>")[0]
     assert "Now " in result.stdout.split("the front desk's board")[1].split("==>")[0]
+    # The path before the course: consulted, strategies judged, the evaluation whole, eligible, then the timeline.
+    path = result.stdout.split("the path before a course")[1].split("the protocol: 10 Hz")[0]
+    assert "Patient 1 is now consulted." in path
+    assert "Patient 1: evaluation complete." in path and "MDQ 3" in path
+    assert "MEETS the TRD definition (2 adequate trial(s)" in path and "Evaluation: complete. Stage: eligible." in path
+    assert "a switch from sertraline to venlafaxine: 225 mg for" in path and "counts only where a payer's rule" in path
+    assert "Rivera, Ana" in path.split("at the eligible stage")[1]
+    timeline = result.stdout.split("her treatment path on a timeline")[1].split("==>")[0]
+    assert "Patient 1: in course." in timeline and "switch sertraline>venla" in timeline and "course 1 active" in timeline
     assert "tmsd stopped (exit 0)" in result.stdout
