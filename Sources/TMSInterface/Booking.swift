@@ -55,12 +55,18 @@ extension Clinic {
             public var sessions: [DaySession]
             /// The clinic's wall-clock time, when `date` is today.
             public var now: LocalTime?
-            public init(date: CivilDate, open: [String], chairs: [ChairDay], sessions: [DaySession], now: LocalTime? = nil) {
+            /// The day's consultations, by time.
+            public var consultations: [Consultation]
+            public init(
+                date: CivilDate, open: [String], chairs: [ChairDay], sessions: [DaySession], now: LocalTime? = nil,
+                consultations: [Consultation] = []
+            ) {
                 self.date = date
                 self.open = open
                 self.chairs = chairs
                 self.sessions = sessions
                 self.now = now
+                self.consultations = consultations
             }
         }
     }

@@ -43,7 +43,8 @@ extension ClinicStore {
 
     /// Books a consultation. The caller has checked the day and the hours
     /// (`ClinicResources.checkConsultation`); here, in the write, the room,
-    /// the clinician and the patient are checked free (ConsultationClash).
+    /// the clinician and the patient are checked free (ConsultationClash),
+    /// and the patient out of a session of theirs (PatientBooked).
     public func bookConsultation(
         patientId: Int, clinician: String, room: String, date: CivilDate, range: TimeRange, audit: AuditContext
     ) throws -> Consultation {
@@ -55,6 +56,19 @@ extension ClinicStore {
                 let what = other.room == room ? "Room \(room)" : other.clinician == clinician ? "The clinician" :
                     other.patientId == patientId ? "The patient" : nil
                 if let what { throw ClinicError.consultationClash(with: other.id, what: what, date: date, range: other.range) }
+            }
+            // Nor in a session of theirs then.
+            if let (session, start, length) = try Self.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT s.id, s.start_minute, s.slot_minutes FROM course c JOIN session s ON s.course_id = c.id
+                    WHERE c.patient_id = ? AND s.scheduled_date = ? AND s.chair IS NOT NULL
+                      AND s.status IN ('scheduled', 'in_progress', 'completed')
+                      AND s.start_minute < ? AND ? < s.start_minute + s.slot_minutes
+                    ORDER BY s.start_minute LIMIT 1
+                    """),
+                [patientId, date.description, range.end, range.start], { row in (row["id"] as Int, row["start_minute"] as Int, row["slot_minutes"] as Int) })
+            {
+                throw ClinicError.patientBooked(session, date: date, range: TimeRange(start: start, end: start + length))
             }
             try db.cachedStatement(sql: """
                 INSERT INTO consultation (patient_id, clinician, room, date, start_minute, minutes, booked_by, created_at)

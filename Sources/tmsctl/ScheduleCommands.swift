@@ -317,6 +317,11 @@ struct Board {
                 text += LocalTime(minutes: minute)!.description + (isNow ? ">" : " ") + cells.joined(separator: " ") + "\n"
             }
         }
+        if !day.consultations.isEmpty {
+            note += "Consultations (rooms):\n" + day.consultations.map { c in
+                "  \(c.range)  \(c.room)  \(c.clinician), patient \(c.patientId)" + (c.outcome.map { " (\($0.rawValue))" } ?? "") + "\n"
+            }.joined()
+        }
         return note.isEmpty ? text : text + "\n" + note
     }
 

@@ -304,3 +304,18 @@ def test_the_patient_walks_the_stages_to_a_course_and_the_history_draws_the_path
     assert any(l.startswith("2026-11-20  referred by Dr. Lee: TRD") for l in lines)
     assert any(l.startswith("2026-05-25  strategy 1 stopped: none (no response at 10 weeks)") for l in lines)
     assert any(l.startswith("2026-12-02  phq9 18") for l in lines)
+
+
+def test_a_consultation_is_on_the_days_board_and_not_over_the_patients_own_session(clinic):
+    d = clinic
+    pid = add_patient(d)["id"]
+    course = add_course(d, pid)
+    first = course["sessions"][0]  # today at 09:00
+    name, p = refused(d, C + "BookConsultation", patientId=pid, clinician="Dr. Kim", date=first["date"], time="09:15")
+    assert (name, p["session"], p["time"]) == ("PatientBooked", first["id"], "09:00")
+    other = add_patient(d, "M-2", "Roe", "Ann")["id"]
+    c = book(d, other, time="09:15")["consultation"]
+    day = d.call(C + "GetDaySchedule")
+    assert [x["id"] for x in day["consultations"]] == [c["id"]]
+    board = d.tmsctl("board").stdout
+    assert "Consultations (rooms):" in board and f"09:15-10:15  consult-1  Dr. Kim, patient {other}" in board

@@ -21,7 +21,8 @@ extension ClinicHandler {
                     return Clinic.ChairDay(
                         chair: chair.name, coils: chair.coils.sorted(), free: free.map(\.description), outOfService: outages[chair.name])
                 },
-                sessions: sessions.map(Clinic.DaySession.init), now: date == call.today ? call.calendar.time(at: call.audit.at) : nil)
+                sessions: sessions.map(Clinic.DaySession.init), now: date == call.today ? call.calendar.time(at: call.audit.at) : nil,
+                consultations: try store.consultations(on: date))
         }
         table.on(Clinic.PostponeSession.self) { input, call in
             let (session, moves) = try store.postponeSession(
