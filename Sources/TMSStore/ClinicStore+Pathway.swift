@@ -100,15 +100,17 @@ extension ClinicStore {
         }
     }
 
-    /// The consultations of a day (by time), or of a patient (by date).
-    public func consultations(on date: CivilDate? = nil, patientId: Int? = nil) throws -> [Consultation] {
+    /// The consultations of a day, by time.
+    public func consultations(on date: CivilDate) throws -> [Consultation] {
+        try read { db in try Self.consultations(db, "date = ?", [date.description]) }
+    }
+
+    /// A patient's consultations (on `date` only, when given), by date.
+    public func consultations(patientId: Int, on date: CivilDate? = nil) throws -> [Consultation] {
         try read { db in
-            if let patientId {
-                _ = try Self.patient(db, patientId)
-                return try Self.consultations(db, "patient_id = ?" + (date == nil ? "" : " AND date = ?"),
-                                              StatementArguments([patientId] + (date.map { [$0.description] } ?? [])))
-            }
-            return try Self.consultations(db, "date = ?", [(date ?? CivilDate(dayNumber: 0)).description])
+            _ = try Self.patient(db, patientId)
+            guard let date else { return try Self.consultations(db, "patient_id = ?", [patientId]) }
+            return try Self.consultations(db, "patient_id = ? AND date = ?", [patientId, date.description])
         }
     }
 

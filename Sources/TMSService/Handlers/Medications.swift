@@ -55,11 +55,9 @@ extension ClinicHandler {
                 },
                 evaluationComplete: standing.evaluationComplete, evaluationMissing: standing.missing.map(\.id), stage: standing.stage,
                 payers: rules.payers.sorted { $0.id < $1.id }.map { rule in
-                    // The adequate trials without the augmentations the eligibility rules counted: the rule decides those.
-                    let adequate = rules.augmentationCounts
-                        ? standing.adequate.filter { trial in !standing.augmentations.contains(trial) } : standing.adequate
+                    // The augmentations apart: the rule decides whether they count.
                     let (meets, findings) = rule.judge(
-                        adequate: adequate, augmentations: standing.augmentations, augmentationsCount: rules.augmentationCounts,
+                        adequate: standing.adequateTrials, augmentations: standing.augmentations, augmentationsCount: rules.augmentationCounts,
                         psychotherapyTrials: psychotherapy, pretreatmentPHQ9: phq9, recorded: standing.evaluation)
                     return Clinic.PayerJudgement(id: rule.id, name: rule.name, meets: meets, findings: findings)
                 })

@@ -13,10 +13,13 @@ struct Standing {
     var missing: [EvaluationItem]
     var stage: PatientStage
 
-    /// The trials, and the strategies as the trials they amount to, that count toward TRD.
-    var adequate: [Trial]
-    /// The adequate augmentations, whether or not they count.
+    /// The adequate trials without response, and the switches and
+    /// combinations among them as the trials they amount to.
+    var adequateTrials: [Trial]
+    /// The adequate augmentations, as trials of their agents: counted or not by a rule.
     var augmentations: [Trial]
+    /// What counts toward TRD: the adequate trials, and the augmentations where the eligibility rules count them.
+    var adequate: [Trial]
     var trd: Bool
     var evaluationComplete: Bool { missing.isEmpty }
 
@@ -30,9 +33,10 @@ struct Standing {
             let judged = rules.judge(strategy, today: today, augmentationCounts: rules.augmentationCounts)
             return (strategy, judged.adequate, judged.counts, judged.reason)
         }
-        adequate = trials.filter(\.counts).map(\.trial)
-            + strategies.filter { $0.counts }.map { $0.strategy.asTrial(today: today) }
+        adequateTrials = trials.filter(\.counts).map(\.trial)
+            + strategies.filter { $0.adequate && $0.strategy.kind != .augmentation }.map { $0.strategy.asTrial(today: today) }
         augmentations = strategies.filter { $0.adequate && $0.strategy.kind == .augmentation }.map { $0.strategy.asTrial(today: today) }
+        adequate = adequateTrials + (rules.augmentationCounts ? augmentations : [])
         trd = adequate.count >= rules.trdTrials
         evaluation = EvaluationRules.latest(facts.evaluation)
         missing = clinical.evaluation.missing(evaluation)
@@ -84,8 +88,8 @@ extension ClinicHandler {
             return .init(consultation: consultation, stage: try standing(consultation.patientId, call).stage)
         }
         table.on(Clinic.ListConsultations.self) { input, call in
-            .init(consultations: try store.consultations(on: input.patientId == nil ? input.date ?? call.today : input.date,
-                                                         patientId: input.patientId))
+            guard let patientId = input.patientId else { return .init(consultations: try store.consultations(on: input.date ?? call.today)) }
+            return .init(consultations: try store.consultations(patientId: patientId, on: input.date))
         }
         table.on(Clinic.RecordEvaluationItem.self) { input, call in
             _ = try call.clinical.evaluation.check(item: input.item, result: input.result)
