@@ -1,4 +1,5 @@
 public import TMSCore
+public import Varlink
 
 // The path before a course: referral, consultation, the pre-TMS evaluation,
 // medication strategies, and the patient's history.
@@ -316,6 +317,23 @@ extension Clinic {
                 self.courses = courses
                 self.scores = scores
             }
+        }
+    }
+
+    public enum ExportFHIR: ClinicMethod {
+        public struct Input: ClinicInput, Equatable {
+            public var patientId: Int
+            public var courseId: Int?
+            public init(patientId: Int, courseId: Int? = nil) {
+                self.patientId = patientId
+                self.courseId = courseId
+            }
+            public static var constraints: [String: Constraint] { ["patientId": .id, "courseId": .id] }
+        }
+        public struct Output: Codable, Sendable {
+            /// A FHIR R4 Bundle, as FHIR JSON.
+            public var bundle: JSON
+            public init(bundle: JSON) { self.bundle = bundle }
         }
     }
 }

@@ -38,6 +38,7 @@ public struct ClinicHandler: VarlinkHandler {
         registerSafety(&table)
         registerMedications(&table)
         registerPathway(&table)
+        registerExport(&table)
         registerOutcomes(&table)
         registerReports(&table)
         registerAccess(&table)

@@ -17,6 +17,8 @@ public struct ClinicalData: Sendable, Equatable {
     public var eligibility = EligibilityRules()
     /// `[evaluation.ID]`: the pre-TMS evaluation's items.
     public var evaluation = EvaluationRules()
+    /// `[fhir]`: the codes an export writes.
+    public var codes = InterchangeCodes()
     public var billing = BillingRules()
     /// `[rules]`: how the treatment gate weighs each rule, and the tolerances of the deviation rules.
     public var severities: [GateRule: Finding.Severity] = [:]
@@ -67,6 +69,7 @@ public struct ClinicalData: Sendable, Equatable {
         var eligibility = EligibilityRules()
         // Each item, and where it was first defined: the evaluation lists its items in the file's order.
         var evaluationItems: [String: (item: EvaluationItem, at: (Int, Int))] = [:]
+        var codes = InterchangeCodes()
         var payerLines: [String: (file: String, line: Int?)] = [:]
         var billing = BillingRules()
         var severities: [GateRule: Finding.Severity] = [:]
@@ -81,9 +84,9 @@ public struct ClinicalData: Sendable, Equatable {
                 throw Configuration.Invalid(problems: [.init(file: file, line: nil, key: nil, message: "\(error)")])
             }
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing", "rules", "evaluation"].contains(key) {
+            for key in table.keys where !["scales", "mt-recheck", "adverse-events", "train-limits", "screen", "drugs", "medication-rules", "eligibility", "minimum-doses", "payers", "billing", "rules", "evaluation", "fhir"].contains(key) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: nil, lines), key: key,
-                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID], [evaluation.ID], [billing] and [rules]"))
+                                      message: "unknown section; clinical data holds [scales.ID], [mt-recheck], [adverse-events], [[train-limits]], [screen], [drugs], [medication-rules], [eligibility], [minimum-doses], [payers.ID], [evaluation.ID], [billing], [rules] and [fhir]"))
             }
             func problem(_ section: String, _ key: String, _ message: String) {
                 problems.append(.init(file: file, line: Configuration.line(of: key, in: section, lines), key: "\(section).\(key)",
@@ -298,6 +301,9 @@ public struct ClinicalData: Sendable, Equatable {
                     evaluationItems[id] = (EvaluationItem(id: id, section: section, name: name, results: results, required: body["required"]?.bool ?? true), at)
                 }
             }
+            if let fhir = table["fhir"]?.table {
+                codes.read(fhir) { key, message in problem("fhir", key, message) }
+            }
             if let rules = table["medication-rules"]?.table {
                 for key in rules.keys {
                     guard key == "recheck-on-change", let list = rules[key]?.array?.compactMap({ $0.string }),
@@ -343,7 +349,7 @@ public struct ClinicalData: Sendable, Equatable {
         var data = ClinicalData(
             scales: [:], recheck: recheck, eventKinds: kinds, trainLimits: limits,
             screen: screen.values.sorted { ($0.weight.rawValue, $0.id) < ($1.weight.rawValue, $1.id) }, drugs: drugs,
-            recheckOnChange: recheckOnChange, eligibility: eligibility, evaluation: EvaluationRules(items: evaluationItems.values.sorted { $0.at < $1.at }.map(\.item)),
+            recheckOnChange: recheckOnChange, eligibility: eligibility, evaluation: EvaluationRules(items: evaluationItems.values.sorted { $0.at < $1.at }.map(\.item)), codes: codes,
             billing: billing, severities: severities,
             tolerances: tolerances)
         let known = ["name", "minimum", "maximum", "items", "item-maximum", "remission-at-most", "response-drop", "alert-item",
@@ -376,6 +382,16 @@ public struct ClinicalData: Sendable, Equatable {
             for message in scale.validate() { problem(nil, message) }
             data.scales[id] = scale
         }
+        for (id, scale) in codes.scales.sorted(by: { $0.key < $1.key }) {
+            guard let known = data.scales[id] else {
+                problems.append(.init(file: "clinical data", line: nil, key: "fhir.scales.\(id)", message: "names no scale ([scales.\(id)])"))
+                continue
+            }
+            if !scale.items.isEmpty, scale.items.count != known.items ?? 0 {
+                problems.append(.init(file: "clinical data", line: nil, key: "fhir.scales.\(id)",
+                                      message: "lists \(scale.items.count) item codes for \(known.name)'s \(known.items ?? 0) items"))
+            }
+        }
         if !problems.isEmpty { throw Configuration.Invalid(problems: problems) }
         return data
     }
@@ -388,5 +404,92 @@ public struct ClinicalData: Sendable, Equatable {
     public func scale(_ id: String) throws(ClinicError) -> OutcomeScale {
         guard let scale = scales[id] else { throw ClinicError.scaleNotFound(id) }
         return scale
+    }
+}
+
+/// The codes a FHIR export writes, from the clinical data's `[fhir]`: none
+/// of them in code, each the clinic's to correct.
+public struct InterchangeCodes: Sendable, Equatable {
+    /// A code and the words it stands for.
+    public struct Coding: Sendable, Equatable {
+        public var code: String
+        public var display: String?
+        public init(code: String, display: String? = nil) {
+            self.code = code
+            self.display = display
+        }
+    }
+
+    /// A scale's LOINC codes: its panel, its total score, and its items in order.
+    public struct ScaleCodes: Sendable, Equatable {
+        public var panel: String?
+        public var total: String?
+        public var items: [String] = []
+    }
+
+    /// ICD-10-CM, by the evaluation's `mdd` result.
+    public var diagnosis: [String: Coding] = [:]
+    /// SNOMED CT's concept for the procedure, where the clinic uses one.
+    public var procedureSNOMED: Coding?
+    public var scales: [String: ScaleCodes] = [:]
+
+    public init() {}
+
+    /// A code is letters, digits, '.', '-': what ICD-10-CM, LOINC and SNOMED CT write.
+    static func isCode(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 32 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+    }
+
+    /// `"CODE"` or `["CODE", "display"]`.
+    static func coding(_ value: any TOMLValueConvertible) -> Coding? {
+        if let code = value.string, isCode(code) { return Coding(code: code) }
+        guard let pair = value.array?.compactMap({ $0.string }), pair.count == 2, value.array?.count == 2, isCode(pair[0]) else { return nil }
+        return Coding(code: pair[0], display: pair[1])
+    }
+
+    /// Reads a `[fhir]` table over what is set; `problem(key, message)` for each fault.
+    mutating func read(_ table: TOMLTable, problem: (String, String) -> Void) {
+        for key in table.keys {
+            let value = table[key]!
+            switch key {
+            case "diagnosis":
+                guard let results = value.table else {
+                    problem(key, "must be { RESULT = \"CODE\" or [\"CODE\", \"display\"] } by the evaluation's mdd result")
+                    continue
+                }
+                for result in results.keys {
+                    guard let coding = Self.coding(results[result]!) else {
+                        problem(key, "\(result) must be \"CODE\" or [\"CODE\", \"display\"] (a code is letters, digits, '.', '-')")
+                        continue
+                    }
+                    diagnosis[result] = coding
+                }
+            case "procedure-snomed":
+                guard let coding = Self.coding(value) else { problem(key, "must be \"CODE\" or [\"CODE\", \"display\"]"); continue }
+                procedureSNOMED = coding
+            case "scales":
+                for id in value.table?.keys ?? [] {
+                    guard let body = value.table?[id]?.table else { problem("scales.\(id)", "must be { panel, total, items }"); continue }
+                    var codes = scales[id] ?? ScaleCodes()
+                    for field in body.keys {
+                        switch field {
+                        case "panel", "total":
+                            guard let code = body[field]?.string, Self.isCode(code) else { problem("scales.\(id)", "\(field) must be a code"); continue }
+                            if field == "panel" { codes.panel = code } else { codes.total = code }
+                        case "items":
+                            let items = body[field]?.array?.compactMap { $0.string } ?? []
+                            guard !items.isEmpty, items.count == body[field]?.array?.count, items.allSatisfy(Self.isCode) else {
+                                problem("scales.\(id)", "items must be a list of codes, one per item in order")
+                                continue
+                            }
+                            codes.items = items
+                        default: problem("scales.\(id)", "unknown key \(field); takes panel, total, items")
+                        }
+                    }
+                    scales[id] = codes
+                }
+            default: problem(key, "unknown key; [fhir] takes diagnosis, procedure-snomed, scales.ID")
+            }
+        }
     }
 }

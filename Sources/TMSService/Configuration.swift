@@ -58,6 +58,8 @@ public struct Configuration: Sendable, Equatable {
     /// What an MRN looks like at this clinic (nil: any text). A reference
     /// that matches it is an MRN.
     public var mrnPattern: MRNPattern?
+    /// The system of the MRN a FHIR export writes: the URI that names this clinic's medical record numbers.
+    public var mrnSystem = "urn:tmsd:mrn"
 
     /// A regular expression a whole MRN must match, compiled once, when the
     /// file is read. (Unchecked: a Regex of AnyRegexOutput is not declared
@@ -133,7 +135,7 @@ public struct Configuration: Sendable, Equatable {
         "roles": Role.allCases.map(\.rawValue),
         "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning", "no-show-flag"],
-        "patients": ["mrn-pattern"],
+        "patients": ["mrn-pattern", "mrn-system"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -341,6 +343,16 @@ public struct Configuration: Sendable, Equatable {
                 c.mrnPattern = try MRNPattern(pattern)
             } catch {
                 problem("patients", "mrn-pattern", "is not a regular expression: \(error)")
+            }
+        }
+        if let system = string("patients", "mrn-system") {
+            // A URI: a scheme, a colon and more, without spaces (urn:oid:1.2.3, https://hospital.example/mrn).
+            let scheme = system.prefix { $0 != ":" }
+            if !scheme.isEmpty, scheme.first!.isLetter, scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }),
+               system.count > scheme.count + 1, system.count <= 200, !system.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                c.mrnSystem = system
+            } else {
+                problem("patients", "mrn-system", "must be a URI (urn:oid:..., https://...) of at most 200 characters, without spaces")
             }
         }
         for role in Role.allCases {
@@ -580,6 +592,7 @@ public struct Configuration: Sendable, Equatable {
 
             [patients]
             \(mrnPattern.map { "mrn-pattern = \(quoted($0.source))" } ?? "# mrn-pattern: none (an MRN is any text)")
+            mrn-system = \(quoted(mrnSystem))
 
             [roles]
             \(Role.allCases.map { "\($0.rawValue) = [\((roleGroups[$0] ?? []).sorted().map(quoted).joined(separator: ", "))]" }.joined(separator: "\n"))

@@ -188,18 +188,53 @@ public struct CourseFacts: Sendable {
 
 extension ClinicStore {
     public func courseFacts(id: Int) throws -> CourseFacts {
+        try read { db in try Self.courseFacts(db, id) }
+    }
+
+    static func courseFacts(_ db: Database, _ id: Int) throws -> CourseFacts {
+        let course = try Self.course(db, id)
+        let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
+        let last = sessions.last?.date ?? course.startDate
+        let medications = try Self.medications(
+            db, "m.patient_id = ? AND m.start_date <= ? AND (m.stop_date IS NULL OR m.stop_date >= ?)",
+            [course.patientId, last.description, course.startDate.description])
+        return CourseFacts(
+            course: course, progress: try Self.progress(db, course), sessions: sessions,
+            patient: try Self.patient(db, course.patientId), medications: medications,
+            thresholds: try Self.thresholds(db, id), outcomes: try Self.outcomes(db, id), events: try Self.adverseEvents(db, id),
+            authorizations: try Self.authorizations(db, id), bookings: try Self.bookings(db, id))
+    }
+}
+
+/// A patient's records as an export carries them, read in one transaction.
+public struct PatientFacts: Sendable {
+    public var patient: PatientRecord
+    public var contact: Contact
+    public var evaluation: [EvaluationEntry]
+    public var trials: [Trial]
+    public var strategies: [Strategy]
+    public var medications: [MedicationRecord]
+    /// The courses exported, each with its sessions, measurements, scores and events.
+    public var courses: [CourseFacts]
+}
+
+extension ClinicStore {
+    /// A patient's records, with every course of theirs or only `courseId`
+    /// (CourseNotFound when it is not one of theirs).
+    public func patientFacts(patientId: Int, courseId: Int? = nil) throws -> PatientFacts {
         try read { db in
-            let course = try Self.course(db, id)
-            let sessions = try Self.sessions(db, where: "s.course_id = ?", [id])
-            let last = sessions.last?.date ?? course.startDate
-            let medications = try Self.medications(
-                db, "m.patient_id = ? AND m.start_date <= ? AND (m.stop_date IS NULL OR m.stop_date >= ?)",
-                [course.patientId, last.description, course.startDate.description])
-            return CourseFacts(
-                course: course, progress: try Self.progress(db, course), sessions: sessions,
-                patient: try Self.patient(db, course.patientId), medications: medications,
-                thresholds: try Self.thresholds(db, id), outcomes: try Self.outcomes(db, id), events: try Self.adverseEvents(db, id),
-                authorizations: try Self.authorizations(db, id), bookings: try Self.bookings(db, id))
+            let patient = try Self.patient(db, patientId)
+            let ids: [Int]
+            if let courseId {
+                guard try Self.course(db, courseId).patientId == patientId else { throw ClinicError.courseNotFound(courseId) }
+                ids = [courseId]
+            } else {
+                ids = try Self.fetch(db.cachedStatement(sql: "SELECT id FROM course WHERE patient_id = ? ORDER BY id"), [patientId]) { $0["id"] as Int }
+            }
+            return PatientFacts(
+                patient: patient, contact: try Self.contact(db, patientId), evaluation: try Self.evaluation(db, "patient_id = ?", [patientId]),
+                trials: try Self.trials(db, patientId), strategies: try Self.strategies(db, "s.patient_id = ?", [patientId]),
+                medications: try Self.medications(db, "m.patient_id = ?", [patientId]), courses: try ids.map { try Self.courseFacts(db, $0) })
         }
     }
 }

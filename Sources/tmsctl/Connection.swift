@@ -112,6 +112,14 @@ struct Daemon {
 
     func fetch<M: ClinicMethod>(_ method: M.Type) throws -> M.Output where M.Input == Nothing { try fetch(method, Nothing()) }
 
+    /// One member of the reply as tmsd sent it, not escaped for a terminal:
+    /// a document for a file or a program (a FHIR bundle), which its JSON
+    /// writes with control characters as escapes.
+    func document<M: ClinicMethod>(_ method: M.Type, _ input: M.Input, member: String) throws -> JSON {
+        guard let value = try raw(method, input)[member] else { throw fail("bad reply from tmsd to \(M.name): no \(member)", status: Status.software) }
+        return value
+    }
+
     /// Today in the clinic's time zone, as the daemon sees it (the default date of commands).
     func today() throws -> CivilDate {
         try fetch(Clinic.ListSessions.self, .init()).date

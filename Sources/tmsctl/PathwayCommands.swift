@@ -396,3 +396,34 @@ enum PathwayFormat {
         }
     }
 }
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export a patient's records for another system.", subcommands: [FHIR.self])
+
+    struct FHIR: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fhir", abstract: "A patient's records as a FHIR R4 Bundle (JSON).",
+            discussion: """
+                The bundle (type collection) holds the Patient, the depression as a Condition (ICD-10-CM), a \
+                MedicationStatement for each trial, strategy and medication, a Procedure for each delivered session \
+                (CPT, stimulation parameters), an Observation for each outcome score (LOINC) and motor threshold, and \
+                each AdverseEvent; --course limits it to one course's sessions, scores, thresholds and events. It \
+                holds patient data whole: --output writes a new file of mode 0600 (never over an existing one); \
+                without it, the bundle goes to standard output.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The patient's id.") var patient: Int
+        @Option(help: "Only this course of the patient's.") var course: Int?
+        @Option(help: ArgumentHelp("A new file to write it to (mode 0600).", valueName: "FILE")) var output: String?
+
+        func run() throws {
+            let bundle = try Daemon(global).document(Clinic.ExportFHIR.self, .init(patientId: patient, courseId: course), member: "bundle")
+            let text = bundle.text + "\n"
+            guard let output else { return print(text, terminator: "") }
+            try PrivateFile.create(text, at: output)
+            let entries = bundle["entry"].map { if case .array(let a) = $0 { a.count } else { 0 } } ?? 0
+            print("Wrote \(output): a FHIR R4 Bundle of \(entries) resources.")
+        }
+    }
+}

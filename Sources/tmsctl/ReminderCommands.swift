@@ -45,7 +45,7 @@ struct RemindCommand: ParsableCommand {
         }
         for reminder in reply.reminders {
             let message = Self.message(reminder, clinic: reply.clinic, date: reply.date, from: from)
-            try Self.write(message.render(), to: "\(outputDir)/reminder-\(reminder.patientId).eml")
+            try PrivateFile.create(message.render(), at: "\(outputDir)/reminder-\(reminder.patientId).eml")
         }
         print("\(reply.reminders.count) reminder\(reply.reminders.count == 1 ? "" : "s") for \(reply.date) written to \(outputDir).")
     }
@@ -60,19 +60,5 @@ struct RemindCommand: ParsableCommand {
             text: "This is a reminder of your appointment at \(clinic) on \(day) at \(at).\n\n"
                 + "If you cannot come, please let the clinic know.\n",
             html: nil, attachments: [])
-    }
-
-    /// `text` into a new file at `path`, readable by its owner alone: it holds a patient's address.
-    static func write(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw fail("\(path): \(String(cString: strerror(errno))).", status: Status.cantCreate) }
-        defer { close(fd) }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw fail("\(path): \(String(cString: strerror(errno))).", status: Status.cantCreate) }
-            bytes = bytes.dropFirst(n)
-        }
     }
 }

@@ -151,4 +151,32 @@ import TMSCore
             #expect(error.problems.allSatisfy { $0.file == "clinic.toml" })
         }
     }
+
+    @Test func theExportsCodesAreDataAndAScalesItemsAreCountedAgainstIt() throws {
+        let codes = ClinicalData.bundled.codes
+        #expect(codes.diagnosis["recurrent"] == .init(code: "F33.9", display: "Major depressive disorder, recurrent, unspecified"))
+        #expect(codes.scales["phq9"]?.panel == "44249-1" && codes.scales["phq9"]?.items.count == 9 && codes.procedureSNOMED == nil)
+        let clinic = "[fhir]\ndiagnosis = { recurrent-severe = \"F33.2\" }\nprocedure-snomed = [\"12345\", \"TMS\"]\n"
+        let data = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (clinic, "clinic.toml")])
+        #expect(data.codes.diagnosis["recurrent-severe"]?.code == "F33.2" && data.codes.diagnosis["recurrent"]?.code == "F33.9")
+        #expect(data.codes.procedureSNOMED == .init(code: "12345", display: "TMS"))
+        let broken = """
+            [fhir]
+            diagnosis = { recurrent = "F33 9" }
+            colour = "blue"
+            [fhir.scales.phq9]
+            items = ["44250-9"]
+            [fhir.scales.gad7]
+            total = "70274-6"
+            """
+        do {
+            _ = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (broken, "clinic.toml")])
+            Issue.record("accepted a code with a space, an unknown key, one item code for nine items, a scale that is not one")
+        } catch {
+            let keys = error.problems.map { $0.key ?? "" }
+            #expect(keys.contains("fhir.diagnosis") && keys.contains("fhir.colour"))
+            #expect(error.problems.contains { $0.key == "fhir.scales.phq9" && $0.message == "lists 1 item codes for PHQ-9's 9 items" })
+            #expect(error.problems.contains { $0.key == "fhir.scales.gad7" && $0.message.hasPrefix("names no scale") })
+        }
+    }
 }

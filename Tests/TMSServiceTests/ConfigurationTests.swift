@@ -92,6 +92,18 @@ import TMSCore
         #expect(throws: Configuration.Invalid.self) { try Configuration().applying(toml: "[patients]\nmrn = 1\n", file: "p.conf") }
     }
 
+    @Test func theMRNSystemOfAnExportIsAURI() throws {
+        #expect(Configuration().mrnSystem == "urn:tmsd:mrn")
+        let c = try Configuration().applying(toml: "[patients]\nmrn-system = \"urn:oid:2.16.840.1.113883.3.1234\"\n", file: "p.conf")
+        #expect(c.mrnSystem == "urn:oid:2.16.840.1.113883.3.1234")
+        #expect(try Configuration().applying(toml: c.rendered, file: "effective").mrnSystem == c.mrnSystem)
+        for bad in ["mrn", "1urn:x", "urn:a b", ":x", "urn:"] {
+            #expect(throws: Configuration.Invalid.self, "\(bad)") {
+                try Configuration().applying(toml: "[patients]\nmrn-system = \"\(bad)\"\n", file: "p.conf")
+            }
+        }
+    }
+
     @Test func consultationRoomsAreNamedInClinic() throws {
         #expect(Configuration().resources.rooms == ["consult-1"])
         let c = try Configuration().applying(toml: "[clinic]\nrooms = [\"room-a\", \"room-b\"]\n", file: "r.conf")

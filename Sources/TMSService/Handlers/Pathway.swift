@@ -162,6 +162,17 @@ extension ClinicHandler {
         }
     }
 
+    func registerExport(_ table: inout MethodTable) {
+        table.on(Clinic.ExportFHIR.self) { input, call in
+            let facts = try store.patientFacts(patientId: input.patientId, courseId: input.courseId)
+            var bundle = FHIRBundle(
+                facts: facts, course: input.courseId, clinical: call.clinical, clinicName: call.configuration.clinicName, mrnSystem: call.configuration.mrnSystem,
+                now: call.audit.at)
+            log("FHIR bundle exported", call, ["tmsd_patient": "\(input.patientId)"])
+            return .init(bundle: bundle.make())
+        }
+    }
+
     /// One patient's standing, as the clinical data judges it today.
     func standing(_ patientId: Int, _ call: Call) throws -> Standing {
         Standing(try store.pathFacts(patientId: patientId)[patientId]!, call.clinical, today: call.today)
