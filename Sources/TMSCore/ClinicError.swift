@@ -51,6 +51,7 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
         case evaluationItemNotFound = "EvaluationItemNotFound"
         case notAnAntidepressant = "NotAnAntidepressant"
         case strategyNotFound = "StrategyNotFound"
+        case importInvalid = "ImportInvalid"
     }
 
     /// A parameter value: the few JSON types errors carry.
@@ -133,6 +134,13 @@ public struct ClinicError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func strategyNotFound(_ id: Int) -> ClinicError {
         ClinicError(.strategyNotFound, "No strategy has id \(id).", [("id", .int(id))])
+    }
+    public static func importInvalid(problems: Int, line: Int, column: String?, reason: String) -> ClinicError {
+        ClinicError(
+            .importInvalid,
+            "Nothing was imported: \(problems) problem\(problems == 1 ? "" : "s") in the file, the first on line \(line)"
+                + (column.map { ", column \($0)" } ?? "") + ": \(reason) (--dry-run lists them all).",
+            [("problems", .int(problems)), ("line", .int(line))] + (column.map { [("column", .string($0))] } ?? []) + [("reason", .string(reason))])
     }
     public static func duplicateMRN(existing: Int) -> ClinicError {
         ClinicError(.duplicateMRN, "That MRN is already registered, to patient \(existing).", [("patient", .int(existing))])

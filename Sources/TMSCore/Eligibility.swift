@@ -28,6 +28,19 @@ public struct Trial: Sendable, Hashable, Codable {
     }
 }
 
+extension Trial {
+    /// What a trial's record must hold: a medication trial names its drug,
+    /// a dose above 0 and its unit; the weeks are 0 to 520.
+    public func check() throws(ClinicError) {
+        if kind == .medication {
+            guard let drug, !drug.isEmpty else { throw ClinicError.invalidValue("drug", "a medication trial names its drug") }
+            guard let highestDose, highestDose > 0 else { throw ClinicError.invalidValue("highestDose", "must be above 0") }
+            guard let unit, !unit.allSatisfy(\.isWhitespace) else { throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, ...)") }
+        }
+        guard weeksAtDose >= 0, weeksAtDose <= 520 else { throw ClinicError.invalidValue("weeksAtDose", "must be 0 to 520") }
+    }
+}
+
 /// The eligibility rules of the clinical data.
 public struct EligibilityRules: Sendable, Hashable {
     public var minimumWeeks: Double = 6

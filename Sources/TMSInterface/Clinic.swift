@@ -46,7 +46,7 @@ public enum Clinic {
         // The path before a course
         RecordReferral.self, BookConsultation.self, RecordConsultationOutcome.self, ListConsultations.self,
         RecordEvaluationItem.self, GetEvaluation.self, RecordStrategy.self, StopStrategy.self, ListStrategies.self,
-        GetHistory.self, ExportFHIR.self,
+        GetHistory.self, ExportFHIR.self, ImportPatients.self, ImportTrials.self,
         // Outcomes and alerts
         ListScales.self, RecordOutcome.self, GetOutcomes.self, ListAlerts.self, AcknowledgeAlert.self,
         // Authorizations and reports

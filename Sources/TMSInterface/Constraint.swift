@@ -24,6 +24,10 @@ public enum Constraint: Sendable, Equatable {
     case note(max: Int)
     /// One of these words.
     case oneOf([String])
+    /// A document sent whole (a CSV file): kept byte for byte, at most
+    /// `maxBytes` bytes of UTF-8, with no control character but tab, carriage
+    /// return and line feed.
+    case document(maxBytes: Int)
     /// A date no more than `daysAhead` days after today (nil: any), no more
     /// than `daysBack` days before it (nil: any), and not before the year `from`.
     case date(daysAhead: Int?, daysBack: Int? = nil, from: Int? = nil)
@@ -68,6 +72,12 @@ public enum Constraint: Sendable, Equatable {
             if text.count > max { return "must be at most \(max) characters" }
             if text.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && Constraint.isControl($0) }) {
                 return "must not contain control characters other than line breaks and tabs"
+            }
+            return nil
+        case (.document(let max), .string(let s)):
+            if s.utf8.count > max { return "must be at most \(max) bytes" }
+            if s.unicodeScalars.contains(where: { $0 != "\n" && $0 != "\r" && $0 != "\t" && Constraint.isControl($0) }) {
+                return "must not contain control characters other than tabs and line breaks"
             }
             return nil
         case (.oneOf(let words), .string(let s)):

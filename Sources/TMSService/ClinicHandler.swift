@@ -39,6 +39,7 @@ public struct ClinicHandler: VarlinkHandler {
         registerMedications(&table)
         registerPathway(&table)
         registerExport(&table)
+        registerImports(&table)
         registerOutcomes(&table)
         registerReports(&table)
         registerAccess(&table)
@@ -254,27 +255,36 @@ struct MethodTable: Sendable {
         precondition(entries[M.name] == nil, "\(M.name) is handled twice")
         let rules = ConstraintRules(M.Input.constraints)
         entries[M.name] = Entry(declaration: M.self) { parameters, call in
-            var parameters = parameters
-            do throws(ConstraintViolation) {
-                try rules.check(&parameters, today: call.today)
-            } catch {
-                throw ClinicError.invalidValue(error.parameter, error.reason)
-            }
-            let input: M.Input
-            do {
-                input = try VarlinkDecoder().decode(M.Input.self, from: parameters)
-            } catch let DecodingError.dataCorrupted(context) {
-                let path = varlinkPath(context.codingPath)
-                if let date = context.underlyingError as? CivilDate.Unreadable { throw ClinicError.invalidDate(path, date.text) }
-                if let time = context.underlyingError as? LocalTime.Unreadable {
-                    throw ClinicError.invalidValue(path, "\(UntrustedText.quoted(time.text)) is not HH:MM")
-                }
-                throw VarlinkError.invalidParameter(path)
-            } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.keyNotFound(_, context) {
-                throw VarlinkError.invalidParameter(varlinkPath(context.codingPath))
-            }
+            let input = try Self.input(M.self, parameters, rules: rules, today: call.today)
             return try VarlinkEncoder().encodeObjectBytes(try handler(input, call))
+        }
+    }
+
+    /// A method's input from its parameters: checked against its
+    /// constraints (`rules`, made from them once), then decoded. A breach
+    /// is InvalidValue or InvalidDate naming the parameter; a value of the
+    /// wrong shape, InvalidParameter.
+    static func input<M: ClinicMethod>(
+        _ method: M.Type, _ parameters: [String: JSON], rules: ConstraintRules, today: CivilDate
+    ) throws -> M.Input {
+        var parameters = parameters
+        do throws(ConstraintViolation) {
+            try rules.check(&parameters, today: today)
+        } catch {
+            throw ClinicError.invalidValue(error.parameter, error.reason)
+        }
+        do {
+            return try VarlinkDecoder().decode(M.Input.self, from: parameters)
+        } catch let DecodingError.dataCorrupted(context) {
+            let path = varlinkPath(context.codingPath)
+            if let date = context.underlyingError as? CivilDate.Unreadable { throw ClinicError.invalidDate(path, date.text) }
+            if let time = context.underlyingError as? LocalTime.Unreadable {
+                throw ClinicError.invalidValue(path, "\(UntrustedText.quoted(time.text)) is not HH:MM")
+            }
+            throw VarlinkError.invalidParameter(path)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+            let DecodingError.keyNotFound(_, context) {
+            throw VarlinkError.invalidParameter(varlinkPath(context.codingPath))
         }
     }
 }

@@ -6,14 +6,20 @@ public import TMSCore
 extension ClinicStore {
     public func addPatient(_ new: NewPatient, audit: AuditContext) throws -> PatientRecord {
         try write { db in
-            try Self.checkMRNFree(db, new.mrn, for: nil)
-            try db.cachedStatement(sql: "INSERT INTO patient (mrn, family_name, given_name, birth_date, created_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [new.mrn, new.familyName, new.givenName, new.birthDate.description, Timestamp.format(audit.at)])
-            let id = Int(db.lastInsertedRowID)
-            try Self.writeNameKey(db, patient: id, familyName: new.familyName, givenName: new.givenName)
+            let id = try Self.insertPatient(db, new, audit)
             try Self.writeAudit(db, audit, patient: id, summary: "patient \(id) registered")
             return try Self.patient(db, id)
         }
+    }
+
+    /// A new patient's rows (the MRN checked free), without a change-log entry of its own.
+    static func insertPatient(_ db: Database, _ new: NewPatient, _ audit: AuditContext) throws -> Int {
+        try checkMRNFree(db, new.mrn, for: nil)
+        try db.cachedStatement(sql: "INSERT INTO patient (mrn, family_name, given_name, birth_date, created_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [new.mrn, new.familyName, new.givenName, new.birthDate.description, Timestamp.format(audit.at)])
+        let id = Int(db.lastInsertedRowID)
+        try writeNameKey(db, patient: id, familyName: new.familyName, givenName: new.givenName)
+        return id
     }
 
     /// Every patient by name (folded, so Ångström comes before Baker); the inactive ones only when asked.
@@ -156,15 +162,20 @@ extension ClinicStore {
             if let email = change.email { contact.email = email.isEmpty ? nil : email }
             if let preferred = change.preferred { contact.preferred = preferred }
             if let reminders = change.reminders { contact.reminders = reminders }
-            if let (field, reason) = contact.problem { throw ClinicError.invalidValue(field, reason) }
-            try db.cachedStatement(sql: """
-                INSERT INTO patient_contact (patient_id, phone, email, preferred, reminders) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (patient_id) DO UPDATE SET
-                  phone = excluded.phone, email = excluded.email, preferred = excluded.preferred, reminders = excluded.reminders
-                """).execute(arguments: [id, contact.phone, contact.email, contact.preferred?.rawValue, contact.reminders])
+            try Self.writeContact(db, id, contact)
             try Self.writeAudit(db, audit, patient: id, summary: "patient \(id) contact details changed")
             return contact
         }
+    }
+
+    /// A patient's contact details as they now stand; InvalidValue for details that cannot stand together.
+    static func writeContact(_ db: Database, _ id: Int, _ contact: Contact) throws {
+        if let (field, reason) = contact.problem { throw ClinicError.invalidValue(field, reason) }
+        try db.cachedStatement(sql: """
+            INSERT INTO patient_contact (patient_id, phone, email, preferred, reminders) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (patient_id) DO UPDATE SET
+              phone = excluded.phone, email = excluded.email, preferred = excluded.preferred, reminders = excluded.reminders
+            """).execute(arguments: [id, contact.phone, contact.email, contact.preferred?.rawValue, contact.reminders])
     }
 
     /// The day-before reminders for `date`: each active patient who asked

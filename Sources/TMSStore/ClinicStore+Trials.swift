@@ -8,26 +8,26 @@ extension ClinicStore {
         patientId: Int, _ trial: Trial, sideEffects: String, reasonStopped: String, audit: AuditContext
     ) throws -> Trial {
         try write { db in
-            _ = try Self.patient(db, patientId)
-            if trial.kind == .medication {
-                guard let drug = trial.drug, !drug.isEmpty else { throw ClinicError.invalidValue("drug", "a medication trial names its drug") }
-                guard let dose = trial.highestDose, dose > 0 else { throw ClinicError.invalidValue("highestDose", "must be above 0") }
-                guard let unit = trial.unit, !unit.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw ClinicError.invalidValue("unit", "a dose needs its unit (mg, ...)")
-                }
-            }
-            guard trial.weeksAtDose >= 0, trial.weeksAtDose <= 520 else { throw ClinicError.invalidValue("weeksAtDose", "must be 0 to 520") }
-            try db.cachedStatement(sql: """
-                    INSERT INTO trial (patient_id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome,
-                      side_effects, reason_stopped, recorded_by, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
-                            trial.weeksAtDose, trial.adherence.rawValue, trial.outcome.rawValue, sideEffects, reasonStopped,
-                            audit.user, Timestamp.format(audit.at)])
-            let id = Int(db.lastInsertedRowID)
+            let id = try Self.insertTrial(db, patientId, trial, sideEffects: sideEffects, reasonStopped: reasonStopped, audit)
             try Self.writeAudit(db, audit, patient: patientId, summary: "trial \(id): \(trial.kind.rawValue) \(trial.drug ?? "")")
             return try Self.trials(db, patientId).first { $0.id == id }!
         }
+    }
+
+    /// A trial's row, checked, without a change-log entry of its own.
+    static func insertTrial(
+        _ db: Database, _ patientId: Int, _ trial: Trial, sideEffects: String, reasonStopped: String, _ audit: AuditContext
+    ) throws -> Int {
+        _ = try patient(db, patientId)
+        try trial.check()
+        try db.cachedStatement(sql: """
+                INSERT INTO trial (patient_id, kind, drug, drug_class, highest_dose, unit, weeks_at_dose, adherence, outcome,
+                  side_effects, reason_stopped, recorded_by, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [patientId, trial.kind.rawValue, trial.drug?.lowercased(), trial.drugClass, trial.highestDose, trial.unit,
+                        trial.weeksAtDose, trial.adherence.rawValue, trial.outcome.rawValue, sideEffects, reasonStopped,
+                        audit.user, Timestamp.format(audit.at)])
+        return Int(db.lastInsertedRowID)
     }
 
     public func trials(patientId: Int) throws -> [Trial] {

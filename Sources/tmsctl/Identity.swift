@@ -101,25 +101,7 @@ struct IdentityInput: ParsableArguments {
     /// At most this much is read: an identity is four short lines.
     static let limit = 64 * 1024
 
-    private static func read(_ path: String) throws -> String {
-        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ValidationError("--identity \(path): \(String(cString: strerror(errno))).") }
-        defer { if fd != STDIN_FILENO { close(fd) } }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw ValidationError("--identity \(path): \(String(cString: strerror(errno))).") }
-            if n == 0 { break }
-            bytes += chunk.prefix(n)
-            guard bytes.count <= limit else { throw ValidationError("--identity \(path): longer than \(limit) bytes.") }
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ValidationError("--identity \(path): not UTF-8 text.")
-        }
-        return text
-    }
+    private static func read(_ path: String) throws -> String { try LocalFile.read(path, limit: limit, option: "--identity ") }
 
     /// One field from the terminal: the prompt on stderr, the answer from stdin.
     private static func ask(_ field: Field) throws -> String { try askLine(field.prompt, naming: field.rawValue) }

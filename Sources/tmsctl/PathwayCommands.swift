@@ -421,9 +421,69 @@ struct ExportCommand: ParsableCommand {
             let bundle = try Daemon(global).document(Clinic.ExportFHIR.self, .init(patientId: patient, courseId: course), member: "bundle")
             let text = bundle.text + "\n"
             guard let output else { return print(text, terminator: "") }
-            try PrivateFile.create(text, at: output)
+            try LocalFile.createPrivate(text, at: output)
             let entries = bundle["entry"].map { if case .array(let a) = $0 { a.count } else { 0 } } ?? 0
             print("Wrote \(output): a FHIR R4 Bundle of \(entries) resources.")
+        }
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import patients or trial histories from a CSV file, all or nothing.",
+        discussion: """
+            FILE is CSV (RFC 4180: a header line of column names, then one record a line; a field in double quotes \
+            may hold commas, line breaks and doubled quotes), at most 900000 bytes; - reads standard input. \
+            --dry-run lists every record's problems (line and column) and imports nothing; a real run imports \
+            every record in one transaction, recorded in the audit trail as one import with the file's SHA-256, or, \
+            with any problem, none. Needs the operator role.
+            """,
+        subcommands: [Patients.self, Trials.self])
+
+    struct Patients: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "patients", abstract: "Register patients from a CSV file.",
+            discussion: """
+                Columns: mrn, family_name, given_name, birth_date (YYYY-MM-DD) required; phone, email optional. Each \
+                is held to 'patient add' and 'patient contact' rules; an MRN must be new to the clinic and to the file.
+                """)
+        @OptionGroup var options: ImportOptions
+        func run() throws { try options.run(Clinic.ImportPatients.self, "patient") }
+    }
+
+    struct Trials: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trials", abstract: "Record past trials from a CSV file.",
+            discussion: """
+                Columns: mrn (a registered patient's), kind (medication or psychotherapy), weeks_at_dose, adherence \
+                (good, partial, poor), outcome (none, partial, response, remission, intolerance) required; drug, \
+                drug_class, highest_dose, unit (a medication trial needs its drug, dose and unit), side_effects, \
+                reason_stopped optional.
+                """)
+        @OptionGroup var options: ImportOptions
+        func run() throws { try options.run(Clinic.ImportTrials.self, "trial") }
+    }
+}
+
+struct ImportOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file (- for standard input).") var file: String
+    @Flag(help: "Check every record and import nothing.") var dryRun = false
+
+    func run<M: ClinicMethod>(_ method: M.Type, _ noun: String) throws where M.Input == Clinic.ImportInput, M.Output == Clinic.ImportReply {
+        let csv = try LocalFile.read(file, limit: 900_000, option: "")
+        guard let reply = try Daemon(global).ask(method, .init(csv: csv, dryRun: dryRun ? true : nil)) else { return }
+        let file = file == "-" ? "standard input" : file
+        guard reply.problems.isEmpty else {
+            print("\(file): \(reply.rows) record\(reply.rows == 1 ? "" : "s"), \(reply.problems.count) problem\(reply.problems.count == 1 ? "" : "s"); nothing imported.")
+            print(Format.table(["LINE", "COLUMN", "PROBLEM"], reply.problems.map { ["\($0.line)", $0.column ?? "-", $0.message] }), terminator: "")
+            throw ExitCode(Status.refused)
+        }
+        let span = reply.ids.first.map { first in first == reply.ids.last! ? " (id \(first))" : " (ids \(first) to \(reply.ids.last!))" } ?? ""
+        if dryRun {
+            print("\(file): \(reply.rows) record\(reply.rows == 1 ? "" : "s"), no problems; nothing imported (dry run). SHA-256 \(reply.sha256).")
+        } else {
+            print("Imported \(reply.imported) \(noun)\(reply.imported == 1 ? "" : "s")\(span) from \(file), SHA-256 \(reply.sha256).")
         }
     }
 }

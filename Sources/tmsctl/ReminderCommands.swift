@@ -45,7 +45,7 @@ struct RemindCommand: ParsableCommand {
         }
         for reminder in reply.reminders {
             let message = Self.message(reminder, clinic: reply.clinic, date: reply.date, from: from)
-            try PrivateFile.create(message.render(), at: "\(outputDir)/reminder-\(reminder.patientId).eml")
+            try LocalFile.createPrivate(message.render(), at: "\(outputDir)/reminder-\(reminder.patientId).eml")
         }
         print("\(reply.reminders.count) reminder\(reply.reminders.count == 1 ? "" : "s") for \(reply.date) written to \(outputDir).")
     }

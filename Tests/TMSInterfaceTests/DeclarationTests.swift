@@ -46,7 +46,7 @@ import Varlink
             switch rule {
             case .int: #expect(type == .int, "\(name): \(path) is \(type), bounded as an int")
             case .float: #expect(type == .float, "\(name): \(path) is \(type), bounded as a float")
-            case .text, .note, .oneOf, .date: #expect(type == .string, "\(name): \(path) is \(type), ruled as text")
+            case .text, .note, .oneOf, .date, .document: #expect(type == .string, "\(name): \(path) is \(type), ruled as text")
             }
         }
     }

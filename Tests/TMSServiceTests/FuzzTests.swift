@@ -253,6 +253,7 @@ struct CallGenerator {
         "", "x", "Doe", "M-1", "M-2", "10hz-ldlpfc", "itbs", "emg", "figure-8", "H1", "chair-1", "PHQ-9", "MADRS", "baseline",
         "2026-12-07", "2026-02-30", "1980-01-02", "1975-06-15", "1990-03-04", "0000-01-01", "9999-12-31", "09:00", "25:61", "sertraline", "mg",
         "venlafaxine", "aripiprazole", "consult-1", "mdd", "recurrent", "bipolar-screen", "negative",
+        "mrn,family_name,given_name,birth_date\nF-1,Doe,Jane,1980-02-03\n", "mrn,kind,weeks_at_dose,adherence,outcome\nM-1,psychotherapy,8,good,none\n",
         "a\nb", "\u{1b}]0;title\u{07}", "\u{0}", "\u{202E}", String(repeating: "é", count: 3000), "SEQ:HASH", "1:" + String(repeating: "0", count: 64),
     ]
     static let ints: [Int] = [0, 1, 1, 2, 3, -1, 5, 10, 40, 120, 3000, Int(Int32.max), Int.max, Int.min]

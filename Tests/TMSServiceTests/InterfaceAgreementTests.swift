@@ -60,6 +60,7 @@ import Glibc
             .patientInCourse(patient: 1, course: 2), .patientAmbiguous(mrnOf: 1, id: 2), .mrnNotFound, .roomNotFound("x"),
             .consultationNotFound(1), .consultationClash(with: 1, what: "Room x", date: day, range: range),
             .evaluationItemNotFound("x"), .notAnAntidepressant("x", parameter: "base"), .strategyNotFound(1),
+            .importInvalid(problems: 2, line: 3, column: "mrn", reason: "x"), .importInvalid(problems: 1, line: 1, column: nil, reason: "x"),
         ]
         #expect(Set(all.map(\.code)) == Set(ClinicError.Code.allCases))
         for error in all {
