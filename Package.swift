@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 //
 // tmsd: the treatment-course service of a TMS clinic, and tmsctl, its CLI.
 // Dependencies point one way (see ../shared/design/ARCHITECTURE.md):
@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // The domain: protocols, calendars, prescriptions, rules. Foundation only.
@@ -81,7 +82,7 @@ let package = Package(
         .target(
             name: "TMSService",
             dependencies: [
-                "TMSCore", "TMSStore", "Varlink", "VarlinkNIO", "Systemd", "TMSInterface",
+                "TMSCore", "TMSStore", "Varlink", "VarlinkNIO", "Systemd", "TMSInterface", "TMSNetwork",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,10 +96,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // A site's change log shipped to the network's central PostgreSQL.
+        .target(
+            name: "TMSNetwork",
+            dependencies: [
+                "TMSCore", "TMSStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "tmsd",
             dependencies: [
-                "TMSService", "TMSInterface", "VarlinkNIO",
+                "TMSService", "TMSInterface", "VarlinkNIO", "TMSNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -52,7 +52,7 @@ public enum Clinic {
         // Authorizations and reports
         AddAuthorization.self, ExtendAuthorization.self, ListAuthorizations.self, GetDailyReport.self, GetCourseSummary.self,
         // Who and what
-        WhoAmI.self, ListAudit.self, VerifyAudit.self, Backup.self,
+        WhoAmI.self, ListAudit.self, VerifyAudit.self, Backup.self, GetNetworkStatus.self,
     ]
 
     /// The declarations by method name.

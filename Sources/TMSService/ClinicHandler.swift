@@ -4,6 +4,7 @@ public import Logging
 public import TMSCore
 import TMSInterface
 public import TMSStore
+public import TMSNetwork
 public import Varlink
 import Synchronization
 
@@ -18,14 +19,18 @@ public struct ClinicHandler: VarlinkHandler {
     public let configuration: LiveConfiguration
     public let logger: Logger
     public let now: @Sendable () -> Date
+    /// What the network shipper has done (nothing, without [network]).
+    public let network: ShippingStatus
     let users = UserDirectory()
     /// Whether the database file was found unable to take writes: said at `crit` once.
     let fileProblem = OnceFlag()
     private var table = MethodTable()
 
     public init(
-        store: ClinicStore, configuration: LiveConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
+        store: ClinicStore, configuration: LiveConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        network: ShippingStatus = ShippingStatus()
     ) {
+        self.network = network
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -40,6 +45,7 @@ public struct ClinicHandler: VarlinkHandler {
         registerPathway(&table)
         registerExport(&table)
         registerImports(&table)
+        registerNetwork(&table)
         registerOutcomes(&table)
         registerReports(&table)
         registerAccess(&table)

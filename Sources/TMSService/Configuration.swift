@@ -3,6 +3,7 @@ public import Logging
 public import TMSCore
 public import TMSInterface
 import TOMLKit
+public import TMSNetwork
 
 /// tmsd's settings: built-in defaults, then the config file, then flags.
 public struct Configuration: Sendable, Equatable {
@@ -58,6 +59,8 @@ public struct Configuration: Sendable, Equatable {
     /// What an MRN looks like at this clinic (nil: any text). A reference
     /// that matches it is an MRN.
     public var mrnPattern: MRNPattern?
+    /// `[network]`: the network's central server this site ships its change log to (nil: none).
+    public var network: NetworkSettings?
     /// The system of the MRN a FHIR export writes: the URI that names this clinic's medical record numbers.
     public var mrnSystem = "urn:tmsd:mrn"
 
@@ -136,6 +139,7 @@ public struct Configuration: Sendable, Equatable {
         "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning", "no-show-flag"],
         "patients": ["mrn-pattern", "mrn-system"],
+        "network": ["site", "socket", "host", "port", "database", "user", "password-file", "batch"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -181,7 +185,7 @@ public struct Configuration: Sendable, Equatable {
         var c = self
         for section in table.keys {
             switch section {
-            case "daemon", "clinic", "reports", "backup", "patients":
+            case "daemon", "clinic", "reports", "backup", "patients", "network":
                 guard let body = table[section]?.table else {
                     problem(nil, section, "must be a [\(section)] section")
                     continue
@@ -205,7 +209,7 @@ public struct Configuration: Sendable, Equatable {
             case "protocols":
                 guard table[section]?.table != nil else { problem(nil, section, "must be [protocols.ID] sections") ; continue }
             default:
-                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports], [patients], [backup] and [clinical]")
+                problem(nil, section, "unknown section or key; known sections are [daemon], [clinic], [hours], [[chairs]], [protocols.ID], [roles], [reports], [patients], [network], [backup] and [clinical]")
             }
         }
 
@@ -343,6 +347,43 @@ public struct Configuration: Sendable, Equatable {
                 c.mrnPattern = try MRNPattern(pattern)
             } catch {
                 problem("patients", "mrn-pattern", "is not a regular expression: \(error)")
+            }
+        }
+        if table["network"] != nil {
+            if let site = string("network", "site") {
+                if NetworkSettings.isSiteID(site) {
+                    var network = NetworkSettings(site: site)
+                    if let socket = string("network", "socket") {
+                        if socket.hasPrefix("/") { network.socket = socket } else { problem("network", "socket", "must be an absolute path") }
+                    }
+                    if let host = string("network", "host") { network.host = host }
+                    if network.socket == nil, network.host == nil {
+                        problem("network", "site", "needs the central server: socket (a Unix socket's path) or host")
+                    }
+                    if let value = table["network"]?.table?["port"] {
+                        if let port = value.int, (1...65535).contains(port) { network.port = port } else {
+                            problem("network", "port", "must be a port, 1 to 65535")
+                        }
+                    }
+                    if let database = string("network", "database") { network.database = database }
+                    if let user = string("network", "user") { network.user = user }
+                    if let file = string("network", "password-file") {
+                        if file.hasPrefix("/") { network.passwordFile = file } else { problem("network", "password-file", "must be an absolute path") }
+                    } else if let directory = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
+                        // systemd's LoadCredential=central-password:...
+                        network.passwordFile = directory + "/central-password"
+                    }
+                    if let value = table["network"]?.table?["batch"] {
+                        if let batch = value.int, (1...10_000).contains(batch) { network.batch = batch } else {
+                            problem("network", "batch", "must be a whole number of entries, 1 to 10000")
+                        }
+                    }
+                    c.network = network
+                } else {
+                    problem("network", "site", "must be 1 to 40 lowercase letters, digits and '-', not starting with '-'")
+                }
+            } else {
+                problem("network", nil, "needs site, the site's id in the network")
             }
         }
         if let system = string("patients", "mrn-system") {
@@ -593,6 +634,11 @@ public struct Configuration: Sendable, Equatable {
             [patients]
             \(mrnPattern.map { "mrn-pattern = \(quoted($0.source))" } ?? "# mrn-pattern: none (an MRN is any text)")
             mrn-system = \(quoted(mrnSystem))
+            \(network.map { n in
+                "\n[network]\nsite = \(quoted(n.site))\n" + (n.socket.map { "socket = \(quoted($0))\n" } ?? "")
+                    + (n.host.map { "host = \(quoted($0))\nport = \(n.port)\n" } ?? "") + "database = \(quoted(n.database))\nuser = \(quoted(n.user))\n"
+                    + (n.passwordFile.map { "password-file = \(quoted($0))\n" } ?? "") + "batch = \(n.batch)"
+            } ?? "# [network]: none (this site ships its change log nowhere)")
 
             [roles]
             \(Role.allCases.map { "\($0.rawValue) = [\((roleGroups[$0] ?? []).sorted().map(quoted).joined(separator: ", "))]" }.joined(separator: "\n"))

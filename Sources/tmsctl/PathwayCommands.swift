@@ -487,3 +487,34 @@ struct ImportOptions: ParsableArguments {
         }
     }
 }
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network", abstract: "This site in a network of clinics.", subcommands: [Status.self])
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "How far this site's change log has reached the network's central server.",
+            discussion: """
+                The site's id, the local change log's newest entry, the newest the central PostgreSQL holds of this \
+                site's, the lag between them, when a batch last arrived, and the last error. Exits 1 when the central \
+                server refused this site's history.
+                """)
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            guard let s = try Daemon(global).ask(Clinic.GetNetworkStatus.self) else { return }
+            guard let site = s.site else { return print("This site is in no network ([network] in tmsd.conf sets no site).") }
+            let head = s.head.map { "\($0.sequence):\($0.hash)" } ?? "none"
+            let shipped = s.shipped.map { "\($0.sequence):\($0.hash)" } ?? "none yet"
+            print(Format.fields([
+                ("Site", site), ("Local head", head), ("Shipped", shipped), ("Lag", "\(s.lag) entr\(s.lag == 1 ? "y" : "ies")"),
+                ("Last shipped", s.lastShippedAt ?? "-"), ("Last error", s.lastError.map { "\($0) (\(s.lastErrorAt ?? "-"))" } ?? "-"),
+            ]), terminator: "")
+            if s.refused {
+                print("REFUSED: the central server refused this site's history; nothing more is shipped.")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -46,7 +46,7 @@ struct TMSCtl: ParsableCommand {
             PatientCommand.self, ProtocolCommand.self, CourseCommand.self, SessionCommand.self, BoardCommand.self, ScheduleCommand.self,
             RescheduleCommand.self, ChairCommand.self, OutcomesCommand.self, AlertsCommand.self, ThresholdCommand.self, EventsCommand.self, ScreenCommand.self, MedicationCommand.self,
             TrialCommand.self, EligibilityCommand.self, ReferralCommand.self, ConsultCommand.self, EvaluationCommand.self,
-            StrategyCommand.self, HistoryCommand.self, ExportCommand.self, ImportCommand.self, AuthorizationCommand.self, ReportCommand.self, RemindCommand.self,
+            StrategyCommand.self, HistoryCommand.self, ExportCommand.self, ImportCommand.self, NetworkCommand.self, AuthorizationCommand.self, ReportCommand.self, RemindCommand.self,
             AuditCommand.self, BackupCommand.self,
             WhoAmICommand.self,
         ])

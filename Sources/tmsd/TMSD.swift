@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Systemd
 import TMSInterface
 import TMSService
+import TMSNetwork
 import TMSStore
 import UnixSignals
 import Varlink
@@ -125,7 +126,8 @@ struct TMSD: AsyncParsableCommand {
             logger.info("database open", metadata: ["tmsd_database": "\(settings.databasePath)", "tmsd_migrations": "\(migrations)"])
 
             let shared = LiveConfiguration(settings)
-            let handler = ClinicHandler(store: store, configuration: shared, logger: logger)
+            let shipping = ShippingStatus()
+            let handler = ClinicHandler(store: store, configuration: shared, logger: logger, network: shipping)
             let dispatcher = VarlinkDispatcher(
                 info: VarlinkServiceInfo(vendor: "tmsd", product: "tmsd", version: tmsdVersion, url: "https://github.com/tmsd/tmsd"),
                 interfaces: [Clinic.interface], handler: handler)
@@ -146,8 +148,16 @@ struct TMSD: AsyncParsableCommand {
                 interval: notifier.watchdogInterval, eventLoop: group.next(), store: store, notifier: notifier,
                 status: status, logger: logger, onFileProblem: { handler.reportFileProblem($0) })
             let dayClose = DayCloseService(close: DayClose(store: store, logger: logger), settings: shared)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: listener), .init(service: reload), .init(service: watchdog), .init(service: dayClose),
+            ]
+            // (A reload does not change [network]: a restart does.)
+            if let network = settings.network {
+                services.append(.init(service: Shipper(store: store, settings: network, status: shipping, logger: logger)))
+                logger.info("shipping the change log", metadata: ["tmsd_site": "\(network.site)"])
+            }
             var configuration = ServiceGroupConfiguration(
-                services: [.init(service: listener), .init(service: reload), .init(service: watchdog), .init(service: dayClose)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             configuration.maximumGracefulShutdownDuration = .seconds(settings.shutdownTimeoutSeconds)

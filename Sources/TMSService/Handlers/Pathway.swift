@@ -2,6 +2,7 @@ import Foundation
 import TMSCore
 import TMSInterface
 import TMSStore
+import TMSNetwork
 
 /// What a patient's records say of their path, judged by the clinical data
 /// as it stands: the one reading the stage, the eligibility and the history share.
@@ -176,5 +177,21 @@ extension ClinicHandler {
     /// One patient's standing, as the clinical data judges it today.
     func standing(_ patientId: Int, _ call: Call) throws -> Standing {
         Standing(try store.pathFacts(patientId: patientId)[patientId]!, call.clinical, today: call.today)
+    }
+}
+
+// The site in a network of clinics.
+extension ClinicHandler {
+    func registerNetwork(_ table: inout MethodTable) {
+        table.on(Clinic.GetNetworkStatus.self) { _, call in
+            let head = try store.chainHead()
+            let state = network.snapshot
+            return .init(
+                site: call.configuration.network?.site, head: head.map { Clinic.AuditHead(sequence: $0.sequence, hash: $0.hash) },
+                shipped: state.shipped.map { Clinic.AuditHead(sequence: $0.sequence, hash: $0.hash) },
+                lag: call.configuration.network == nil ? 0 : (head?.sequence ?? 0) - (state.shipped?.sequence ?? 0),
+                lastShippedAt: state.lastShippedAt.map(Timestamp.format), lastError: state.lastError,
+                lastErrorAt: state.lastErrorAt.map(Timestamp.format), refused: state.refused)
+        }
     }
 }

@@ -1,0 +1,141 @@
+import Logging
+import PostgresNIO
+import TMSCore
+import TMSStore
+
+/// The central PostgreSQL's side: its schema, and the function that takes
+/// each entry a site sends. Every row is keyed by its site first, so the
+/// tables can be distributed by site on Citus (`SELECT
+/// create_distributed_table('tmsd_entry', 'site')`, and so for the others).
+enum Central {
+    static let schema: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS tmsd_site (
+          site text PRIMARY KEY,
+          refused_at timestamptz,
+          refused_reason text
+        )
+        """,
+        // An entry of a site's change log, as the site's chain holds it.
+        """
+        CREATE TABLE IF NOT EXISTS tmsd_entry (
+          site text NOT NULL,
+          seq bigint NOT NULL,
+          at text NOT NULL,
+          uid bigint NOT NULL,
+          "user" text NOT NULL,
+          pid bigint NOT NULL,
+          method text NOT NULL,
+          patient_id bigint,
+          course_id bigint,
+          session_id bigint,
+          summary text NOT NULL,
+          error text,
+          changes jsonb,
+          prev_hash text NOT NULL,
+          hash text NOT NULL,
+          received_at timestamptz NOT NULL DEFAULT now(),
+          PRIMARY KEY (site, seq)
+        )
+        """,
+        // Each record of a site as its latest entry left it: (site, table, id).
+        """
+        CREATE TABLE IF NOT EXISTS tmsd_record (
+          site text NOT NULL,
+          tbl text NOT NULL,
+          id bigint NOT NULL,
+          seq bigint NOT NULL,
+          row jsonb NOT NULL,
+          PRIMARY KEY (site, tbl, id)
+        )
+        """,
+        // Takes one entry of a site's: NULL when it is applied (or was, the same entry, before); else why the
+        // site is refused (an entry that differs from the one received, or does not follow the last), which
+        // is kept, so the site is refused from then on, and raised as a warning in the server's log.
+        """
+        CREATE OR REPLACE FUNCTION tmsd_accept(
+          p_site text, p_seq bigint, p_at text, p_uid bigint, p_user text, p_pid bigint, p_method text, p_patient bigint,
+          p_course bigint, p_session bigint, p_summary text, p_error text, p_changes text, p_prev text, p_hash text
+        ) RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE
+          known text; last_seq bigint; last_hash text; reason text; rec jsonb;
+        BEGIN
+          INSERT INTO tmsd_site (site) VALUES (p_site) ON CONFLICT (site) DO NOTHING;
+          SELECT refused_reason INTO reason FROM tmsd_site WHERE site = p_site FOR UPDATE;
+          IF reason IS NOT NULL THEN RETURN reason; END IF;
+          SELECT hash INTO known FROM tmsd_entry WHERE site = p_site AND seq = p_seq;
+          IF FOUND THEN
+            IF known = p_hash THEN RETURN NULL; END IF;
+            reason := format('entry %s differs from the one received before: the site''s history was rewritten', p_seq);
+          ELSE
+            SELECT seq, hash INTO last_seq, last_hash FROM tmsd_entry WHERE site = p_site ORDER BY seq DESC LIMIT 1;
+            IF coalesce(last_seq, 0) + 1 <> p_seq THEN
+              reason := format('entry %s does not follow entry %s, the last received', p_seq, coalesce(last_seq, 0));
+            ELSIF coalesce(last_hash, '') <> p_prev THEN
+              reason := format('entry %s does not link to entry %s as received: the site''s history was rewritten', p_seq, last_seq);
+            END IF;
+          END IF;
+          IF reason IS NOT NULL THEN
+            UPDATE tmsd_site SET refused_at = now(), refused_reason = reason WHERE site = p_site;
+            RAISE WARNING 'tmsd: site % refused: %', p_site, reason;
+            RETURN reason;
+          END IF;
+          INSERT INTO tmsd_entry VALUES (p_site, p_seq, p_at, p_uid, p_user, p_pid, p_method, p_patient, p_course, p_session,
+                                         p_summary, p_error, p_changes::jsonb, p_prev, p_hash);
+          FOR rec IN SELECT value FROM jsonb_array_elements(coalesce(p_changes::jsonb, '[]'::jsonb)) LOOP
+            IF jsonb_typeof(rec->'row') IS DISTINCT FROM 'object' THEN
+              DELETE FROM tmsd_record WHERE site = p_site AND tbl = rec->>'table' AND id = (rec->>'id')::bigint;
+            ELSE
+              INSERT INTO tmsd_record VALUES (p_site, rec->>'table', (rec->>'id')::bigint, p_seq, rec->'row')
+              ON CONFLICT (site, tbl, id) DO UPDATE SET seq = excluded.seq, row = excluded.row;
+            END IF;
+          END LOOP;
+          RETURN NULL;
+        END $$
+        """,
+    ]
+
+    /// Marks `site` refused, for a reason the site found itself.
+    static func refuse(_ site: String, _ reason: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO tmsd_site (site, refused_at, refused_reason) VALUES (\(site), now(), \(reason))
+            ON CONFLICT (site) DO UPDATE SET refused_at = now(), refused_reason = excluded.refused_reason
+            """, logger: logger)
+    }
+
+    /// The schema, made where it is missing (each statement is idempotent).
+    static func prepare(_ connection: PostgresConnection, logger: Logger) async throws {
+        for statement in schema { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+    }
+
+    /// The last entry the server holds of `site`'s, and why it refuses the site, if it does.
+    static func head(_ connection: PostgresConnection, site: String, logger: Logger) async throws -> (ChainHead?, String?) {
+        var head: ChainHead?
+        for try await (seq, hash) in try await connection.query(
+            "SELECT seq, hash FROM tmsd_entry WHERE site = \(site) ORDER BY seq DESC LIMIT 1", logger: logger
+        ).decode((Int, String).self) {
+            head = ChainHead(sequence: seq, hash: hash)
+        }
+        var refusal: String?
+        for try await reason in try await connection.query(
+            "SELECT refused_reason FROM tmsd_site WHERE site = \(site) AND refused_at IS NOT NULL", logger: logger
+        ).decode(String.self) {
+            refusal = reason
+        }
+        return (head, refusal)
+    }
+
+    /// Sends `entries` in order, in the caller's transaction: nil when every one was taken, else why the site is refused.
+    static func accept(_ entries: [ChangeLogEntry], site: String, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+        for e in entries {
+            let rows = try await connection.query("""
+                SELECT tmsd_accept(\(site), \(e.sequence), \(e.at), \(e.uid), \(e.user), \(e.pid), \(e.method), \(e.patient),
+                  \(e.course), \(e.session), \(e.summary), \(e.error), \(e.changes), \(e.previousHash), \(e.hash))
+                """, logger: logger)
+            for try await reason in rows.decode(String?.self) {
+                if let reason { return reason }
+            }
+        }
+        return nil
+    }
+}

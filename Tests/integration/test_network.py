@@ -1,0 +1,166 @@
+"""The network roll-up (issue 15, part 3): each site's change log shipped to
+a real PostgreSQL 15, started by the test as nobody on a Unix socket. Every
+entry arrives once and in order, through a stopped server and a site killed
+with -9; the site's writes never wait on it; a site whose history was
+rewritten is refused centrally, and one whose own chain is broken ships
+nothing past the break."""
+import os
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from conftest import TEST_CONFIG, Daemon, add_patient
+from postgres import Postgres
+
+C = "io.tmsd.Clinic."
+
+
+@pytest.fixture
+def central(tmp_dir):
+    os.chmod(tmp_dir, 0o755)  # nobody runs the server below it
+    pg = Postgres(tmp_dir / "pg")
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+def site(tmp_dir, central, name, batch=None):
+    directory = tmp_dir / name
+    directory.mkdir(mode=0o700)
+    return Daemon(directory, config_text=TEST_CONFIG + central.network_config(name, batch)).start()
+
+
+def local_chain(d):
+    with sqlite3.connect(f"file:{d.database}?mode=ro", uri=True) as db:
+        return db.execute("SELECT seq, hash FROM audit WHERE seq IS NOT NULL ORDER BY seq").fetchall()
+
+
+def central_chain(pg, name):
+    return [(int(seq), h) for seq, h in pg.psql("tmsd", f"SELECT seq, hash FROM tmsd_entry WHERE site = '{name}' ORDER BY seq")]
+
+
+def caught_up(d, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = d.call(C + "GetNetworkStatus")
+        if status["lag"] == 0 and status.get("shipped"):
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"not caught up: {d.call(C + 'GetNetworkStatus')}")
+
+
+def test_two_sites_ship_every_entry_once_in_order_into_one_central_database(tmp_dir, central):
+    a, b = site(tmp_dir, central, "site-a"), site(tmp_dir, central, "site-b")
+    try:
+        for i in range(5):
+            add_patient(a, f"A-{i}")
+        for i in range(3):
+            add_patient(b, f"B-{i}")
+        status = caught_up(a)
+        caught_up(b)
+        assert status["site"] == "site-a" and status["head"] == status["shipped"] and "lastError" not in status
+        assert central_chain(central, "site-a") == local_chain(a) and len(local_chain(a)) == 5
+        assert central_chain(central, "site-b") == local_chain(b)
+        # Every record keyed by (site, table, id): the two sites' patient 1 are two rows.
+        rows = central.psql("tmsd", "SELECT site, id, row->>'mrn' FROM tmsd_record WHERE tbl = 'patient' AND id = 1 ORDER BY site")
+        assert rows == [["site-a", "1", "A-0"], ["site-b", "1", "B-0"]]
+        out = a.tmsctl("network", "status").stdout
+        assert "Site:" in out and "site-a" in out and "Lag:          0 entries" in out
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_stopped_server_holds_up_nothing_and_gets_every_entry_once_when_it_is_back(tmp_dir, central):
+    a = site(tmp_dir, central, "site-a")
+    try:
+        add_patient(a, "A-0")
+        caught_up(a)
+        central.stop()
+        started = time.monotonic()
+        for i in range(1, 11):
+            add_patient(a, f"A-{i}")
+        assert time.monotonic() - started < 10  # the writes did not wait on the network
+        time.sleep(1.5)
+        status = a.call(C + "GetNetworkStatus")
+        assert status["lag"] == 10 and status["lastError"] and status["shipped"]["sequence"] == 1
+        central.start()
+        caught_up(a, timeout=60)
+        assert central_chain(central, "site-a") == local_chain(a) and len(local_chain(a)) == 11
+    finally:
+        a.stop()
+
+
+def test_a_site_killed_mid_stream_resumes_without_a_gap_or_a_duplicate(tmp_dir, central):
+    a = site(tmp_dir, central, "site-a", batch=3)
+    try:
+        central.stop()
+        for i in range(60):
+            add_patient(a, f"A-{i}")
+        central.start()
+        deadline = time.monotonic() + 30
+        while (a.call(C + "GetNetworkStatus").get("shipped") or {}).get("sequence", 0) < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        a.stop(signal.SIGKILL)
+        shipped = central_chain(central, "site-a")
+        assert 0 < len(shipped) < 60
+        a.start()
+        caught_up(a, timeout=60)
+        assert central_chain(central, "site-a") == local_chain(a) and len(local_chain(a)) == 60
+    finally:
+        a.stop()
+
+
+def test_a_site_whose_history_was_rewritten_is_refused_centrally(tmp_dir, central):
+    a = site(tmp_dir, central, "site-a")
+    add_patient(a, "A-0")
+    add_patient(a, "A-1")
+    caught_up(a)
+    a.stop()
+    # The site's database replaced (a restore of another history, a database made again): same site, other entries.
+    for suffix in ("", "-wal", "-shm", ".initialized"):
+        if os.path.exists(a.database + suffix):
+            os.unlink(a.database + suffix)
+    central.stop()
+    a.start()
+    try:
+        add_patient(a, "OTHER")
+        central.start()
+        deadline = time.monotonic() + 30
+        while not a.call(C + "GetNetworkStatus")["refused"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = a.call(C + "GetNetworkStatus")
+        assert status["refused"] is True
+        r = a.tmsctl("network", "status", check=False)
+        assert r.returncode == 1 and "REFUSED" in r.stdout
+        (reason,) = central.psql("tmsd", "SELECT refused_reason FROM tmsd_site WHERE site = 'site-a'")[0]
+        assert "entry 1 differs from the one received before" in reason
+        # What it held is as it was.
+        assert len(central_chain(central, "site-a")) == 2
+        assert "site site-a refused" in central.log.read_text()
+    finally:
+        a.stop()
+
+
+def test_a_site_ships_nothing_past_a_break_in_its_own_chain(tmp_dir, central):
+    a = site(tmp_dir, central, "site-a")
+    try:
+        add_patient(a, "A-0")
+        caught_up(a)
+        central.stop()
+        add_patient(a, "A-1")
+        add_patient(a, "A-2")
+        with sqlite3.connect(a.database) as db:
+            db.execute("UPDATE audit SET summary = 'nothing to see' WHERE seq = 2")
+        central.start()
+        deadline = time.monotonic() + 30
+        while "broken" not in (a.call(C + "GetNetworkStatus").get("lastError") or "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = a.call(C + "GetNetworkStatus")
+        assert "the local change log is broken at entry 2" in status["lastError"]
+        assert len(central_chain(central, "site-a")) == 1
+    finally:
+        a.stop()
