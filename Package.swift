@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "TMSNetwork",
             dependencies: [
-                "TMSCore", "TMSStore",
+                "TMSCore", "TMSStore", "Varlink",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

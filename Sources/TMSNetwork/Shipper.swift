@@ -22,6 +22,8 @@ public struct NetworkSettings: Sendable, Equatable {
     public var passwordFile: String?
     /// Entries sent in one transaction.
     public var batch = 500
+    /// What of the records leaves the site.
+    public var records = RecordsShipped.full
 
     public init(site: String) { self.site = site }
 
@@ -153,7 +155,9 @@ public struct Shipper: Service {
             guard !connection.isClosed else { throw ConnectionClosed() }
             let verdict = try await Self.bounded(connection, .seconds(30)) {
                 try await connection.withTransaction(logger: logger) { connection in
-                    try await Central.accept(entries, site: settings.site, on: connection, logger: logger)
+                    try await Central.accept(
+                        settings.records == .full ? entries : entries.map(Deidentify.entry), site: settings.site, on: connection,
+                        logger: logger)
                 }
             }
             if let verdict {

@@ -139,7 +139,7 @@ public struct Configuration: Sendable, Equatable {
         "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning", "no-show-flag"],
         "patients": ["mrn-pattern", "mrn-system"],
-        "network": ["site", "socket", "host", "port", "database", "user", "password-file", "batch"],
+        "network": ["site", "socket", "host", "port", "database", "user", "password-file", "batch", "records"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -376,6 +376,11 @@ public struct Configuration: Sendable, Equatable {
                     if let value = table["network"]?.table?["batch"] {
                         if let batch = value.int, (1...10_000).contains(batch) { network.batch = batch } else {
                             problem("network", "batch", "must be a whole number of entries, 1 to 10000")
+                        }
+                    }
+                    if let records = string("network", "records") {
+                        if let kind = RecordsShipped(rawValue: records) { network.records = kind } else {
+                            problem("network", "records", "must be \"full\" or \"de-identified\"")
                         }
                     }
                     c.network = network
@@ -637,7 +642,7 @@ public struct Configuration: Sendable, Equatable {
             \(network.map { n in
                 "\n[network]\nsite = \(quoted(n.site))\n" + (n.socket.map { "socket = \(quoted($0))\n" } ?? "")
                     + (n.host.map { "host = \(quoted($0))\nport = \(n.port)\n" } ?? "") + "database = \(quoted(n.database))\nuser = \(quoted(n.user))\n"
-                    + (n.passwordFile.map { "password-file = \(quoted($0))\n" } ?? "") + "batch = \(n.batch)"
+                    + (n.passwordFile.map { "password-file = \(quoted($0))\n" } ?? "") + "batch = \(n.batch)\nrecords = \(quoted(n.records.rawValue))"
             } ?? "# [network]: none (this site ships its change log nowhere)")
 
             [roles]

@@ -112,14 +112,16 @@ import TMSCore
             socket = "/run/postgresql/.s.PGSQL.5432"
             password-file = "/run/credentials/tmsd.service/central-password"
             batch = 200
+            records = "de-identified"
             """, file: "n.conf")
         #expect(c.network?.site == "north-3" && c.network?.socket == "/run/postgresql/.s.PGSQL.5432" && c.network?.batch == 200)
-        #expect(c.network?.database == "tmsd" && c.network?.user == "tmsd")
+        #expect(c.network?.database == "tmsd" && c.network?.user == "tmsd" && c.network?.records == .deidentified)
         #expect(try Configuration().applying(toml: c.rendered, file: "effective").network == c.network)
         for (bad, key) in [("site = \"North 3\"\nhost = \"db\"", "network.site"), ("site = \"a\"", "network.site"),
                            ("site = \"a\"\nsocket = \"rel/path\"", "network.socket"), ("site = \"a\"\nhost = \"db\"\nport = 0", "network.port"),
                            ("site = \"a\"\nhost = \"db\"\nbatch = 0", "network.batch"), ("host = \"db\"", "network"),
-                           ("site = \"a\"\nhost = \"db\"\npassword = \"x\"", "network.password")] {
+                           ("site = \"a\"\nhost = \"db\"\npassword = \"x\"", "network.password"),
+                           ("site = \"a\"\nhost = \"db\"\nrecords = \"some\"", "network.records")] {
             do {
                 _ = try Configuration().applying(toml: "[network]\n\(bad)\n", file: "n.conf")
                 Issue.record("accepted \(bad)")

@@ -164,3 +164,26 @@ def test_a_site_ships_nothing_past_a_break_in_its_own_chain(tmp_dir, central):
         assert len(central_chain(central, "site-a")) == 1
     finally:
         a.stop()
+
+
+def test_a_de_identified_roll_up_carries_no_name_mrn_birth_date_contact_or_free_text(tmp_dir, central):
+    directory = tmp_dir / "site-r"
+    directory.mkdir(mode=0o700)
+    r = Daemon(directory, config_text=TEST_CONFIG + central.network_config("site-r") + 'records = "de-identified"\n').start()
+    try:
+        pid = add_patient(r, "MRN-SECRET-77", "Quixotically", "Zebulon", "1931-07-19")["id"]
+        r.tmsctl("patient", "contact", str(pid), "--phone", "+44 20 7946 0321", "--email", "zebulon.q@example.org")
+        r.tmsctl("patient", "correct", str(pid), "--reason", "typo-reason-kq7", "--identity", "-", input="given-name: Zebulonus\n")
+        r.call(C + "RecordReferral", patientId=pid, referredBy="Dr Xanthippe Vorobyov", reason="referral-reason-pw3")
+        caught_up(r)
+        # The chain arrives whole, entry for entry.
+        assert central_chain(central, "site-r") == local_chain(r)
+        text = "\n".join(" ".join(row) for row in central.psql("tmsd", "SELECT summary, coalesce(changes::text, '') FROM tmsd_entry")
+                         + central.psql("tmsd", "SELECT row::text FROM tmsd_record"))
+        for secret in ["MRN-SECRET", "Quixot", "Zebul", "1931-07-19", "7946", "zebulon.q", "typo-reason", "Vorobyov", "referral-reason"]:
+            assert secret not in text, secret
+        # What is not identifying arrives: the patient's record, the referral's date.
+        rows = central.psql("tmsd", "SELECT tbl, row->>'created_at' IS NOT NULL FROM tmsd_record WHERE tbl IN ('patient', 'referral') ORDER BY tbl")
+        assert rows == [["patient", "t"], ["referral", "t"]]
+    finally:
+        r.stop()
