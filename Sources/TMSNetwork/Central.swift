@@ -93,6 +93,38 @@ enum Central {
           RETURN NULL;
         END $$
         """,
+        // The network's figures, over every site's records as they stand.
+        """
+        CREATE OR REPLACE VIEW tmsd_sessions_per_day AS
+        SELECT site, row->>'service_date' AS day, count(*) AS sessions,
+               sum((row->>'pulses_delivered')::bigint) AS pulses
+        FROM tmsd_record WHERE tbl = 'session' AND row->>'status' = 'completed'
+        GROUP BY site, row->>'service_date'
+        """,
+        """
+        CREATE OR REPLACE VIEW tmsd_course_outcomes AS
+        SELECT c.site, c.id AS course_id, c.row->>'protocol_id' AS protocol_id, o.scale,
+               (SELECT (b.row->>'total')::int FROM tmsd_record b WHERE b.site = c.site AND b.tbl = 'outcome'
+                  AND (b.row->>'course_id')::bigint = c.id AND b.row->>'scale' = o.scale AND b.row->>'timepoint' = 'baseline'
+                ORDER BY b.row->>'date' LIMIT 1) AS baseline,
+               (SELECT (l.row->>'total')::int FROM tmsd_record l WHERE l.site = c.site AND l.tbl = 'outcome'
+                  AND (l.row->>'course_id')::bigint = c.id AND l.row->>'scale' = o.scale
+                ORDER BY l.row->>'date' DESC, l.id DESC LIMIT 1) AS latest
+        FROM tmsd_record c
+        JOIN (SELECT DISTINCT site, (row->>'course_id')::bigint AS course_id, row->>'scale' AS scale
+              FROM tmsd_record WHERE tbl = 'outcome') o ON o.site = c.site AND o.course_id = c.id
+        WHERE c.tbl = 'course'
+        """,
+        """
+        CREATE OR REPLACE VIEW tmsd_authorization_use AS
+        SELECT a.site, (a.row->>'course_id')::bigint AS course_id, a.row->>'payer' AS payer,
+               (a.row->>'sessions')::int + coalesce((SELECT sum((e.row->>'sessions')::int) FROM tmsd_record e
+                  WHERE e.site = a.site AND e.tbl = 'authorization_extension' AND (e.row->>'authorization_id')::bigint = a.id), 0)
+                 AS authorized,
+               (SELECT count(*) FROM tmsd_record s WHERE s.site = a.site AND s.tbl = 'session'
+                  AND (s.row->>'course_id')::bigint = (a.row->>'course_id')::bigint AND s.row->>'status' = 'completed') AS used
+        FROM tmsd_record a WHERE a.tbl = 'payer_authorization'
+        """,
     ]
 
     /// Marks `site` refused, for a reason the site found itself.

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import TEST_CONFIG, Daemon, add_patient
+from conftest import TEST_CONFIG, Daemon, add_course, add_patient
 from postgres import Postgres
 
 C = "io.tmsd.Clinic."
@@ -187,3 +187,29 @@ def test_a_de_identified_roll_up_carries_no_name_mrn_birth_date_contact_or_free_
         assert rows == [["patient", "t"], ["referral", "t"]]
     finally:
         r.stop()
+
+
+def test_the_networks_figures_are_views_over_every_sites_records(tmp_dir, central):
+    a, b = site(tmp_dir, central, "site-a"), site(tmp_dir, central, "site-b")
+    try:
+        for d, sessions in ((a, 1), (b, 0)):
+            pid = add_patient(d)["id"]
+            course = add_course(d, pid)
+            cid = course["course"]["id"]
+            d.tmsctl("auth", "add", str(cid), "--payer", "Medicare", "--reference", "PA-1", "--sessions", "30",
+                     "--from", "2026-12-02", "--to", "2027-03-31")
+            d.tmsctl("outcomes", "record", str(cid), "--scale", "phq9", "--timepoint", "baseline", "--items", "3,3,2,2,2,2,2,2,0")
+            for s in course["sessions"][:sessions]:
+                d.tmsctl("session", "start", str(s["id"]))
+                d.tmsctl("session", "complete", str(s["id"]), "--mt", "55")
+            d.tmsctl("outcomes", "record", str(cid), "--scale", "phq9", "--timepoint", "weekly", "--items", "1,1,1,1,0,0,0,0,0")
+            caught_up(d)
+        assert central.psql("tmsd", "SELECT site, day, sessions, pulses FROM tmsd_sessions_per_day ORDER BY site") == [
+            ["site-a", "2026-12-02", "1", "3000"]]
+        assert central.psql("tmsd", "SELECT site, protocol_id, scale, baseline, latest FROM tmsd_course_outcomes ORDER BY site") == [
+            ["site-a", "10hz-ldlpfc", "phq9", "18", "4"], ["site-b", "10hz-ldlpfc", "phq9", "18", "4"]]
+        assert central.psql("tmsd", "SELECT site, payer, authorized, used FROM tmsd_authorization_use ORDER BY site") == [
+            ["site-a", "Medicare", "30", "1"], ["site-b", "Medicare", "30", "0"]]
+    finally:
+        a.stop()
+        b.stop()
