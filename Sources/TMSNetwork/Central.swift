@@ -9,6 +9,8 @@ import TMSStore
 /// create_distributed_table('tmsd_entry', 'site')`, and so for the others).
 enum Central {
     static let schema: [String] = [
+        // (The function before it took whole entries only.)
+        "DROP FUNCTION IF EXISTS tmsd_accept(text, bigint, text, bigint, text, bigint, text, bigint, bigint, bigint, text, text, text, text, text)",
         """
         CREATE TABLE IF NOT EXISTS tmsd_site (
           site text PRIMARY KEY,
@@ -49,13 +51,39 @@ enum Central {
           PRIMARY KEY (site, tbl, id)
         )
         """,
+        // A text as the change log's canonical JSON writes it: quote and backslash escaped, every other
+        // character below U+0020 as \u00XX (lowercase hex), nothing else escaped.
+        """
+        CREATE OR REPLACE FUNCTION tmsd_canonical(t text) RETURNS text IMMUTABLE STRICT LANGUAGE plpgsql AS $$
+        DECLARE r text := replace(replace(t, E'\\\\', E'\\\\\\\\'), '"', E'\\\\"');
+        BEGIN
+          FOR i IN 1..31 LOOP
+            r := replace(r, chr(i), E'\\\\u00' || lpad(to_hex(i), 2, '0'));
+          END LOOP;
+          RETURN '"' || r || '"';
+        END $$
+        """,
+        // An entry's hash, computed here as the site computes it: SHA-256 over the JSON array of its fields.
+        """
+        CREATE OR REPLACE FUNCTION tmsd_entry_hash(
+          p_seq bigint, p_at text, p_uid bigint, p_user text, p_pid bigint, p_method text, p_patient bigint, p_course bigint,
+          p_session bigint, p_summary text, p_error text, p_changes text, p_prev text
+        ) RETURNS text IMMUTABLE LANGUAGE sql AS $$
+          SELECT encode(sha256(convert_to('[' || p_seq || ',' || tmsd_canonical(p_at) || ',' || p_uid || ',' ||
+            tmsd_canonical(p_user) || ',' || p_pid || ',' || tmsd_canonical(p_method) || ',' ||
+            coalesce(p_patient::text, 'null') || ',' || coalesce(p_course::text, 'null') || ',' || coalesce(p_session::text, 'null') ||
+            ',' || coalesce(tmsd_canonical(p_summary), 'null') || ',' || coalesce(tmsd_canonical(p_error), 'null') || ',' ||
+            coalesce(tmsd_canonical(p_changes), 'null') || ',' || coalesce(tmsd_canonical(p_prev), 'null') || ']', 'UTF8')), 'hex')
+        $$
+        """,
         // Takes one entry of a site's: NULL when it is applied (or was, the same entry, before); else why the
         // site is refused (an entry that differs from the one received, or does not follow the last), which
         // is kept, so the site is refused from then on, and raised as a warning in the server's log.
         """
         CREATE OR REPLACE FUNCTION tmsd_accept(
           p_site text, p_seq bigint, p_at text, p_uid bigint, p_user text, p_pid bigint, p_method text, p_patient bigint,
-          p_course bigint, p_session bigint, p_summary text, p_error text, p_changes text, p_prev text, p_hash text
+          p_course bigint, p_session bigint, p_summary text, p_error text, p_changes text, p_prev text, p_hash text,
+          p_whole boolean
         ) RETURNS text LANGUAGE plpgsql AS $$
         DECLARE
           known text; last_seq bigint; last_hash text; reason text; rec jsonb;
@@ -73,6 +101,9 @@ enum Central {
               reason := format('entry %s does not follow entry %s, the last received', p_seq, coalesce(last_seq, 0));
             ELSIF coalesce(last_hash, '') <> p_prev THEN
               reason := format('entry %s does not link to entry %s as received: the site''s history was rewritten', p_seq, last_seq);
+            ELSIF p_whole AND tmsd_entry_hash(p_seq, p_at, p_uid, p_user, p_pid, p_method, p_patient, p_course, p_session, p_summary,
+                                              p_error, p_changes, p_prev) <> p_hash THEN
+              reason := format('entry %s was edited: its contents do not give its hash', p_seq);
             END IF;
           END IF;
           IF reason IS NOT NULL THEN
@@ -158,11 +189,14 @@ enum Central {
     }
 
     /// Sends `entries` in order, in the caller's transaction: nil when every one was taken, else why the site is refused.
-    static func accept(_ entries: [ChangeLogEntry], site: String, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    /// `whole`: the entries are as the site's chain holds them, so the server recomputes each hash (not so de-identified).
+    static func accept(
+        _ entries: [ChangeLogEntry], site: String, whole: Bool, on connection: PostgresConnection, logger: Logger
+    ) async throws -> String? {
         for e in entries {
             let rows = try await connection.query("""
                 SELECT tmsd_accept(\(site), \(e.sequence), \(e.at), \(e.uid), \(e.user), \(e.pid), \(e.method), \(e.patient),
-                  \(e.course), \(e.session), \(e.summary), \(e.error), \(e.changes), \(e.previousHash), \(e.hash))
+                  \(e.course), \(e.session), \(e.summary), \(e.error), \(e.changes), \(e.previousHash), \(e.hash), \(whole))
                 """, logger: logger)
             for try await reason in rows.decode(String?.self) {
                 if let reason { return reason }

@@ -156,8 +156,8 @@ public struct Shipper: Service {
             let verdict = try await Self.bounded(connection, .seconds(30)) {
                 try await connection.withTransaction(logger: logger) { connection in
                     try await Central.accept(
-                        settings.records == .full ? entries : entries.map(Deidentify.entry), site: settings.site, on: connection,
-                        logger: logger)
+                        settings.records == .full ? entries : entries.map(Deidentify.entry), site: settings.site,
+                        whole: settings.records == .full, on: connection, logger: logger)
                 }
             }
             if let verdict {

@@ -56,13 +56,16 @@ def test_two_sites_ship_every_entry_once_in_order_into_one_central_database(tmp_
     a, b = site(tmp_dir, central, "site-a"), site(tmp_dir, central, "site-b")
     try:
         for i in range(5):
-            add_patient(a, f"A-{i}")
+            add_patient(a, f"A-{i}", family='O\'Brien "Jr" \\ Ωmega')
+        # Text with every kind of escape the canonical encoding makes: the server recomputes each hash.
+        a.call(C + "RecordTrial", patientId=1, kind="psychotherapy", weeksAtDose=8, adherence="good", outcome="none",
+               sideEffects="tired\n\tthen better")
         for i in range(3):
             add_patient(b, f"B-{i}")
         status = caught_up(a)
         caught_up(b)
         assert status["site"] == "site-a" and status["head"] == status["shipped"] and "lastError" not in status
-        assert central_chain(central, "site-a") == local_chain(a) and len(local_chain(a)) == 5
+        assert central_chain(central, "site-a") == local_chain(a) and len(local_chain(a)) == 6
         assert central_chain(central, "site-b") == local_chain(b)
         # Every record keyed by (site, table, id): the two sites' patient 1 are two rows.
         rows = central.psql("tmsd", "SELECT site, id, row->>'mrn' FROM tmsd_record WHERE tbl = 'patient' AND id = 1 ORDER BY site")
@@ -213,3 +216,25 @@ def test_the_networks_figures_are_views_over_every_sites_records(tmp_dir, centra
     finally:
         a.stop()
         b.stop()
+
+
+def test_the_server_recomputes_each_hash_and_refuses_an_entry_its_contents_do_not_give(tmp_dir, central):
+    a = site(tmp_dir, central, "site-a")
+    try:
+        add_patient(a)
+        caught_up(a)
+    finally:
+        a.stop()
+    # An entry as a forger would send it, its summary changed after it was hashed.
+    ((at, uid, user, pid, method, summary, changes, prev, hash),) = central.psql(
+        "tmsd", "SELECT at, uid, \"user\", pid, method, summary, changes::text, prev_hash, hash FROM tmsd_entry WHERE site = 'site-a'")
+    with sqlite3.connect(f"file:{a.database}?mode=ro", uri=True) as db:
+        (raw_changes,) = db.execute("SELECT changes FROM audit WHERE seq = 1").fetchone()
+    def accept(site, summary):
+        quoted = lambda t: "'" + t.replace("'", "''") + "'"
+        return central.psql("tmsd", f"SELECT coalesce(tmsd_accept({quoted(site)}, 1, {quoted(at)}, {uid}, {quoted(user)}, {pid}, "
+                                    f"{quoted(method)}, 1, NULL, NULL, {quoted(summary)}, NULL, {quoted(raw_changes)}, '', "
+                                    f"{quoted(hash)}, true), 'taken')")[0][0]
+    assert accept("honest", summary) == "taken"  # the same entry from another site: its contents give its hash
+    assert accept("forger", "patient 1 registered, nothing else") == "entry 1 was edited: its contents do not give its hash"
+    assert central.psql("tmsd", "SELECT site FROM tmsd_site WHERE refused_at IS NOT NULL") == [["forger"]]
