@@ -167,9 +167,17 @@ enum Central {
     }
 
     /// The schema, made where it is missing (each statement is idempotent).
+    /// Sites that connect at once make it one after another: under a transaction's advisory lock
+    /// (CREATE ... IF NOT EXISTS is not safe against itself run concurrently).
     static func prepare(_ connection: PostgresConnection, logger: Logger) async throws {
-        for statement in schema { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLock))", logger: logger)
+            for statement in schema { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+        }
     }
+
+    /// The advisory lock the schema is made under ("tmsd" in ASCII).
+    static let schemaLock: Int64 = 0x746D_7364
 
     /// The last entry the server holds of `site`'s, and why it refuses the site, if it does.
     static func head(_ connection: PostgresConnection, site: String, logger: Logger) async throws -> (ChainHead?, String?) {
