@@ -3,7 +3,8 @@
 #   make demo     install what is missing, build, and walk through a clinic day
 #   make test     the same set-up, then every test (unit, store, integration)
 #   make run      tmsd in the foreground on ./state, for trying tmsctl by hand
-#   make bench    release build, then the benchmark's figures
+#   make bench    release build, then the benchmark's figures (a throwaway PostgreSQL
+#                 beside it for the network's); BENCH_FLAGS="--network-only" for one part
 #   make install  release build, installed under $(DESTDIR)$(PREFIX)
 
 SWIFT     ?= swift
@@ -90,7 +91,7 @@ RELEASE = $(SWIFT) build -c release --static-swift-stdlib -Xswiftc -use-ld=lld -
 
 bench: deps
 	$(RELEASE)
-	$(RELEASE_BIN)/tmsbench --tmsd $(RELEASE_BIN)/tmsd --tmsctl $(RELEASE_BIN)/tmsctl
+	$(VENV)/bin/python Tests/bench/with_central.py $(RELEASE_BIN)/tmsbench --tmsd $(RELEASE_BIN)/tmsd --tmsctl $(RELEASE_BIN)/tmsctl $(BENCH_FLAGS)
 
 # Man pages from swift-argument-parser's generate-manual plugin: tmsd(8), tmsctl(1).
 MANUALS = $(CURDIR)/.build/plugins/GenerateManual/outputs

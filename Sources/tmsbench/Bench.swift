@@ -25,6 +25,8 @@ struct Bench {
         var reportOnly = false
         var storeOnly = false
         var socketOnly = false
+        var networkOnly = false
+        var sites = 8
         var keep = false
         while let arg = args.popFirst() {
             switch arg {
@@ -32,12 +34,14 @@ struct Bench {
             case "--report-only": reportOnly = true
             case "--store-only": storeOnly = true
             case "--socket-only": socketOnly = true
+            case "--network-only": networkOnly = true
+            case "--sites": sites = max(1, Int(args.popFirst() ?? "") ?? sites)
             case "--keep": keep = true
             case "--tmsd": tmsd = args.popFirst() ?? tmsd
             case "--tmsctl": tmsctl = args.popFirst() ?? tmsctl
             case "--samples": samples = Int(args.popFirst() ?? "") ?? samples
             default:
-                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--calendar-only | --report-only | --store-only | --socket-only] [--keep]\n".utf8))
+                FileHandle.standardError.write(Data("usage: tmsbench [--tmsd PATH] [--tmsctl PATH] [--samples N] [--sites N] [--calendar-only | --report-only | --store-only | --socket-only | --network-only] [--keep]\n".utf8))
                 exit(64)
             }
         }
@@ -57,6 +61,10 @@ struct Bench {
         }
         if reportOnly {
             try reportBenchmark(directory, tmsd: tmsd)
+            return
+        }
+        if networkOnly {
+            try network(directory, tmsd: tmsd, samples: samples, sites: sites)
             return
         }
         if storeOnly {
@@ -174,6 +182,17 @@ struct Bench {
         try calendarBenchmark(directory.appendingPathComponent("calendar.sqlite").path)
         print()
         try reportBenchmark(directory, tmsd: tmsd)
+        print()
+        try network(directory, tmsd: tmsd, samples: samples, sites: sites)
+    }
+
+    /// The network's figures, when a central server was started beside this run.
+    static func network(_ directory: URL, tmsd: String, samples: Int, sites: Int) throws {
+        guard let central = CentralServer.fromEnvironment() else {
+            print("network: no central PostgreSQL named (make bench runs tmsbench through Tests/bench/with_central.py, which starts one)")
+            return
+        }
+        try networkBenchmark(directory, tmsd: tmsd, central: central, samples: samples, sites: sites)
     }
 
     /// Issue 6's figure: the daily report, as cron asks tmsd for it, over ten
@@ -654,32 +673,39 @@ func unixSocket(connectTo path: String) throws -> CInt {
 final class Daemon {
     let process = Process()
     let socket: String
+    let database: String
     /// From the process's start to its READY=1.
     private(set) var readySeconds = 0.0
 
-    /// A daemon of `chairs` figure-8 chairs, open every day 07:00-21:00.
-    init(tmsd: String, directory: URL, chairs: Int = 20) throws {
-        socket = directory.appendingPathComponent("tmsd.sock").path
-        let notifyPath = directory.appendingPathComponent("notify.sock").path
+    /// A daemon of `chairs` figure-8 chairs, open every day 07:00-21:00, its
+    /// files in `directory` named for `name`; `extra` is added to its config.
+    init(tmsd: String, directory: URL, chairs: Int = 20, name: String = "tmsd", extra: String = "") throws {
+        socket = directory.appendingPathComponent("\(name).sock").path
+        database = directory.appendingPathComponent("\(name).sqlite").path
+        let notifyPath = directory.appendingPathComponent("\(name)-notify.sock").path
         let notify = try unixSocket(bindTo: notifyPath, type: Int32(SOCK_DGRAM.rawValue))
         defer { close(notify) }
-        let config = directory.appendingPathComponent("bench.conf")
+        let config = directory.appendingPathComponent("\(name).conf")
         let chairs = (1...chairs).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
         let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
         try Data(("[daemon]\nlog-level = \"warning\"\n[roles]\nclinician = [\"\(group)\"]\nauditor = [\"\(group)\"]\nbackup = [\"\(group)\"]\n[clinic]\ntime-zone = \"UTC\"\n"
             + "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n[hours]\ndefault = [\"07:00-21:00\"]\n"
-            + chairs).utf8).write(to: config)
+            + chairs + extra).utf8).write(to: config)
         process.executableURL = URL(fileURLWithPath: tmsd)
-        process.arguments = ["--config", config.path, "--socket", socket, "--database", directory.appendingPathComponent("tmsd.sqlite").path]
+        process.arguments = ["--config", config.path, "--socket", socket, "--database", database]
         process.environment = ProcessInfo.processInfo.environment.merging(["NOTIFY_SOCKET": notifyPath]) { $1 }
         let started = now()
         try process.run()
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(notify, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = recv(notify, &buffer, buffer.count, 0)
-            guard n > 0 else { throw BenchError("tmsd sent no READY=1 within 30 s") }
+            guard n > 0 else {
+                if !process.isRunning { throw BenchError("tmsd exited with status \(process.terminationStatus) before READY=1") }
+                guard now() - started < 30 else { throw BenchError("tmsd sent no READY=1 within 30 s") }
+                continue
+            }
             if String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").contains("READY=1") { break }
         }
         readySeconds = now() - started

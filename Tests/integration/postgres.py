@@ -15,7 +15,9 @@ PASSWORD = "central-secret-for-tests"
 
 
 class Postgres:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, durable=False):
+        """`durable`: the server fsyncs its commits (the benchmark's); the tests' does not."""
+        self.durable = durable
         nobody = pwd.getpwnam("nobody")
         self.root = directory
         self.data = directory / "data"
@@ -46,7 +48,7 @@ class Postgres:
 
     def start(self):
         self.run_as_nobody([BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30", "-o",
-                            f"-k {self.sockets} -c listen_addresses='' -c fsync=off", "start"])
+                            f"-k {self.sockets} -c listen_addresses=''" + ("" if self.durable else " -c fsync=off"), "start"])
 
     def pid(self):
         return int((self.data / "postmaster.pid").read_text().split("\n")[0])
