@@ -52,11 +52,9 @@ struct FHIRBundle {
         for strategy in facts.strategies { addStrategy(strategy, patient) }
         for medication in facts.medications { addMedication(medication, patient) }
         for course in facts.courses {
-            let delivered = course.sessions.filter { $0.status == .completed }
-                .sorted { ($0.startedAt ?? $0.scheduledAt, $0.id) < ($1.startedAt ?? $1.scheduledAt, $1.id) }
-            let codes = clinical.billing.codes(
-                delivered: delivered.map { ($0.id, $0.serviceDate ?? $0.date) }, measured: Set(course.thresholds.map(\.date)))
-            for session in delivered { addProcedure(session, course.course, cpt: codes[session.id], patient) }
+            for (session, cpt) in clinical.billing.billed(course.sessions, thresholds: course.thresholds) {
+                addProcedure(session, course.course, cpt: cpt, patient)
+            }
             for outcome in course.outcomes { addOutcome(outcome, patient) }
             for threshold in course.thresholds { addThreshold(threshold, patient) }
             for event in course.events { addEvent(event, patient) }
@@ -152,9 +150,9 @@ struct FHIRBundle {
         ])
     }
 
-    private mutating func addProcedure(_ s: SessionRecord, _ course: CourseRecord, cpt: String?, _ patient: JSON) {
+    private mutating func addProcedure(_ s: SessionRecord, _ course: CourseRecord, cpt: String, _ patient: JSON) {
         var codings: [JSON] = []
-        if let cpt, !cpt.isEmpty { codings.append(Self.coding(Self.cpt, cpt, nil)) }
+        if !cpt.isEmpty { codings.append(Self.coding(Self.cpt, cpt, nil)) }
         if let snomed = clinical.codes.procedureSNOMED { codings.append(Self.coding(Self.snomed, snomed.code, snomed.display)) }
         var extensions: [JSON] = []
         if let d = s.delivery {

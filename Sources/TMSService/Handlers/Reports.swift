@@ -45,11 +45,6 @@ extension ClinicHandler {
         let facts = try store.courseFacts(id: id)
         let (course, patient) = (facts.course, facts.patient)
         let identifiers = config.courseSummaryIdentifiers ?? config.reportIdentifiers
-        // By the order sessions were given and the day each was given (its date of service).
-        let delivered = facts.sessions.filter { $0.status == .completed }
-            .sorted { ($0.startedAt ?? $0.scheduledAt, $0.id) < ($1.startedAt ?? $1.scheduledAt, $1.id) }
-        let codes = config.clinical.billing.codes(
-            delivered: delivered.map { ($0.id, $0.serviceDate ?? $0.date) }, measured: Set(facts.thresholds.map(\.date)))
         return .init(
             clinic: config.clinicName, patient: DailyReport.label(patient, identifiers: identifiers),
             birthDate: identifiers == "full" ? patient.birthDate : nil, mrn: identifiers == "initials" ? nil : patient.mrn,
@@ -60,7 +55,9 @@ extension ClinicHandler {
             events: facts.events.map(Clinic.AdverseEvent.init), authorizations: facts.authorizations.map(Clinic.Authorization.init),
             use: Clinic.AuthorizationUse(AuthorizationUse.assess(
                 facts.authorizations, bookings: facts.bookings, warnPercent: config.authorizationWarningPercent)),
-            billing: delivered.map { Clinic.BilledSession(session: $0.id, date: $0.serviceDate ?? $0.date, cpt: codes[$0.id] ?? "") },
+            billing: config.clinical.billing.billed(facts.sessions, thresholds: facts.thresholds).map {
+                Clinic.BilledSession(session: $0.session.id, date: $0.session.serviceDate ?? $0.session.date, cpt: $0.cpt)
+            },
             findings: try store.findings(courseId: id).map(Clinic.Finding.init))
     }
 }
