@@ -264,7 +264,7 @@ extension ClinicStore {
             if let text { Canonical.string(text, into: &out) } else { Canonical.null(into: &out) }
         }
         out.append(UInt8(ascii: "]"))
-        return SHA256.hash(data: out).hex
+        return Hex.string(SHA256.hash(data: out))
     }
 
     /// One record as the change log holds it, its values as they are now:
@@ -372,8 +372,8 @@ enum Canonical {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
                 if byte < 0x20 {
                     out.append(contentsOf: "\\u00".utf8)
-                    out.append(hexDigit(byte >> 4))
-                    out.append(hexDigit(byte & 0xF))
+                    out.append(Hex.digit(byte >> 4))
+                    out.append(Hex.digit(byte & 0xF))
                 } else {
                     out.append(backslash)
                     out.append(byte)
@@ -383,22 +383,6 @@ enum Canonical {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
         }
         out.append(quote)
-    }
-
-    /// A lowercase hex digit.
-    static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
-}
-
-extension Digest {
-    /// Lowercase hex.
-    var hex: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.byteCount * 2)
-        for byte in self {
-            out.append(Canonical.hexDigit(byte >> 4))
-            out.append(Canonical.hexDigit(byte & 0xF))
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 
