@@ -45,14 +45,21 @@ extension ClinicStore {
     /// (`ClinicResources.checkConsultation`); here, in the write, the room,
     /// the clinician and the patient are checked free (ConsultationClash),
     /// and the patient out of a session of theirs (PatientBooked).
+    ///
+    /// `rooms` are the rooms it may take, in order (one when the caller
+    /// named it): the first free then is taken, in the same write that
+    /// checks it, so two bookings cannot take one room. With every one
+    /// taken, the clash is the last one's.
     public func bookConsultation(
-        patientId: Int, clinician: String, room: String, date: CivilDate, range: TimeRange, audit: AuditContext
+        patientId: Int, clinician: String, rooms: [String], date: CivilDate, range: TimeRange, audit: AuditContext
     ) throws -> Consultation {
-        try write { db in
+        guard let last = rooms.last else { throw ClinicError.invalidValue("room", "names no consultation room") }
+        return try write { db in
             let patient = try Self.patient(db, patientId)
             guard patient.active else { throw ClinicError.patientInactive(patientId) }
-            let day = try Self.consultations(db, "date = ?", [date.description])
-            for other in day where other.range.overlaps(range) {
+            let overlapping = try Self.consultations(db, "date = ?", [date.description]).filter { $0.range.overlaps(range) }
+            let room = rooms.first { room in !overlapping.contains { $0.room == room } } ?? last
+            for other in overlapping {
                 let what = other.room == room ? "Room \(room)" : other.clinician == clinician ? "The clinician" :
                     other.patientId == patientId ? "The patient" : nil
                 if let what { throw ClinicError.consultationClash(with: other.id, what: what, date: date, range: other.range) }

@@ -86,6 +86,9 @@ def test_a_consultation_needs_a_free_room_and_clinician_inside_opening_hours(cli
     assert refused(d, C + "BookConsultation", patientId=other, clinician="Dr. Kim", date="2026-12-02", time="10:30") == (
         "ConsultationClash", {"consultation": first["id"], "what": "The clinician", "date": "2026-12-02", "time": "10:00",
                               "message": "The clinician is in consultation 1 at 10:00-11:00 on 2026-12-02."})
+    # Every room taken then: the last one's clash.
+    name, p = refused(d, C + "BookConsultation", patientId=other, clinician="Dr. Ito", date="2026-12-02", time="10:30")
+    assert (name, p["what"], p["consultation"]) == ("ConsultationClash", "Room consult-2", first["id"] + 1)
     name, p = refused(d, C + "BookConsultation", patientId=other, clinician="Dr. Ito", room="consult-1", date="2026-12-02",
                       time="10:59")
     assert (name, p["what"]) == ("ConsultationClash", "Room consult-1")

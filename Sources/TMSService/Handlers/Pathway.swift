@@ -59,22 +59,13 @@ extension ClinicHandler {
         table.on(Clinic.BookConsultation.self) { input, call in
             let range = TimeRange(start: input.time.minutes, end: input.time.minutes + (input.minutes ?? 60))
             let resources = call.configuration.resources
-            var rooms = resources.rooms
-            if let room = input.room { rooms = [room] }
-            // Without a room: the first one free then (each tried in the write, so two bookings cannot take one room).
-            var booked: Consultation?
-            for (index, room) in rooms.enumerated() {
+            // Without a room named: the first of the clinic's free then.
+            let rooms = input.room.map { [$0] } ?? resources.rooms
+            for room in rooms {
                 try resources.checkConsultation(room: room, date: input.date, range: range, calendar: call.calendar, today: call.today)
-                do {
-                    booked = try store.bookConsultation(
-                        patientId: input.patientId, clinician: input.clinician, room: room, date: input.date, range: range, audit: call.audit)
-                    break
-                } catch let error as ClinicError where error.code == .consultationClash && input.room == nil && index < rooms.count - 1
-                    && error.parameters.contains(where: { $0.0 == "what" && $0.1 == .string("Room \(room)") }) {
-                    continue
-                }
             }
-            let consultation = booked!
+            let consultation = try store.bookConsultation(
+                patientId: input.patientId, clinician: input.clinician, rooms: rooms, date: input.date, range: range, audit: call.audit)
             log("consultation booked", call, ["tmsd_patient": "\(input.patientId)", "tmsd_consultation": "\(consultation.id)"])
             return .init(consultation: consultation, stage: try standing(consultation.patientId, call).stage)
         }
