@@ -21,6 +21,13 @@ public struct DrugClass: Sendable, Hashable {
         self.antidepressant = antidepressant
     }
 
+    /// The warnings a start or change of `drug` raises, by what `table`
+    /// (the clinical data's drugs, by generic name) says of it: a drug the
+    /// table does not know is a warning of its own.
+    public static func warnings(_ drug: String, in table: [String: DrugClass]) -> [String] {
+        table[drug]?.warnings ?? ["\(drug) is not in the drug table: a clinician must classify it; it does not count as safe"]
+    }
+
     /// The warnings a start or change of this drug raises.
     public var warnings: [String] {
         var out: [String] = []

@@ -69,23 +69,18 @@ extension ClinicHandler {
     /// the gate's own rule, as a session at the change's day would meet it.
     private func medicationChange(_ record: MedicationRecord, _ call: Call) throws -> Clinic.MedicationChange {
         let clinical = call.clinical
-        var warnings: [String] = []
-        if let known = clinical.drugs[record.drug] {
-            warnings = known.warnings
-            if known.triggersRecheck(clinical.recheckOnChange) {
-                let day = record.stopDate ?? record.startDate
-                for course in try store.courses(patientId: record.patientId, status: .active) {
-                    let facts = try store.treatmentFacts(courseId: course.id, clinical.selection)
-                    let at = max(call.audit.at, call.calendar.instant(on: day, at: LocalTime(minutes: 0)!))
-                    if let reason = clinical.recheck.due(
-                        at: at, on: max(day, call.today), lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
-                        seizures: facts.seizures, changes: facts.changes, calendar: call.calendar) {
-                        warnings.append("course \(course.id): the motor threshold must be measured again before its next session: \(reason)")
-                    }
+        var warnings = DrugClass.warnings(record.drug, in: clinical.drugs)
+        if let known = clinical.drugs[record.drug], known.triggersRecheck(clinical.recheckOnChange) {
+            let day = record.stopDate ?? record.startDate
+            for course in try store.courses(patientId: record.patientId, status: .active) {
+                let facts = try store.treatmentFacts(courseId: course.id, clinical.selection)
+                let at = max(call.audit.at, call.calendar.instant(on: day, at: LocalTime(minutes: 0)!))
+                if let reason = clinical.recheck.due(
+                    at: at, on: max(day, call.today), lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
+                    seizures: facts.seizures, changes: facts.changes, calendar: call.calendar) {
+                    warnings.append("course \(course.id): the motor threshold must be measured again before its next session: \(reason)")
                 }
             }
-        } else {
-            warnings.append("\(record.drug) is not in the drug table: a clinician must classify it; it does not count as safe")
         }
         log("medication recorded", call, ["tmsd_patient": "\(record.patientId)", "tmsd_medication": "\(record.id)"])
         return .init(medication: Clinic.Medication(record, clinical.drugs), warnings: warnings)

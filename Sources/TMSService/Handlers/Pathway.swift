@@ -117,7 +117,7 @@ extension ClinicHandler {
             try strategy.validate()
             let last = strategy.doseSteps.last!.date
             let recorded = try store.recordStrategy(strategy, startedAt: call.instant(last, nil), audit: call.audit)
-            var warnings = drugs[drug]?.warnings ?? ["\(drug) is not in the drug table: a clinician must classify it; it does not count as safe"]
+            var warnings = DrugClass.warnings(drug, in: drugs)
             if input.kind == .switch, let from = drugs[base]?.drugClass, from == drugs[drug]?.drugClass {
                 warnings.append("a switch within one class (\(from)): it does not add a drug class for a payer's rule")
             }
