@@ -156,6 +156,19 @@ enum Central {
                   AND (s.row->>'course_id')::bigint = (a.row->>'course_id')::bigint AND s.row->>'status' = 'completed') AS used
         FROM tmsd_record a WHERE a.tbl = 'payer_authorization'
         """,
+        // A course's first delivered session (in the order given) is its initial one, which bills
+        // the mapping and the MT's determination; which later one bills a re-determination is the
+        // site's [billing] rule, in its own report.
+        """
+        CREATE OR REPLACE VIEW tmsd_sessions_billed AS
+        SELECT site, left(day, 7) AS month, count(DISTINCT course_id) AS courses,
+               count(*) FILTER (WHERE n = 1) AS initial, count(*) FILTER (WHERE n > 1) AS later
+        FROM (SELECT site, (row->>'course_id')::bigint AS course_id, coalesce(row->>'service_date', row->>'scheduled_date') AS day,
+                     row_number() OVER (PARTITION BY site, row->>'course_id'
+                                        ORDER BY coalesce(row->>'started_at', row->>'scheduled_at'), id) AS n
+              FROM tmsd_record WHERE tbl = 'session' AND row->>'status' = 'completed') delivered
+        GROUP BY site, left(day, 7)
+        """,
     ]
 
     /// Marks `site` refused, for a reason the site found itself.

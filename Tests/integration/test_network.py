@@ -213,6 +213,8 @@ def test_the_networks_figures_are_views_over_every_sites_records(tmp_dir, centra
             ["site-a", "10hz-ldlpfc", "phq9", "18", "4"], ["site-b", "10hz-ldlpfc", "phq9", "18", "4"]]
         assert central.psql("tmsd", "SELECT site, payer, authorized, used FROM tmsd_authorization_use ORDER BY site") == [
             ["site-a", "Medicare", "30", "1"], ["site-b", "Medicare", "30", "0"]]
+        assert central.psql("tmsd", "SELECT site, month, courses, initial, later FROM tmsd_sessions_billed ORDER BY site") == [
+            ["site-a", "2026-12", "1", "1", "0"]]
     finally:
         a.stop()
         b.stop()
