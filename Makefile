@@ -118,6 +118,8 @@ endif
 	    > $(DESTDIR)$(UNITDIR)/$$unit && chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit; \
 	done
 	install -m 0644 Sources/TMSService/clinical.toml $(DESTDIR)$(DATADIR)/clinical.toml
+	sed -e 's|/etc/tmsd/|$(SYSCONFDIR)/tmsd/|g' systemd/tmsd-network.conf > $(DESTDIR)$(DATADIR)/tmsd-network.conf
+	chmod 0644 $(DESTDIR)$(DATADIR)/tmsd-network.conf
 	install -d $(DESTDIR)$(SYSCONFDIR)/cron.d
 	sed -e 's|/usr/libexec/tmsd/|$(LIBEXECDIR)/tmsd/|g' config/tmsd.cron > $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/cron.d/tmsd

@@ -81,6 +81,29 @@ def test_sysusers_creates_accounts_and_the_service_account_holds_no_role(tmp_dir
     assert re.search(r"^LimitCORE=0$", (ROOT / "systemd/tmsd.service").read_text(), re.M)
 
 
+def test_a_network_sites_drop_in_verifies_and_opens_only_tcp_to_the_central_server(tmp_dir):
+    prefix = tmp_dir / "usr"
+    install = run("make", "-C", str(ROOT), "install", "CONFIGURATION=debug", f"PREFIX={prefix}",
+                  f"SYSCONFDIR={tmp_dir}/etc")
+    assert install.returncode == 0, install.stdout + install.stderr
+    units = prefix / "lib/systemd/system"
+    drop_in = units / "tmsd.service.d/network.conf"
+    drop_in.parent.mkdir()
+    drop_in.write_text((prefix / "share/tmsd/tmsd-network.conf").read_text())
+    assert f"LoadCredential=central-password:{tmp_dir}/etc/tmsd/central-password" in drop_in.read_text()
+    env = dict(os.environ, MANPATH=str(prefix / "share/man"), SYSTEMD_UNIT_PATH=f"{units}:")
+    verify = run("systemd-analyze", "verify", str(units / "tmsd.service"), env=env)
+    assert verify.returncode == 0 and verify.stdout == "" and verify.stderr == "", verify.stdout + verify.stderr
+    security = run("systemd-analyze", "security", "--offline=yes", str(units / "tmsd.service"), env=env)
+    out = security.stdout + security.stderr
+    # The drop-in is what is read: the host's network is open, to one address, and no more than that.
+    assert re.search(r"✗ PrivateNetwork=\s+Service has access to the host's network", out), out
+    assert re.search(r"✗ IPAddressDeny=\s+Service defines IP address allow list", out), out
+    assert re.search(r"✓ RestrictAddressFamilies=~AF_PACKET", out), out
+    match = re.search(r"Overall exposure level for tmsd.service: (\d+\.\d+)", out)
+    assert match and float(match.group(1)) <= 1.5, out
+
+
 def test_hardening_exposure_is_at_most_1_5():
     result = run("systemd-analyze", "security", "--offline=yes", str(ROOT / "systemd/tmsd.service"))
     match = re.search(r"Overall exposure level for tmsd.service: (\d+\.\d+)", result.stdout + result.stderr)
