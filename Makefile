@@ -28,7 +28,7 @@ LIBEXECDIR  ?= $(PREFIX)/libexec
 # release (statically linked, stripped) or debug (what `make build` made).
 CONFIGURATION ?= release
 VENV      := $(CURDIR)/.venv
-APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv systemd man-db util-linux msmtp msmtp-mta faketime postgresql-15
+APT_PACKAGES := libsqlite3-dev libsystemd-dev sqlite3 python3-venv systemd man-db util-linux msmtp msmtp-mta faketime postgresql-15 openssl
 PIP_PACKAGES := varlink==31.0.0 pytest==9.2.0 aiosmtpd==1.4.6 fhir.resources==8.3.0
 
 DEBUG_BIN   = $(CURDIR)/.build/debug

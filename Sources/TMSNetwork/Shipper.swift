@@ -2,10 +2,11 @@ public import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 public import ServiceLifecycle
 import Synchronization
-public import TMSCore
+import TMSCore
 public import TMSStore
 
 /// Where a site sends its change log: the network's central PostgreSQL.
@@ -20,6 +21,10 @@ public struct NetworkSettings: Sendable, Equatable {
     public var user = "tmsd"
     /// The file holding the password (systemd's LoadCredential=), read at each connection; nil: none.
     public var passwordFile: String?
+    /// Whether a TCP connection speaks TLS (a Unix socket never does).
+    public var tls = CentralTLS.verifyFull
+    /// The PEM certificates the server's certificate must chain to; nil: the system's trusted roots.
+    public var caFile: String?
     /// Entries sent in one transaction.
     public var batch = 500
     /// What of the records leaves the site.
@@ -32,6 +37,15 @@ public struct NetworkSettings: Sendable, Equatable {
         (1...40).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
             && text.first != "-"
     }
+}
+
+/// TLS to the central server over TCP.
+public enum CentralTLS: String, Sendable, Equatable, CaseIterable {
+    /// TLS required, the server's certificate chained to a trusted root and
+    /// naming the host connected to (libpq's sslmode of the same name).
+    case verifyFull = "verify-full"
+    /// Plain TCP: a loopback, or a tunnel that encrypts it.
+    case disable
 }
 
 /// What the shipper has done, for `tmsctl network status`.
@@ -185,11 +199,28 @@ public struct Shipper: Service {
         } else {
             PostgresConnection.Configuration(
                 host: settings.host ?? "localhost", port: settings.port, username: settings.user, password: password,
-                database: settings.database, tls: .disable)
+                database: settings.database, tls: try tls())
         }
         configuration.options.connectTimeout = .seconds(10)
         return try await PostgresConnection.connect(
             on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
+    }
+
+    /// The TCP connection's TLS: verified against `ca-file` (read at each
+    /// connection, as the password is) or the system's roots.
+    private func tls() throws -> PostgresConnection.Configuration.TLS {
+        switch settings.tls {
+        case .disable:
+            return .disable
+        case .verifyFull:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .fullVerification
+            configuration.minimumTLSVersion = .tlsv12
+            if let file = settings.caFile {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
+            }
+            return .require(try NIOSSLContext(configuration: configuration))
+        }
     }
 
     /// Waits `amount` on an event loop's timer (the monotonic clock, whatever
@@ -225,7 +256,20 @@ public struct Shipper: Service {
     static func describe(_ error: any Error) -> String {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] { return "the server said: \(message)" }
+            // A connection that failed says why underneath (refused, a certificate not trusted, ...).
+            if let underlying = error.underlying { return "\(error.code): \(describe(underlying))" }
             return "\(error.code)"
+        }
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return "TLS: the server's certificate does not name the host connected to (\(error))"
+        }
+        if let error = error as? NIOSSLError, case .handshakeFailed(let reasons) = error {
+            // BoringSSL's reason names what failed (CERTIFICATE_VERIFY_FAILED, WRONG_VERSION_NUMBER, ...).
+            let reason = "\(reasons)".firstMatch(of: /OPENSSL_internal:([A-Z0-9_]+)/).map { String($0.1) } ?? "\(reasons)"
+            if reason == "CERTIFICATE_VERIFY_FAILED" {
+                return "TLS: the server's certificate is not trusted (it does not chain to ca-file's certificates, or to the system's roots)"
+            }
+            return "TLS: the handshake failed: \(reason)"
         }
         return "\(error)"
     }

@@ -139,7 +139,7 @@ public struct Configuration: Sendable, Equatable {
         "backup": ["directory"],
         "reports": ["identifiers", "course-identifiers", "authorization-warning", "no-show-flag"],
         "patients": ["mrn-pattern", "mrn-system"],
-        "network": ["site", "socket", "host", "port", "database", "user", "password-file", "batch", "records"],
+        "network": ["site", "socket", "host", "port", "tls", "ca-file", "database", "user", "password-file", "batch", "records"],
     ]
 
     /// One problem in a config file, with its line where it has one.
@@ -363,6 +363,27 @@ public struct Configuration: Sendable, Equatable {
                     if let value = table["network"]?.table?["port"] {
                         if let port = value.int, (1...65535).contains(port) { network.port = port } else {
                             problem("network", "port", "must be a port, 1 to 65535")
+                        }
+                    }
+                    if let tls = string("network", "tls") {
+                        if let mode = CentralTLS(rawValue: tls) {
+                            if network.socket != nil, mode != .disable {
+                                problem("network", "tls", "applies to host; a Unix socket carries no TLS")
+                            }
+                            network.tls = mode
+                        } else {
+                            problem("network", "tls", "must be \"verify-full\" or \"disable\"")
+                        }
+                    }
+                    if let file = string("network", "ca-file") {
+                        if !file.hasPrefix("/") {
+                            problem("network", "ca-file", "must be an absolute path")
+                        } else if network.socket != nil || network.tls == .disable {
+                            problem("network", "ca-file", "applies to TLS to host, which this [network] does not speak")
+                        } else if !FileManager.default.isReadableFile(atPath: file) {
+                            problem("network", "ca-file", "cannot read \(file)")
+                        } else {
+                            network.caFile = file
                         }
                     }
                     if let database = string("network", "database") { network.database = database }
@@ -641,7 +662,8 @@ public struct Configuration: Sendable, Equatable {
             mrn-system = \(quoted(mrnSystem))
             \(network.map { n in
                 "\n[network]\nsite = \(quoted(n.site))\n" + (n.socket.map { "socket = \(quoted($0))\n" } ?? "")
-                    + (n.host.map { "host = \(quoted($0))\nport = \(n.port)\n" } ?? "") + "database = \(quoted(n.database))\nuser = \(quoted(n.user))\n"
+                    + (n.host.map { "host = \(quoted($0))\nport = \(n.port)\ntls = \(quoted(n.tls.rawValue))\n" } ?? "")
+                    + (n.caFile.map { "ca-file = \(quoted($0))\n" } ?? "") + "database = \(quoted(n.database))\nuser = \(quoted(n.user))\n"
                     + (n.passwordFile.map { "password-file = \(quoted($0))\n" } ?? "") + "batch = \(n.batch)\nrecords = \(quoted(n.records.rawValue))"
             } ?? "# [network]: none (this site ships its change log nowhere)")
 

@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,10 +15,38 @@ BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "central-secret-for-tests"
 
 
+def make_certificates(directory: Path, name="localhost"):
+    """A CA of its own and a server certificate it signs for the host name
+    `name` (and no address), made by openssl under faketime so that they are valid from
+    2025 to 2035, whatever date a test's clinic clock says. Returns the CA's
+    certificate, the server's certificate and the server's key (PEM files)."""
+    directory.mkdir(mode=0o700)
+    def openssl(*args):
+        result = subprocess.run(["faketime", "2025-01-01 00:00:00", "openssl", *[str(a) for a in args]],
+                                capture_output=True, text=True, timeout=60, cwd=directory)
+        assert result.returncode == 0, f"openssl {args[0]}: {result.stderr}"
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    openssl("req", "-x509", *new_key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj", "/CN=tmsd test CA")
+    openssl("req", *new_key, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={name}")
+    (directory / "san.ext").write_text(f"subjectAltName=DNS:{name}\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+            "-days", "3650", "-extfile", "san.ext")
+    return directory / "ca.pem", directory / "server.pem", directory / "server.key"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Postgres:
-    def __init__(self, directory: Path, durable=False):
-        """`durable`: the server fsyncs its commits (the benchmark's); the tests' does not."""
+    def __init__(self, directory: Path, durable=False, tls=False):
+        """`durable`: the server fsyncs its commits (the benchmark's); the tests' does not.
+        `tls`: it also listens on a loopback TCP port, where it takes TLS
+        connections only, its certificate signed by a CA of its own (`self.ca`)."""
         self.durable = durable
+        self.tls = tls
         nobody = pwd.getpwnam("nobody")
         self.root = directory
         self.data = directory / "data"
@@ -30,9 +59,18 @@ class Postgres:
         self.password_file = directory / "password"
         self.password_file.write_text(PASSWORD + "\n")
         os.chown(self.password_file, nobody.pw_uid, nobody.pw_gid)
-        self.socket = str(self.sockets / ".s.PGSQL.5432")
+        self.port = free_port() if tls else 5432
+        self.socket = str(self.sockets / f".s.PGSQL.{self.port}")
         self.run_as_nobody([BIN / "initdb", "-D", self.data, "-U", "tmsd", "--auth=scram-sha-256",
                             f"--pwfile={self.password_file}", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        if tls:
+            self.ca, certificate, key = make_certificates(directory / "tls")
+            for made in (certificate, key):
+                shutil.copy(made, self.data / made.name)
+                os.chown(self.data / made.name, nobody.pw_uid, nobody.pw_gid)
+                os.chmod(self.data / made.name, 0o600)
+            # The socket for psql, and TCP with TLS alone: no plain host line.
+            (self.data / "pg_hba.conf").write_text("local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n")
         # The password tmsd reads: a copy of its own, root's (as systemd's LoadCredential= hands one over).
         self.credential = directory.parent / "central-password"
         shutil.copy(self.password_file, self.credential)
@@ -47,8 +85,12 @@ class Postgres:
         return result
 
     def start(self):
-        self.run_as_nobody([BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30", "-o",
-                            f"-k {self.sockets} -c listen_addresses=''" + ("" if self.durable else " -c fsync=off"), "start"])
+        options = f"-k {self.sockets} -p {self.port}" + ("" if self.durable else " -c fsync=off")
+        if self.tls:
+            options += " -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key"
+        else:
+            options += " -c listen_addresses=''"
+        self.run_as_nobody([BIN / "pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "30", "-o", options, "start"])
 
     def pid(self):
         return int((self.data / "postmaster.pid").read_text().split("\n")[0])
@@ -67,9 +109,14 @@ class Postgres:
 
     def psql(self, database, sql):
         """Runs `sql`; returns its rows, each a list of text (unaligned, tab-separated)."""
-        result = self.run_as_nobody([BIN / "psql", "-h", self.sockets, "-U", "tmsd", "-d", database, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+        result = self.run_as_nobody([BIN / "psql", "-h", self.sockets, "-p", str(self.port), "-U", "tmsd", "-d", database, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1",
                                      "-c", sql], env=dict(os.environ, PGPASSWORD=PASSWORD))
         return [line.split("\t") for line in result.stdout.splitlines() if line]
+
+    def tls_config(self, site, ca=None, tls=None, host="localhost"):
+        """[network] for `site` over TCP to the loopback port, verifying the server against `ca` (its own CA by default)."""
+        return (f'\n[network]\nsite = "{site}"\nhost = "{host}"\nport = {self.port}\ndatabase = "tmsd"\nuser = "tmsd"\n'
+                f'password-file = "{self.credential}"\n' + (f'tls = "{tls}"\n' if tls else f'ca-file = "{ca or self.ca}"\n'))
 
     def network_config(self, site, batch=None):
         return (f'\n[network]\nsite = "{site}"\nsocket = "{self.socket}"\ndatabase = "tmsd"\nuser = "tmsd"\n'

@@ -7,12 +7,13 @@ nothing past the break."""
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 
 import pytest
 
-from conftest import TEST_CONFIG, Daemon, add_course, add_patient
-from postgres import Postgres
+from conftest import TEST_CONFIG, TMSD, Daemon, add_course, add_patient
+from postgres import Postgres, make_certificates
 
 C = "io.tmsd.Clinic."
 
@@ -240,3 +241,56 @@ def test_the_server_recomputes_each_hash_and_refuses_an_entry_its_contents_do_no
     assert accept("honest", summary) == "taken"  # the same entry from another site: its contents give its hash
     assert accept("forger", "patient 1 registered, nothing else") == "entry 1 was edited: its contents do not give its hash"
     assert central.psql("tmsd", "SELECT site FROM tmsd_site WHERE refused_at IS NOT NULL") == [["forger"]]
+
+
+def test_over_tcp_a_site_speaks_tls_and_ships_only_to_a_server_its_ca_vouches_for(tmp_dir):
+    os.chmod(tmp_dir, 0o755)  # nobody runs the server below it
+    pg = Postgres(tmp_dir / "pg", tls=True)
+    sites = []
+    try:
+        def start(name, config):
+            directory = tmp_dir / name
+            directory.mkdir(mode=0o700)
+            sites.append(Daemon(directory, config_text=TEST_CONFIG + config).start())
+            return sites[-1]
+        good = start("site-tls", pg.tls_config("site-tls"))
+        add_patient(good, "T-1")
+        assert caught_up(good)["head"]["sequence"] == 1
+        assert central_chain(pg, "site-tls") == local_chain(good)
+        # The server saw it over TLS: the shipper's connection, held open between batches.
+        assert pg.psql("tmsd", "SELECT s.ssl, s.version FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)"
+                               " WHERE a.client_addr IS NOT NULL") == [["t", "TLSv1.3"]]
+        # Another CA: the server's certificate is not taken, and nothing is sent.
+        other_ca, _, _ = make_certificates(tmp_dir / "other-ca")
+        stranger = start("site-stranger", pg.tls_config("site-stranger", ca=other_ca))
+        # The right CA, but the certificate names localhost, not the address connected to.
+        misnamed = start("site-misnamed", pg.tls_config("site-misnamed", host="127.0.0.1"))
+        # Plain TCP: the server takes TLS alone.
+        plain = start("site-plain", pg.tls_config("site-plain", tls="disable"))
+        for d, said in ((stranger, "TLS: the server's certificate is not trusted"),
+                         (misnamed, "TLS: the server's certificate does not name the host connected to"),
+                         (plain, "the server said: no pg_hba.conf entry")):
+            add_patient(d, "S-1")
+            deadline = time.monotonic() + 20
+            while "lastError" not in (status := d.call(C + "GetNetworkStatus")) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert said in status.get("lastError", ""), status
+            assert status["lag"] == 1 and not status.get("shipped")
+        assert pg.psql("tmsd", "SELECT DISTINCT site FROM tmsd_entry ORDER BY 1") == [["site-tls"]]
+    finally:
+        for d in sites:
+            d.stop()
+        pg.stop()
+
+
+def test_a_network_config_that_cannot_work_is_refused_with_its_key(tmp_dir):
+    for network, key, said in [
+        ('site = "a"\nsocket = "/run/postgresql/.s.PGSQL.5432"\ntls = "verify-full"\n', "tls", "a Unix socket carries no TLS"),
+        ('site = "a"\nhost = "central.example"\ntls = "prefer"\n', "tls", 'must be "verify-full" or "disable"'),
+        ('site = "a"\nhost = "central.example"\nca-file = "/nonexistent/ca.pem"\n', "ca-file", "cannot read /nonexistent/ca.pem"),
+        ('site = "a"\nhost = "central.example"\ntls = "disable"\nca-file = "/etc/hostname"\n', "ca-file", "does not speak"),
+    ]:
+        config = tmp_dir / "tmsd.conf"
+        config.write_text(TEST_CONFIG + "\n[network]\n" + network)
+        result = subprocess.run([TMSD, "--config", str(config), "--check-config"], capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0 and f"network.{key}: " in result.stderr and said in result.stderr, result.stderr
