@@ -51,7 +51,6 @@ public enum Rebooking {
         public var moved: [(id: Int, slot: PlannedSession)]
         /// The replacement's slot, when one was asked for.
         public var replacementSlot: PlannedSession?
-        public var replacement: PlannedSession { replacementSlot! }
     }
 
     /// - Parameters:
@@ -67,6 +66,12 @@ public enum Rebooking {
         from: CivilDate, busyDays: Set<CivilDate>, at time: LocalTime, booker: DayBooker? = nil,
         treated: [String: [CivilDate]] = [:]
     ) throws -> Result {
+        // A session of a phase its course does not have (a record written by hand, an
+        // import gone wrong) has nowhere to be re-booked: said, not assumed.
+        if let missedPhase, !phases.contains(where: { $0.name == missedPhase }) {
+            throw ClinicError.invalidValue(
+                "phase", "'\(missedPhase)' is not a phase of its course (\(phases.map(\.name).joined(separator: ", "))): no replacement can be booked")
+        }
         var generator = generator
         generator.calendar.holidays.formUnion(busyDays)
         let demands: [PhaseDemand] = phases.compactMap { phase in

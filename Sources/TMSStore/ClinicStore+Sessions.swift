@@ -139,7 +139,9 @@ extension ClinicStore {
             let result = try Self.rebook(
                 db, course, movable: movable, replacing: session.phase, from: from, staying: staying,
                 clinic: clinic)
-            let slot = result.replacement
+            guard let slot = result.replacementSlot else {
+                throw ClinicError.invalidValue("id", "session \(id)'s replacement could not be booked")
+            }
             try db.cachedStatement(sql: """
                     INSERT INTO session (course_id, number, phase, scheduled_date, scheduled_time, scheduled_at, status, replaces,
                       chair, start_minute, slot_minutes)

@@ -152,9 +152,10 @@ import Testing
         let result = try Rebooking.plan(
             phases: tenHz.phases, missedPhase: missed.phase, movable: movable, generator: generator,
             from: missed.date.adding(days: 1), busyDays: [], at: LocalTime("09:00")!)
-        #expect(result.replacement.date == date("2026-12-14"))  // the next clinic day
+        let replacement = try #require(result.replacementSlot)
+        #expect(replacement.date == date("2026-12-14"))  // the next clinic day
         #expect(result.moved.count == 31)
-        let slots = [result.replacement] + result.moved.map(\.slot)
+        let slots = [replacement] + result.moved.map(\.slot)
         #expect(slots.filter { $0.phase == "acute" }.count == 26)
         #expect(slots.filter { $0.phase == "taper 1" }.count == 3)
         #expect(slots.filter { $0.phase == "taper 2" }.count == 2)
@@ -162,6 +163,20 @@ import Testing
         #expect(Set(slots.map(\.date)).count == slots.count)  // one a day
         // The whole course moved by exactly one clinic day.
         #expect(result.moved.last?.slot.date == plan.last!.date.adding(days: 1) || result.moved.last!.slot.date > plan.last!.date)
+    }
+
+    @Test func aMissedSessionOfAPhaseItsCourseLacksIsRefusedByName() throws {
+        let calendar = ClinicCalendar(timeZone: zone("UTC"))
+        let tenHz = try #require(ProtocolLibrary.find("10hz-ldlpfc"))
+        let generator = ScheduleGenerator(calendar: calendar, treatment: tenHz)
+        #expect {
+            _ = try Rebooking.plan(
+                phases: tenHz.phases, missedPhase: "taper", movable: [], generator: generator,
+                from: date("2026-12-14"), busyDays: [], at: LocalTime("09:00")!)
+        } throws: { error in
+            let error = try #require(error as? ClinicError)
+            return error.code == .invalidValue && error.message.contains("'taper' is not a phase of its course (acute, taper 1, taper 2, taper 3)")
+        }
     }
 }
 
