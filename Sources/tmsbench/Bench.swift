@@ -679,6 +679,8 @@ final class Daemon {
 
     /// A daemon of `chairs` figure-8 chairs, open every day 07:00-21:00, its
     /// files in `directory` named for `name`; `extra` is added to its config.
+    /// It closes no day itself: a seeded history ends on its own "today",
+    /// and the days after it must not be closed (re-booked) under the figures.
     init(tmsd: String, directory: URL, chairs: Int = 20, name: String = "tmsd", extra: String = "") throws {
         socket = directory.appendingPathComponent("\(name).sock").path
         database = directory.appendingPathComponent("\(name).sqlite").path
@@ -688,7 +690,7 @@ final class Daemon {
         let config = directory.appendingPathComponent("\(name).conf")
         let chairs = (1...chairs).map { "[[chairs]]\nname = \"chair-\($0)\"\ncoils = [\"figure-8\"]\n" }.joined()
         let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
-        try Data(("[daemon]\nlog-level = \"warning\"\n[roles]\nclinician = [\"\(group)\"]\nauditor = [\"\(group)\"]\nbackup = [\"\(group)\"]\n[clinic]\ntime-zone = \"UTC\"\n"
+        try Data(("[daemon]\nlog-level = \"warning\"\n[roles]\nclinician = [\"\(group)\"]\nauditor = [\"\(group)\"]\nbackup = [\"\(group)\"]\n[clinic]\ntime-zone = \"UTC\"\nday-close = \"off\"\n"
             + "days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n[hours]\ndefault = [\"07:00-21:00\"]\n"
             + chairs + extra).utf8).write(to: config)
         process.executableURL = URL(fileURLWithPath: tmsd)

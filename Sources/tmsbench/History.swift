@@ -143,7 +143,8 @@ struct History {
                     for (i, date) in dates.enumerated() {
                         let number = i + 1
                         let at = stamp(date, minute)
-                        let phase = i < 30 ? "acute" : "taper"
+                        // The protocol's own phases: 30 daily, then tapering weeks of 3, 2 and 1.
+                        let phase = i < 30 ? "acute" : i < 33 ? "taper 1" : i < 35 ? "taper 2" : "taper 3"
                         if date > today {
                             try booked.execute(arguments: [
                                 c, number, phase, date.description, time, at, "scheduled", nil, chair, minute, Self.slotMinutes,
