@@ -1,4 +1,4 @@
-public import TMSCore
+import TMSCore
 
 // Importing patients and trial histories from CSV files.
 

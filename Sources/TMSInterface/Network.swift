@@ -1,4 +1,4 @@
-public import TMSCore
+import TMSCore
 
 // The site in a network of clinics: its change log shipped to the central server.
 

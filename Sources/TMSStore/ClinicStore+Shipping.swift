@@ -1,5 +1,5 @@
 import GRDB
-public import TMSCore
+import TMSCore
 
 /// A change-log entry as it leaves the site: every field its hash covers.
 public struct ChangeLogEntry: Sendable, Hashable {
