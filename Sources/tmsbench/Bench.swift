@@ -73,6 +73,7 @@ struct Bench {
             print(String(format: "ClinicStore.completeSession in-process  p50 %.3f ms  p99 %.3f ms", times.p50 * 1000, times.p99 * 1000))
             print(chainingLine(chaining, durable: times.p50))
             print(try outcomesLine(directory.appendingPathComponent("outcomes.sqlite").path))
+            print(try groupCommitLine(directory.appendingPathComponent("group.sqlite").path))
             return
         }
         print("tmsd benchmark: \(samples) samples each, on \(directory.path)")
@@ -174,6 +175,7 @@ struct Bench {
                      outcomesSingle, outcomesSixteen, outcomesSixteen / outcomesSingle))
         print(String(format: "    1 writer / an in-process one-row-commit loop: %.0f / %.0f = %.2f (goal >= 0.5)",
                      single, inProcess, single / inProcess))
+        print("    " + (try groupCommitLine(directory.appendingPathComponent("group.sqlite").path)))
         print(String(format: "tmsctl session list --json   p50 %.2f ms  p99 %.2f ms  (goal < 10 ms)", c.p50 * 1000, c.p99 * 1000))
         print(String(format: "tmsd resident memory          idle after start %.1f MiB (goal < 32 MiB); after the run %.1f MiB",
                      Double(idleRSS) / 1024, Double(loadedRSS) / 1024))
@@ -501,6 +503,47 @@ struct Bench {
             times.append(now() - start)
         }
         return (times, try store.chainingWork(sessions: Array(ids.prefix(samples)), audit: audit))
+    }
+
+    /// Group commit in the store alone: `addPatient` from one thread, then from
+    /// 16 at once, and the batches the 16 were committed in (how many writes
+    /// shared each transaction and fsync).
+    static func groupCommitLine(_ path: String) throws -> String {
+        let store = try ClinicStore(path: path)
+        let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.AddPatient", at: Date())
+        func rate(writers: Int, each: Int) throws -> Double {
+            let failures = Mutex<[String]>([])
+            let group = DispatchGroup()
+            let start = now()
+            for w in 0..<writers {
+                group.enter()
+                Thread.detachNewThread {
+                    defer { group.leave() }
+                    do {
+                        for n in 0..<each {
+                            _ = try store.addPatient(
+                                NewPatient(mrn: "G\(writers)-\(w)-\(n)", familyName: "Group", givenName: "G", birthDate: CivilDate("1980-01-01")!),
+                                audit: audit)
+                        }
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+            group.wait()
+            if let failure = failures.withLock({ $0.first }) { throw BenchError("a writer failed: \(failure)") }
+            return Double(writers * each) / (now() - start)
+        }
+        let one = try rate(writers: 1, each: 400)
+        let before = store.batchSizes
+        let sixteen = try rate(writers: 16, each: 100)
+        var sizes = store.batchSizes
+        for (size, count) in before { sizes[size, default: 0] -= count }
+        let batches = sizes.values.reduce(0, +), writes = sizes.reduce(0) { $0 + $1.key * $1.value }
+        let spread = sizes.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")
+        return String(format: "group commit in-process (addPatient): 1 writer %.0f/s, 16 writers %.0f/s: %.2fx;"
+                      + " the 16's %d writes in %d batches, mean %.1f a batch (size:batches %@)",
+                      one, sixteen, sixteen / one, writes, batches, Double(writes) / Double(max(batches, 1)), spread)
     }
 
     /// A clinic of twenty figure-8 chairs, open 07:00-21:00 Monday to Friday.
