@@ -37,7 +37,11 @@ extension ClinicStore {
                 let range = TimeRange(start: time.minutes, end: time.minutes + course.slotMinutes)
                 guard open.contains(where: { $0.contains(range) }) else { throw ClinicError.outsideOpeningHours(date, range) }
                 if let other = patientBusy.first(where: { $0.blocks.overlaps(range) }) {
-                    throw ClinicError.patientBooked(other.session, date: date, range: other.booked)
+                    switch other.hold {
+                    case .session(let session): throw ClinicError.patientBooked(session, date: date, range: other.booked)
+                    case .consultation(let consultation):
+                        throw ClinicError.consultationClash(with: consultation, what: "The patient", date: date, range: other.booked)
+                    }
                 }
                 let chairs = resources.chairs(carrying: course.coil).map(\.name)
                 guard !chairs.isEmpty else { throw ClinicError.noFreeSlot(date, coil: course.coil) }
@@ -372,21 +376,27 @@ extension ClinicStore {
         return { date, count in
             let occupancy = try cache?.get(db, date) ?? occupancy(db, date)
             return finder.find(
-                count: count, on: date, preferred: preferred.minutes, occupancy: occupancy, patientBusy: busy[date]?.map(\.range) ?? [])
+                count: count, on: date, preferred: preferred.minutes, occupancy: occupancy, patientBusy: busy[date] ?? [])
         }
     }
 
+    /// What else holds the patient at a time.
+    enum PatientHold: Equatable {
+        case session(Int)
+        case consultation(Int)
+    }
+
     /// What keeps a session of `course` from a time on `date`: the patient's
-    /// other bookings that day (the session being placed is off its chair),
-    /// each with the starts it rules out as a range a slot of `minutes` may
-    /// not overlap; the course's own sessions rule out starts closer than the
-    /// course's interval.
+    /// other bookings that day (the session being placed is off its chair)
+    /// and consultations, each with the starts it rules out as a range a slot
+    /// of `minutes` may not overlap; the course's own sessions rule out starts
+    /// closer than the course's interval.
     static func patientBusy(
         _ db: Database, _ course: CourseRecord, on date: CivilDate, minutes: Int
-    ) throws -> [(session: Int, booked: TimeRange, blocks: TimeRange)] {
+    ) throws -> [(hold: PatientHold, booked: TimeRange, blocks: TimeRange)] {
         // From the patient's few courses, not the day's every booking (+ keeps SQLite off the day's index).
         let gap = max(course.intervalMinutes, minutes)
-        return try fetch(
+        let sessions = try fetch(
             db.cachedStatement(sql: """
                 SELECT s.id, s.course_id, s.start_minute, s.slot_minutes FROM course c CROSS JOIN session s ON s.course_id = c.id
                 WHERE c.patient_id = ? AND +s.scheduled_date = ? AND +s.chair IS NOT NULL
@@ -397,20 +407,36 @@ extension ClinicStore {
             let booked = range(row)
             let blocks = (row["course_id"] as Int) == course.id
                 ? TimeRange(start: booked.start - gap + minutes, end: booked.start + gap) : booked
-            return (session: row["id"] as Int, booked: booked, blocks: blocks)
+            return (hold: PatientHold.session(row["id"] as Int), booked: booked, blocks: blocks)
         }
+        let consultations = try fetch(
+            db.cachedStatement(sql: "SELECT id, start_minute, minutes FROM consultation WHERE patient_id = ? AND date = ?"),
+            [course.patientId, date.description]
+        ) { row in
+            let booked = TimeRange(start: row["start_minute"] as Int, end: (row["start_minute"] as Int) + (row["minutes"] as Int))
+            return (hold: PatientHold.consultation(row["id"] as Int), booked: booked, blocks: booked)
+        }
+        return sessions + consultations
     }
 
-    /// The patient's live bookings in courses other than `course`, by day.
-    static func patientBookings(_ db: Database, patient: Int, except course: Int?) throws -> [CivilDate: [(session: Int, range: TimeRange)]] {
-        let rows = try fetch(
+    /// The times the patient is held, by day: their live bookings in courses
+    /// other than `course`, and their consultations.
+    static func patientBookings(_ db: Database, patient: Int, except course: Int?) throws -> [CivilDate: [TimeRange]] {
+        let sessions = try fetch(
             db.cachedStatement(sql: """
-                SELECT s.id, s.scheduled_date, s.start_minute, s.slot_minutes FROM session s JOIN course c ON c.id = s.course_id
+                SELECT s.scheduled_date, s.start_minute, s.slot_minutes FROM session s JOIN course c ON c.id = s.course_id
                 WHERE c.patient_id = ? AND c.id != ? AND s.chair IS NOT NULL AND s.status IN ('scheduled', 'in_progress', 'completed')
                 """),
             [patient, course ?? 0]
-        ) { row in (date: CivilDate(row["scheduled_date"] as String)!, session: row["id"] as Int, range: range(row)) }
-        return Dictionary(grouping: rows, by: \.date).mapValues { $0.map { (session: $0.session, range: $0.range) } }
+        ) { row in (date: CivilDate(row["scheduled_date"] as String)!, range: range(row)) }
+        let consultations = try fetch(
+            db.cachedStatement(sql: "SELECT date, start_minute, minutes FROM consultation WHERE patient_id = ?"),
+            [patient]
+        ) { row in
+            (date: CivilDate(row["date"] as String)!,
+             range: TimeRange(start: row["start_minute"] as Int, end: (row["start_minute"] as Int) + (row["minutes"] as Int)))
+        }
+        return Dictionary(grouping: sessions + consultations, by: \.date).mapValues { $0.map(\.range) }
     }
 
     /// Why a course could not be booked, for the person who asked.

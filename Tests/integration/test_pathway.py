@@ -110,6 +110,20 @@ def test_a_consultation_needs_a_free_room_and_clinician_inside_opening_hours(cli
     assert r.returncode == 65 and "outside the clinic's opening hours" in r.stderr
 
 
+def test_a_patients_sessions_are_booked_clear_of_their_consultations(clinic):
+    d = clinic
+    pid = add_patient(d, "M-S")["id"]
+    # The consultation takes the course's preferred time (09:00) on its first day.
+    consultation = book(d, pid, date="2026-12-03", time="09:00", minutes=60)["consultation"]
+    course = add_course(d, pid, start="2026-12-03")
+    first = min(course["sessions"], key=lambda s: (s["date"], s["time"]))
+    start = int(first["time"][:2]) * 60 + int(first["time"][3:])
+    assert first["date"] == "2026-12-03" and (start + first["minutes"] <= 9 * 60 or start >= 10 * 60), first
+    # Moved by hand into it: refused, naming the consultation.
+    name, p = refused(d, C + "RescheduleSession", id=first["id"], date="2026-12-03", time="09:30")
+    assert (name, p.get("what"), p.get("consultation")) == ("ConsultationClash", "The patient", consultation["id"]), (name, p)
+
+
 def test_a_consultation_outcome_needs_its_day_a_note_to_end_the_path_and_is_given_once(clinic):
     d = clinic
     pid = add_patient(d)["id"]
