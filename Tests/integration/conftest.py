@@ -124,10 +124,15 @@ class Daemon:
         deadline = time.monotonic() + timeout
         try:
             while True:
-                notify.settimeout(max(0.01, deadline - time.monotonic()))
+                # In short waits, so a tmsd that exited (a refused config or database) is told at once.
+                notify.settimeout(max(0.01, min(0.1, deadline - time.monotonic())))
                 try:
                     message = notify.recv(4096).decode()
                 except socket.timeout:
+                    if self.process.poll() is not None:
+                        raise AssertionError(f"tmsd exited ({self.process.returncode}) before READY=1:\n{self.log.read_text()}")
+                    if time.monotonic() < deadline:
+                        continue
                     raise AssertionError(f"tmsd sent no READY=1 within {timeout} s:\n{self.log.read_text()}")
                 if "READY=1" in message.split("\n"):
                     self.ready_message = message  # with its STATUS=

@@ -253,6 +253,24 @@ def test_a_strategy_under_way_is_in_the_medication_list_and_is_stopped_there_by_
     assert refused(d, C + "StopStrategy", id=99, outcome="none", reason="x")[0] == "StrategyNotFound"
 
 
+def test_stopping_the_base_of_a_strategy_under_way_warns_and_a_switchs_does_not(clinic):
+    d = clinic
+    pid = add_patient(d)["id"]
+    for drug in ("venlafaxine", "sertraline"):
+        d.tmsctl("med", "start", str(pid), "--drug", drug, "--dose", "100", "--unit", "mg")
+    steps = [{"date": "2026-11-02", "dose": 15, "unit": "mg"}]
+    combination = d.call(C + "RecordStrategy", patientId=pid, kind="combination", base="venlafaxine", drug="mirtazapine",
+                         startDate="2026-11-02", doseSteps=steps)["strategy"]
+    d.call(C + "RecordStrategy", patientId=pid, kind="switch", base="sertraline", drug="escitalopram", startDate="2026-11-02",
+           doseSteps=[{"date": "2026-11-02", "dose": 10, "unit": "mg"}])
+    meds = {m["drug"]: m for m in d.call(C + "ListMedications", patientId=pid)["medications"] if "stopDate" not in m}
+    warnings = d.call(C + "StopMedication", id=meds["venlafaxine"]["id"])["warnings"]
+    assert f"venlafaxine is the base strategy {combination['id']} (combination with mirtazapine) builds on" in " ".join(warnings), warnings
+    # A switch stops its base by design: nothing to say.
+    warnings = d.call(C + "StopMedication", id=meds["sertraline"]["id"])["warnings"]
+    assert not any("is the base strategy" in w for w in warnings), warnings
+
+
 def test_a_strategy_that_cannot_stand_is_refused_by_name(clinic):
     d = clinic
     pid = add_patient(d)["id"]

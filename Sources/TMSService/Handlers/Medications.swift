@@ -20,7 +20,16 @@ extension ClinicHandler {
         }
         table.on(Clinic.StopMedication.self) { input, call in
             let date = input.date ?? call.today
-            return try medicationChange(try store.stopMedication(id: input.id, on: date, at: call.instant(date, input.time), audit: call.audit), call)
+            let stopped = try store.stopMedication(id: input.id, on: date, at: call.instant(date, input.time), audit: call.audit)
+            var change = try medicationChange(stopped, call)
+            // The base of an augmentation or a combination under way (a switch stops its base by design).
+            if let id = stopped.strategy, let strategy = try store.strategies(patientId: stopped.patientId).first(where: { $0.id == id }),
+               strategy.kind != .switch, strategy.stopDate == nil, strategy.base == stopped.drug {
+                change.warnings.append(
+                    "\(stopped.drug) is the base strategy \(id) (\(strategy.kind.rawValue) with \(strategy.drug)) builds on: "
+                        + "the \(strategy.kind.rawValue) goes on without it; if it ended, record how (StopStrategy)")
+            }
+            return change
         }
         table.on(Clinic.ListMedications.self) { input, call in
             .init(medications: try store.medications(patientId: input.patientId).map { Clinic.Medication($0, call.clinical.drugs) })
