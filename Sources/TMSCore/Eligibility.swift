@@ -51,6 +51,26 @@ public struct EligibilityRules: Sendable, Hashable {
     /// Whether an adequate augmentation without response counts toward TRD
     /// (a payer's rule may say otherwise for itself).
     public var augmentationCounts = false
+    /// The evaluation's item, and its results, that count as psychotherapy
+    /// tried for a payer's `psychotherapy` rule (beside a psychotherapy
+    /// trial); nil: only trials count.
+    public var psychotherapyTried: (item: String, results: Set<String>)?
+
+    public static func == (a: EligibilityRules, b: EligibilityRules) -> Bool {
+        (a.minimumWeeks, a.trdTrials, a.minimumDoses, a.payers, a.augmentationCounts)
+            == (b.minimumWeeks, b.trdTrials, b.minimumDoses, b.payers, b.augmentationCounts)
+            && a.psychotherapyTried?.item == b.psychotherapyTried?.item && a.psychotherapyTried?.results == b.psychotherapyTried?.results
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(minimumWeeks)
+        hasher.combine(trdTrials)
+        hasher.combine(minimumDoses)
+        hasher.combine(payers)
+        hasher.combine(augmentationCounts)
+        hasher.combine(psychotherapyTried?.item)
+        hasher.combine(psychotherapyTried?.results)
+    }
 
     public init(minimumWeeks: Double = 6, trdTrials: Int = 2, minimumDoses: [String: Double] = [:], payers: [PayerRule] = []) {
         self.minimumWeeks = minimumWeeks

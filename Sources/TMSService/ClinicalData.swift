@@ -71,6 +71,7 @@ public struct ClinicalData: Sendable, Equatable {
         var evaluationItems: [String: (item: EvaluationItem, at: (Int, Int))] = [:]
         var codes = InterchangeCodes()
         var payerLines: [String: (file: String, line: Int?)] = [:]
+        var psychotherapyLine: (file: String, line: Int?)?
         var billing = BillingRules()
         var severities: [GateRule: Finding.Severity] = [:]
         var tolerances: [GateRule: Double] = [:]
@@ -186,7 +187,20 @@ public struct ClinicalData: Sendable, Equatable {
                     case "augmentation-counts":
                         guard let flag = rules[key]?.bool else { problem("eligibility", key, "must be true or false"); continue }
                         eligibility.augmentationCounts = flag
-                    default: problem("eligibility", key, "unknown key; takes minimum-weeks, trd-trials, augmentation-counts")
+                    case "psychotherapy-tried":
+                        // { ITEM = ["RESULT", ...] }: the evaluation's results that count as psychotherapy tried; {} for none.
+                        let shape = "must be { ITEM = [\"RESULT\", ...] } (one evaluation item), or {} for none"
+                        guard let body = rules[key]?.table, body.keys.count <= 1 else { problem("eligibility", key, shape); continue }
+                        if let item = body.keys.first {
+                            let values = body[item]?.array ?? []
+                            let results = values.compactMap { $0.string }
+                            guard !results.isEmpty, results.count == values.count else { problem("eligibility", key, shape); continue }
+                            eligibility.psychotherapyTried = (String(item), Set(results))
+                        } else {
+                            eligibility.psychotherapyTried = nil
+                        }
+                        psychotherapyLine = (file, Configuration.line(of: key, in: "eligibility", lines))
+                    default: problem("eligibility", key, "unknown key; takes minimum-weeks, trd-trials, augmentation-counts, psychotherapy-tried")
                     }
                 }
             }
@@ -329,6 +343,19 @@ public struct ClinicalData: Sendable, Equatable {
                 for key in body.keys {
                     fields[id, default: [:]][key] = (body[key]!, file, Configuration.line(of: key, in: "scales.\(id)", lines), order)
                 }
+            }
+        }
+        // The evaluation's psychotherapy item names an item and results the evaluation has.
+        if let (item, results) = eligibility.psychotherapyTried {
+            let (file, line) = psychotherapyLine ?? ("clinical data", nil)
+            if let known = evaluationItems[item]?.item {
+                for result in results.sorted() where !known.results.contains(result) {
+                    problems.append(.init(file: file, line: line, key: "eligibility.psychotherapy-tried",
+                                          message: "\(item) is never \(result); it is one of \(known.results.joined(separator: ", "))"))
+                }
+            } else {
+                problems.append(.init(file: file, line: line, key: "eligibility.psychotherapy-tried",
+                                      message: "\(item) is not an evaluation item ([evaluation.ID])"))
             }
         }
         // A payer's evaluation requirements name items and results the evaluation has.

@@ -152,6 +152,35 @@ import TMSCore
         }
     }
 
+    @Test func theEvaluationsPsychotherapyItemIsDataAndNamesWhatTheEvaluationHas() throws {
+        let bundled = try #require(ClinicalData.bundled.eligibility.psychotherapyTried)
+        #expect(bundled.item == "psychotherapy" && bundled.results == ["tried"])
+        // A clinic names its own item and results, or none.
+        let own = """
+            [evaluation]
+            therapy = { section = "treatments", name = "Psychotherapy", results = ["none", "cbt", "ipt"] }
+            [eligibility]
+            psychotherapy-tried = { therapy = ["cbt", "ipt"] }
+            """
+        let data = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), (own, "clinic.toml")])
+        #expect(data.eligibility.psychotherapyTried?.item == "therapy" && data.eligibility.psychotherapyTried?.results == ["cbt", "ipt"])
+        let none = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), ("[eligibility]\npsychotherapy-tried = {}\n", "clinic.toml")])
+        #expect(none.eligibility.psychotherapyTried == nil)
+        for (text, said) in [
+            ("psychotherapy-tried = { horoscope = [\"good\"] }", "horoscope is not an evaluation item ([evaluation.ID])"),
+            ("psychotherapy-tried = { psychotherapy = [\"maybe\"] }", "psychotherapy is never maybe; it is one of none, tried"),
+            ("psychotherapy-tried = { psychotherapy = [] }", "must be { ITEM = [\"RESULT\", ...] } (one evaluation item), or {} for none"),
+        ] {
+            do {
+                _ = try ClinicalData.parse([(ClinicalData.bundledText, "bundled"), ("[eligibility]\n" + text + "\n", "clinic.toml")])
+                Issue.record("accepted \(text)")
+            } catch {
+                #expect(error.problems.map { "\($0.key ?? ""): \($0.message)" } == ["eligibility.psychotherapy-tried: \(said)"])
+                #expect(error.problems.allSatisfy { $0.file == "clinic.toml" && $0.line == 2 })
+            }
+        }
+    }
+
     @Test func theExportsCodesAreDataAndAScalesItemsAreCountedAgainstIt() throws {
         let codes = ClinicalData.bundled.codes
         #expect(codes.diagnosis["recurrent"] == .init(code: "F33.9", display: "Major depressive disorder, recurrent, unspecified"))

@@ -52,9 +52,10 @@ extension ClinicHandler {
         table.on(Clinic.GetEligibility.self) { input, call in
             let standing = try standing(input.patientId, call)
             let rules = call.clinical.eligibility
-            // A psychotherapy trial, or the evaluation's psychotherapy item recorded as tried.
+            // A psychotherapy trial, or the evaluation's item recorded as tried ([eligibility] psychotherapy-tried).
+            let tried = rules.psychotherapyTried.flatMap { rule in standing.evaluation[rule.item].map { rule.results.contains($0.result) } }
             let psychotherapy = standing.trials.count { $0.trial.kind == .psychotherapy && $0.trial.adherence != .poor }
-                + (standing.evaluation["psychotherapy"].map { $0.result == "none" ? 0 : 1 } ?? 0)
+                + (tried == true ? 1 : 0)
             let phq9 = try store.pretreatmentPHQ9(patientId: input.patientId)
             return .init(
                 trd: standing.trd, adequate: standing.adequate.count, required: rules.trdTrials,
