@@ -122,6 +122,15 @@ struct Bench {
             encodes.append(now() - start)
             precondition(!bytes.isEmpty)
         }
+        // The day's rows read from the daemon's database, in this process, as the handler reads them.
+        let sideStore = try ClinicStore(path: daemon.database)
+        var rowReads: [Double] = []
+        for _ in 0..<(samples * 4) {
+            let start = now()
+            let rows = try sideStore.sessions(on: CivilDate("2027-01-04")!)
+            rowReads.append(now() - start)
+            precondition(rows.count == 10)
+        }
         // The reply parsed as the client parses it (JSON members), in this process.
         let wire = Array(#"{"parameters":"#.utf8) + (try VarlinkEncoder().encodeObjectBytes(reply)) + Array("}".utf8)
         var parses: [Double] = []
@@ -169,6 +178,7 @@ struct Bench {
                      r.p50 / fr.p50, r.p99 * 1000, Stats(encodes).p50 * 1000, Stats(codableEncodes).p50 * 1000))
         print(String(format: "    from a raw client (no parse) p50 %.3f ms (%.2fx the floor); the reply, %d bytes, parsed as the client parses it: p50 %.3f ms",
                      Stats(rawReads).p50 * 1000, Stats(rawReads).p50 / fr.p50, wire.count, Stats(parses).p50 * 1000))
+        print(String(format: "    its ten rows read in-process (ClinicStore.sessions(on:)) p50 %.3f ms", Stats(rowReads).p50 * 1000))
         print(String(format: "durable writes/s (AddPatient): 1 writer %.0f, 16 writers %.0f: %.2fx (goal >= 4x)",
                      single, sixteen, sixteen / single))
         print(String(format: "durable writes/s (RecordOutcome): 1 writer %.0f, 16 writers %.0f: %.2fx (goal >= 4x)",
