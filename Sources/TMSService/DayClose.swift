@@ -3,6 +3,7 @@ public import Logging
 public import ServiceLifecycle
 import TMSCore
 public import TMSStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,9 @@ import Glibc
 public struct DayClose: Sendable {
     public let store: ClinicStore
     public let logger: Logger
+    /// The sessions already logged as not re-booked: tmsd's own close tries
+    /// them again at every beat, and says so once, not every 30 s.
+    private let logged = LoggedSessions()
 
     public init(store: ClinicStore, logger: Logger) {
         self.store = store
@@ -31,10 +35,11 @@ public struct DayClose: Sendable {
         let result = try store.closeDay(date, clinic: booking, today: today, audit: audit)
         var warnings: [String] = []
         for (session, error) in result.failed {
+            warnings.append("Session \(session) could not be re-booked (\((error as? ClinicError)?.message ?? "\(error)")); it stays scheduled.")
+            guard logged.first(session) else { continue }
             logger.error("a no-show could not be re-booked; it stays scheduled", metadata: [
                 "tmsd_session": "\(session)", "tmsd_date": "\(date)", "tmsd_error": "\((error as? ClinicError)?.code.rawValue ?? "\(type(of: error))")",
             ])
-            warnings.append("Session \(session) could not be re-booked (\((error as? ClinicError)?.message ?? "\(error)")); it stays scheduled.")
         }
         for course in Set(result.closed.map(\.session.courseId)).sorted() {
             warnings += try store.authorizationWarnings(course, warnPercent: configuration.authorizationWarningPercent, audit.method, logger)
@@ -68,6 +73,13 @@ public struct DayClose: Sendable {
         }
         return count
     }
+}
+
+/// Sessions said once.
+private final class LoggedSessions: Sendable {
+    private let ids = Mutex<Set<Int>>([])
+    /// Whether `session` is said for the first time.
+    func first(_ session: Int) -> Bool { ids.withLock { $0.insert(session).inserted } }
 }
 
 /// Closes the clinic's days as they end: at start, then every `beat`.

@@ -3,6 +3,7 @@ scheduled becomes a no-show, is re-booked as a missed session is, and is in
 the nightly report to follow up; a course's repeated no-shows are flagged.
 tmsd closes days itself (at [clinic] day-close, and at start for any day
 left open); `tmsctl schedule close` closes one now."""
+import sqlite3
 import time
 
 from conftest import TEST_CONFIG, Daemon, add_course, add_patient, refused
@@ -99,3 +100,26 @@ def test_with_day_close_off_tmsd_closes_no_day_itself(daemon):
     time.sleep(1)
     assert sessions(daemon, course)[first["id"]]["status"] == "scheduled"
 
+
+
+def test_a_no_show_that_cannot_be_rebooked_stays_scheduled_and_tmsd_goes_on(tmp_dir):
+    """A session of a phase its course does not have (a record edited by hand) has nowhere to be
+    re-booked: the day's close says so, once, and leaves it scheduled; tmsd does not crash."""
+    d = Daemon(tmp_dir, TEST_CONFIG.replace('day-close = "off"', 'day-close = "17:00"')).start()
+    try:
+        course = add_course(d, add_patient(d)["id"])["course"]["id"]
+        first = min(sessions(d, course).values(), key=lambda s: (s["date"], s["time"]))
+        d.stop()
+        with sqlite3.connect(d.database) as db:
+            db.execute("UPDATE session SET phase = 'taper' WHERE id = ?", (first["id"],))
+        d.travel(hours=10)  # 18:00, past the 17:00 close
+        d.start()
+        wait_for(lambda: "could not be re-booked" in d.log.read_text())
+        assert d.call("io.tmsd.Clinic.GetSession", id=first["id"])["session"]["status"] == "scheduled"
+        # By hand: the reason, in words.
+        closed = d.tmsctl_json("schedule", "close")
+        assert any(f"Session {first['id']} could not be re-booked" in w and "'taper' is not a phase of its course" in w
+                   for w in closed["warnings"]), closed
+        assert d.log.read_text().count("could not be re-booked") == 2  # tmsd's own close once, the one asked for once
+    finally:
+        d.stop()
