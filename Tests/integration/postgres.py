@@ -17,13 +17,15 @@ PASSWORD = "central-secret-for-tests"
 
 def make_certificates(directory: Path, name="localhost"):
     """A CA of its own and a server certificate it signs for the host name
-    `name` (and no address), made by openssl under faketime so that they are valid from
+    `name` (and no address), made by openssl under libfaketime so that they are valid from
     2025 to 2035, whatever date a test's clinic clock says. Returns the CA's
     certificate, the server's certificate and the server's key (PEM files)."""
     directory.mkdir(mode=0o700)
+    # libfaketime preloaded straight, not through the faketime wrapper (whose named semaphores can clash).
+    env = dict(os.environ, LD_PRELOAD="/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", FAKETIME="@2025-01-01 00:00:00")
     def openssl(*args):
-        result = subprocess.run(["faketime", "2025-01-01 00:00:00", "openssl", *[str(a) for a in args]],
-                                capture_output=True, text=True, timeout=60, cwd=directory)
+        result = subprocess.run(["openssl", *[str(a) for a in args]], capture_output=True, text=True, timeout=60, cwd=directory,
+                                env=env)
         assert result.returncode == 0, f"openssl {args[0]}: {result.stderr}"
     new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
     openssl("req", "-x509", *new_key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj", "/CN=tmsd test CA")
