@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import TMSCore
@@ -124,6 +125,21 @@ enum Central {
           RETURN NULL;
         END $$
         """,
+        // A batch of a site's entries in one call: each taken by tmsd_accept in turn, up to the first it refuses
+        // (why it refused, or NULL). The entries come as a JSON array of objects, their texts exactly the site's.
+        """
+        CREATE OR REPLACE FUNCTION tmsd_accept_batch(p_site text, p_entries text, p_whole boolean) RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE e jsonb; reason text;
+        BEGIN
+          FOR e IN SELECT value FROM jsonb_array_elements(p_entries::jsonb) LOOP
+            reason := tmsd_accept(p_site, (e->>'seq')::bigint, e->>'at', (e->>'uid')::bigint, e->>'user', (e->>'pid')::bigint,
+                                  e->>'method', (e->>'patient')::bigint, (e->>'course')::bigint, (e->>'session')::bigint,
+                                  e->>'summary', e->>'error', e->>'changes', e->>'prev', e->>'hash', p_whole);
+            IF reason IS NOT NULL THEN RETURN reason; END IF;
+          END LOOP;
+          RETURN NULL;
+        END $$
+        """,
         // The network's figures, over every site's records as they stand.
         """
         CREATE OR REPLACE VIEW tmsd_sessions_per_day AS
@@ -214,15 +230,25 @@ enum Central {
     static func accept(
         _ entries: [ChangeLogEntry], site: String, whole: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> String? {
-        for e in entries {
-            let rows = try await connection.query("""
-                SELECT tmsd_accept(\(site), \(e.sequence), \(e.at), \(e.uid), \(e.user), \(e.pid), \(e.method), \(e.patient),
-                  \(e.course), \(e.session), \(e.summary), \(e.error), \(e.changes), \(e.previousHash), \(e.hash), \(whole))
-                """, logger: logger)
-            for try await reason in rows.decode(String?.self) {
-                if let reason { return reason }
-            }
+        // One round trip for the batch, not one an entry.
+        let batch = String(decoding: try JSONEncoder().encode(entries.map(WireEntry.init)), as: UTF8.self)
+        let rows = try await connection.query("SELECT tmsd_accept_batch(\(site), \(batch), \(whole))", logger: logger)
+        for try await reason in rows.decode(String?.self) {
+            if let reason { return reason }
         }
         return nil
+    }
+}
+
+/// An entry as `tmsd_accept_batch` reads it (absent: NULL).
+private struct WireEntry: Encodable {
+    let seq: Int, at: String, uid: Int, user: String, pid: Int, method: String
+    let patient: Int?, course: Int?, session: Int?
+    let summary: String, error: String?, changes: String?, prev: String, hash: String
+
+    init(_ e: ChangeLogEntry) {
+        (seq, at, uid, user, pid, method) = (e.sequence, e.at, e.uid, e.user, e.pid, e.method)
+        (patient, course, session) = (e.patient, e.course, e.session)
+        (summary, error, changes, prev, hash) = (e.summary, e.error, e.changes, e.previousHash, e.hash)
     }
 }
