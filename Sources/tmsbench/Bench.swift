@@ -422,6 +422,15 @@ struct Bench {
     static func callsPerSecond(
         _ socket: String, writers: Int, each: Int, _ call: @escaping @Sendable (VarlinkClient, Int, Int) throws -> Void
     ) throws -> Double {
+        try perSecond(writers: writers, each: each, setUp: { try VarlinkClient(path: socket) }, call)
+    }
+
+    /// `writers` threads at once, each making `each` calls of `work` with a
+    /// `setUp` of its own (a connection), the writer's number and the call's: calls per second.
+    static func perSecond<Context>(
+        writers: Int, each: Int, setUp: @escaping @Sendable () throws -> Context,
+        _ work: @escaping @Sendable (Context, Int, Int) throws -> Void
+    ) throws -> Double {
         let failures = Mutex<[String]>([])
         let group = DispatchGroup()
         let start = now()
@@ -430,8 +439,8 @@ struct Bench {
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    let client = try VarlinkClient(path: socket)
-                    for n in 0..<each { try call(client, w, n) }
+                    let context = try setUp()
+                    for n in 0..<each { try work(context, w, n) }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                 }
@@ -522,27 +531,11 @@ struct Bench {
         let store = try ClinicStore(path: path)
         let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.AddPatient", at: Date())
         func rate(writers: Int, each: Int) throws -> Double {
-            let failures = Mutex<[String]>([])
-            let group = DispatchGroup()
-            let start = now()
-            for w in 0..<writers {
-                group.enter()
-                Thread.detachNewThread {
-                    defer { group.leave() }
-                    do {
-                        for n in 0..<each {
-                            _ = try store.addPatient(
-                                NewPatient(mrn: "G\(writers)-\(w)-\(n)", familyName: "Group", givenName: "G", birthDate: CivilDate("1980-01-01")!),
-                                audit: audit)
-                        }
-                    } catch {
-                        failures.withLock { $0.append("\(error)") }
-                    }
-                }
+            try perSecond(writers: writers, each: each, setUp: {}) { _, w, n in
+                _ = try store.addPatient(
+                    NewPatient(mrn: "G\(writers)-\(w)-\(n)", familyName: "Group", givenName: "G", birthDate: CivilDate("1980-01-01")!),
+                    audit: audit)
             }
-            group.wait()
-            if let failure = failures.withLock({ $0.first }) { throw BenchError("a writer failed: \(failure)") }
-            return Double(writers * each) / (now() - start)
         }
         let one = try rate(writers: 1, each: 400)
         let before = store.batchSizes

@@ -26,12 +26,16 @@ def run(*args, **kwargs):
 
 # The units ----------------------------------------------------------------
 
-def test_installed_units_verify_without_a_word(tmp_dir):
+def install(tmp_dir):
+    """`make install` of the debug build into a prefix below `tmp_dir`: the prefix, and its unit directory."""
     prefix = tmp_dir / "usr"
-    install = run("make", "-C", str(ROOT), "install", "CONFIGURATION=debug", f"PREFIX={prefix}",
-                  f"SYSCONFDIR={tmp_dir}/etc")
-    assert install.returncode == 0, install.stdout + install.stderr
-    units = prefix / "lib/systemd/system"
+    result = run("make", "-C", str(ROOT), "install", "CONFIGURATION=debug", f"PREFIX={prefix}", f"SYSCONFDIR={tmp_dir}/etc")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return prefix, prefix / "lib/systemd/system"
+
+
+def test_installed_units_verify_without_a_word(tmp_dir):
+    prefix, units = install(tmp_dir)
     # Every documented page must exist: verify asks man for man:tmsd(8) and man:tmsctl(1).
     verify = run("systemd-analyze", "verify", str(units / "tmsd.service"), str(units / "tmsd.socket"),
                  str(units / "tmsd-backup.service"), str(units / "tmsd-backup.timer"),
@@ -82,11 +86,7 @@ def test_sysusers_creates_accounts_and_the_service_account_holds_no_role(tmp_dir
 
 
 def test_a_network_sites_drop_in_verifies_and_opens_only_tcp_to_the_central_server(tmp_dir):
-    prefix = tmp_dir / "usr"
-    install = run("make", "-C", str(ROOT), "install", "CONFIGURATION=debug", f"PREFIX={prefix}",
-                  f"SYSCONFDIR={tmp_dir}/etc")
-    assert install.returncode == 0, install.stdout + install.stderr
-    units = prefix / "lib/systemd/system"
+    prefix, units = install(tmp_dir)
     drop_in = units / "tmsd.service.d/network.conf"
     drop_in.parent.mkdir()
     drop_in.write_text((prefix / "share/tmsd/tmsd-network.conf").read_text())
