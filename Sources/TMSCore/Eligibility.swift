@@ -42,6 +42,16 @@ extension Trial {
 }
 
 /// The eligibility rules of the clinical data.
+/// An evaluation item and the results of it that count.
+public struct EvaluationResults: Sendable, Hashable {
+    public var item: String
+    public var results: Set<String>
+    public init(item: String, results: Set<String>) {
+        self.item = item
+        self.results = results
+    }
+}
+
 public struct EligibilityRules: Sendable, Hashable {
     public var minimumWeeks: Double = 6
     public var trdTrials: Int = 2
@@ -54,23 +64,7 @@ public struct EligibilityRules: Sendable, Hashable {
     /// The evaluation's item, and its results, that count as psychotherapy
     /// tried for a payer's `psychotherapy` rule (beside a psychotherapy
     /// trial); nil: only trials count.
-    public var psychotherapyTried: (item: String, results: Set<String>)?
-
-    public static func == (a: EligibilityRules, b: EligibilityRules) -> Bool {
-        (a.minimumWeeks, a.trdTrials, a.minimumDoses, a.payers, a.augmentationCounts)
-            == (b.minimumWeeks, b.trdTrials, b.minimumDoses, b.payers, b.augmentationCounts)
-            && a.psychotherapyTried?.item == b.psychotherapyTried?.item && a.psychotherapyTried?.results == b.psychotherapyTried?.results
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(minimumWeeks)
-        hasher.combine(trdTrials)
-        hasher.combine(minimumDoses)
-        hasher.combine(payers)
-        hasher.combine(augmentationCounts)
-        hasher.combine(psychotherapyTried?.item)
-        hasher.combine(psychotherapyTried?.results)
-    }
+    public var psychotherapyTried: EvaluationResults?
 
     public init(minimumWeeks: Double = 6, trdTrials: Int = 2, minimumDoses: [String: Double] = [:], payers: [PayerRule] = []) {
         self.minimumWeeks = minimumWeeks

@@ -195,7 +195,7 @@ public struct ClinicalData: Sendable, Equatable {
                             let values = body[item]?.array ?? []
                             let results = values.compactMap { $0.string }
                             guard !results.isEmpty, results.count == values.count else { problem("eligibility", key, shape); continue }
-                            eligibility.psychotherapyTried = (String(item), Set(results))
+                            eligibility.psychotherapyTried = EvaluationResults(item: String(item), results: Set(results))
                         } else {
                             eligibility.psychotherapyTried = nil
                         }
@@ -345,32 +345,24 @@ public struct ClinicalData: Sendable, Equatable {
                 }
             }
         }
-        // The evaluation's psychotherapy item names an item and results the evaluation has.
-        if let (item, results) = eligibility.psychotherapyTried {
-            let (file, line) = psychotherapyLine ?? ("clinical data", nil)
-            if let known = evaluationItems[item]?.item {
-                for result in results.sorted() where !known.results.contains(result) {
-                    problems.append(.init(file: file, line: line, key: "eligibility.psychotherapy-tried",
-                                          message: "\(item) is never \(result); it is one of \(known.results.joined(separator: ", "))"))
-                }
-            } else {
-                problems.append(.init(file: file, line: line, key: "eligibility.psychotherapy-tried",
-                                      message: "\(item) is not an evaluation item ([evaluation.ID])"))
+        // An item, and results of it, named outside [evaluation] must be the evaluation's.
+        func checkEvaluationItem(_ item: String, _ results: [String], key: String, at place: (file: String, line: Int?)?) {
+            let (file, line) = place ?? ("clinical data", nil)
+            guard let known = evaluationItems[item]?.item else {
+                problems.append(.init(file: file, line: line, key: key, message: "\(item) is not an evaluation item ([evaluation.ID])"))
+                return
+            }
+            for result in results where !known.results.contains(result) {
+                problems.append(.init(file: file, line: line, key: key,
+                                      message: "\(item) is never \(result); it is one of \(known.results.joined(separator: ", "))"))
             }
         }
-        // A payer's evaluation requirements name items and results the evaluation has.
+        if let tried = eligibility.psychotherapyTried {
+            checkEvaluationItem(tried.item, tried.results.sorted(), key: "eligibility.psychotherapy-tried", at: psychotherapyLine)
+        }
         for rule in eligibility.payers {
             for (item, results) in rule.evaluation.sorted(by: { $0.key < $1.key }) {
-                let (file, line) = payerLines[rule.id] ?? ("clinical data", nil)
-                guard let known = evaluationItems[item]?.item else {
-                    problems.append(.init(file: file, line: line, key: "payers.\(rule.id).evaluation",
-                                          message: "\(item) is not an evaluation item ([evaluation.ID])"))
-                    continue
-                }
-                for result in results where !known.results.contains(result) {
-                    problems.append(.init(file: file, line: line, key: "payers.\(rule.id).evaluation",
-                                          message: "\(item) is never \(result); it is one of \(known.results.joined(separator: ", "))"))
-                }
+                checkEvaluationItem(item, results, key: "payers.\(rule.id).evaluation", at: payerLines[rule.id])
             }
         }
         var data = ClinicalData(
