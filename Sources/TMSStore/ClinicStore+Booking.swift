@@ -409,14 +409,8 @@ extension ClinicStore {
                 ? TimeRange(start: booked.start - gap + minutes, end: booked.start + gap) : booked
             return (hold: PatientHold.session(row["id"] as Int), booked: booked, blocks: blocks)
         }
-        let consultations = try fetch(
-            db.cachedStatement(sql: "SELECT id, start_minute, minutes FROM consultation WHERE patient_id = ? AND date = ?"),
-            [course.patientId, date.description]
-        ) { row in
-            let booked = TimeRange(start: row["start_minute"] as Int, end: (row["start_minute"] as Int) + (row["minutes"] as Int))
-            return (hold: PatientHold.consultation(row["id"] as Int), booked: booked, blocks: booked)
-        }
-        return sessions + consultations
+        let consultations = try consultations(db, "patient_id = ? AND date = ?", [course.patientId, date.description])
+        return sessions + consultations.map { (hold: .consultation($0.id), booked: $0.range, blocks: $0.range) }
     }
 
     /// The times the patient is held, by day: their live bookings in courses
@@ -429,13 +423,7 @@ extension ClinicStore {
                 """),
             [patient, course ?? 0]
         ) { row in (date: CivilDate(row["scheduled_date"] as String)!, range: range(row)) }
-        let consultations = try fetch(
-            db.cachedStatement(sql: "SELECT date, start_minute, minutes FROM consultation WHERE patient_id = ?"),
-            [patient]
-        ) { row in
-            (date: CivilDate(row["date"] as String)!,
-             range: TimeRange(start: row["start_minute"] as Int, end: (row["start_minute"] as Int) + (row["minutes"] as Int)))
-        }
+        let consultations = try consultations(db, "patient_id = ?", [patient]).map { (date: $0.date, range: $0.range) }
         return Dictionary(grouping: sessions + consultations, by: \.date).mapValues { $0.map(\.range) }
     }
 
