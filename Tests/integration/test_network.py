@@ -28,10 +28,11 @@ def central(tmp_dir):
         pg.stop()
 
 
-def site(tmp_dir, central, name, batch=None):
+def site(tmp_dir, central, name, batch=None, network=None):
+    """A site's daemon, shipping to `central` over its socket (or as `network`, a [network] text, says)."""
     directory = tmp_dir / name
     directory.mkdir(mode=0o700)
-    return Daemon(directory, config_text=TEST_CONFIG + central.network_config(name, batch)).start()
+    return Daemon(directory, config_text=TEST_CONFIG + (network or central.network_config(name, batch))).start()
 
 
 def local_chain(d):
@@ -256,9 +257,7 @@ def test_over_tcp_a_site_speaks_tls_and_ships_only_to_a_server_its_ca_vouches_fo
     sites = []
     try:
         def start(name, config):
-            directory = tmp_dir / name
-            directory.mkdir(mode=0o700)
-            sites.append(Daemon(directory, config_text=TEST_CONFIG + config).start())
+            sites.append(site(tmp_dir, pg, name, network=config))
             return sites[-1]
         good = start("site-tls", pg.tls_config("site-tls"))
         add_patient(good, "T-1")
