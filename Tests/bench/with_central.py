@@ -25,7 +25,8 @@ def main():
             env = dict(os.environ, TMSBENCH_CENTRAL_SOCKET=central.socket,
                        TMSBENCH_CENTRAL_PASSWORD_FILE=str(central.credential))
             status = subprocess.run(sys.argv[1:], env=env).returncode
-            if status == 0:
+            shipped = central.psql("tmsd", "SELECT to_regclass('tmsd_site') IS NOT NULL") == [["t"]]
+            if status == 0 and shipped:  # (--socket-only and the like ship nothing)
                 for sites, entries, records in central.psql(
                         "tmsd", "SELECT (SELECT count(*) FROM tmsd_site), (SELECT count(*) FROM tmsd_entry),"
                                 " (SELECT count(*) FROM tmsd_record)"):
