@@ -69,6 +69,8 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
 
     /// For the benchmark: the batch sizes committed so far ([size: batches]).
     @_spi(Benchmark) public var batchSizes: [Int: Int] { committer.batchSizes }
+    /// How many batches waited for their writers to queue, and how many of those waits ran out.
+    @_spi(Benchmark) public var batchingWindows: (waited: Int, ranOut: Int) { committer.batchingWindows }
 
     /// The writer connection's `synchronous` setting (2 = FULL).
     public func synchronousMode() throws -> Int {

@@ -65,6 +65,74 @@ import TMSCore
         #expect(try t.reopen().patients().count == 4)
     }
 
+    /// Writers whose calls returned together come back together: the next
+    /// leader waits for them rather than committing alone (without the
+    /// window, batches of one and of the rest alternate: about half the
+    /// batches are of one).
+    @Test func writersThatReturnTogetherCommitTogetherAgain() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let store = t.store
+        let before = store.batchSizes
+        let group = DispatchGroup()
+        let failures = Mutex(0)
+        for w in 0..<8 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                for n in 0..<40 {
+                    do { _ = try store.addPatient(patient("MRN-\(w)-\(n)"), audit: audit) } catch { failures.withLock { $0 += 1 } }
+                }
+            }.start()
+        }
+        group.wait()
+        #expect(failures.withLock { $0 } == 0)
+        var added = store.batchSizes
+        for (size, count) in before { added[size, default: 0] -= count }
+        let batches = added.values.reduce(0, +), writes = added.reduce(0) { $0 + $1.key * $1.value }
+        #expect(writes == 320)
+        #expect(added[1, default: 0] * 4 < batches, "batches of one: \(added[1, default: 0]) of \(batches) (\(added))")
+        #expect(try store.verifyChain().entries == 320)
+    }
+
+    /// A lone writer never waits for company: after a batch of several, one
+    /// leader waits for the others and its window runs out; the writes after
+    /// it are batches of one that do not wait.
+    @Test func aLoneWriterAfterABatchOfSeveralWaitsOnceAtMost() throws {
+        let t = try TemporaryStore()
+        defer { t.remove() }
+        let store = t.store
+        // A batch of two: the two writes queued behind one that is held until they have.
+        let running = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            _ = try? store.write { db in
+                running.signal()
+                while store.committer.waiting < 2 { usleep(1000) }
+                try ClinicStore.writeAudit(db, audit, summary: "held")
+            }
+        }.start()
+        running.wait()
+        for mrn in ["MRN-A", "MRN-B"] {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                _ = try? store.addPatient(patient(mrn), audit: audit)
+            }.start()
+        }
+        group.wait()
+        #expect(store.batchSizes[2] == 1)
+        #expect(try store.patients().count == 2)
+        let before = store.batchingWindows
+        for n in 0..<20 { _ = try store.addPatient(patient("MRN-\(n)"), audit: audit) }
+        let after = store.batchingWindows
+        #expect(after.waited - before.waited == 1)
+        #expect(after.ranOut - before.ranOut == 1)
+        #expect(store.batchSizes[1, default: 0] >= 20)
+    }
+
     /// A batch of one runs without a savepoint: when its call fails, the
     /// whole transaction is rolled back, rows and change-log entry alike.
     @Test func aCallThatFailsAloneLeavesNothingAndTheNextWriteCommits() throws {
