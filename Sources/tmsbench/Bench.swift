@@ -158,12 +158,12 @@ struct Bench {
         }
         let loadedRSS = daemon.residentKiB()
         // Throughput: durable AddPatient calls from 1 writer, then from 16 at once, each on its own connection.
-        let single = try writesPerSecond(daemon.socket, writers: 1, each: 400, tag: "W1")
-        let sixteen = try writesPerSecond(daemon.socket, writers: 16, each: 100, tag: "W16")
+        let single = try writesPerSecond(daemon.socket, writers: 1, seconds: 1, tag: "W1")
+        let sixteen = try writesPerSecond(daemon.socket, writers: 16, seconds: 1, tag: "W16")
         // (prepare books ten sessions a day per course: a course per ten samples.)
         let courses = max(1, sessions.count / 10)
-        let outcomesSingle = try outcomesPerSecond(daemon.socket, writers: 1, each: 400, courses: courses)
-        let outcomesSixteen = try outcomesPerSecond(daemon.socket, writers: 16, each: 100, courses: courses)
+        let outcomesSingle = try outcomesPerSecond(daemon.socket, writers: 1, seconds: 1, courses: courses)
+        let outcomesSixteen = try outcomesPerSecond(daemon.socket, writers: 16, seconds: 1, courses: courses)
         let inProcess = 1 / (floorWrite.reduce(0, +) / Double(floorWrite.count))
 
         let w = Stats(writes), fw = Stats(floorWrite), r = Stats(reads), fr = Stats(floorRead), c = Stats(cli)
@@ -399,9 +399,9 @@ struct Bench {
     }
 
     /// Acknowledged AddPatient calls per second from `writers` clients at
-    /// once, each on its own connection making `each` calls in turn.
-    static func writesPerSecond(_ socket: String, writers: Int, each: Int, tag: String) throws -> Double {
-        try callsPerSecond(socket, writers: writers, each: each) { client, w, n in
+    /// once for `seconds`, each on its own connection making calls in turn.
+    static func writesPerSecond(_ socket: String, writers: Int, seconds: Double, tag: String) throws -> Double {
+        try callsPerSecond(socket, writers: writers, .seconds(seconds)) { client, w, n in
             _ = try client.call("io.tmsd.Clinic.AddPatient", [
                 "mrn": .string("\(tag)-\(w)-\(n)"), "familyName": "Writer", "givenName": "W", "birthDate": "1980-01-01",
             ])
@@ -410,8 +410,8 @@ struct Bench {
 
     /// Durable RecordOutcome calls per second: weekly MADRS totals, each
     /// writer on a course of its own (of the first `courses`, which `prepare` made).
-    static func outcomesPerSecond(_ socket: String, writers: Int, each: Int, courses: Int) throws -> Double {
-        try callsPerSecond(socket, writers: writers, each: each) { client, w, n in
+    static func outcomesPerSecond(_ socket: String, writers: Int, seconds: Double, courses: Int) throws -> Double {
+        try callsPerSecond(socket, writers: writers, .seconds(seconds)) { client, w, n in
             _ = try client.call("io.tmsd.Clinic.RecordOutcome", [
                 "courseId": .int(w % courses + 1), "scale": "madrs", "timepoint": "weekly", "date": .string(today()), "total": .int(20 + n % 10),
             ])
@@ -420,36 +420,74 @@ struct Bench {
 
     /// `writers` clients at once, each on its own connection, each making `each` calls: calls per second.
     static func callsPerSecond(
-        _ socket: String, writers: Int, each: Int, _ call: @escaping @Sendable (VarlinkClient, Int, Int) throws -> Void
+        _ socket: String, writers: Int, _ run: Run, _ call: @escaping @Sendable (VarlinkClient, Int, Int) throws -> Void
     ) throws -> Double {
-        try perSecond(writers: writers, each: each, setUp: { try VarlinkClient(path: socket) }, call)
+        try perSecond(writers: writers, run, setUp: { try VarlinkClient(path: socket) }, call)
     }
 
-    /// `writers` threads at once, each making `each` calls of `work` with a
-    /// `setUp` of its own (a connection), the writer's number and the call's: calls per second.
+    /// How long each writer of `perSecond` goes on.
+    enum Run {
+        /// This many calls each.
+        case each(Int)
+        /// Until this many seconds have passed: every writer runs the whole
+        /// time, so the figure is that many writers at once, not the last
+        /// ones finishing alone.
+        case seconds(Double)
+    }
+
+    /// `writers` threads at once, each with a `setUp` of its own (a
+    /// connection), making calls of `work` (given the writer's number and the
+    /// call's) for `run`: calls per second. Every writer is set up before the
+    /// clock starts.
     static func perSecond<Context>(
-        writers: Int, each: Int, setUp: @escaping @Sendable () throws -> Context,
+        writers: Int, _ run: Run, setUp: @escaping @Sendable () throws -> Context,
         _ work: @escaping @Sendable (Context, Int, Int) throws -> Void
     ) throws -> Double {
         let failures = Mutex<[String]>([])
+        let calls = Mutex(0)
+        let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0)
+        let deadline = Mutex(Double.infinity)
+        let each: Int
+        switch run {
+        case .each(let n): each = n
+        case .seconds: each = .max
+        }
         let group = DispatchGroup()
-        let start = now()
         for w in 0..<writers {
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
+                let context: Context
                 do {
-                    let context = try setUp()
-                    for n in 0..<each { try work(context, w, n) }
+                    context = try setUp()
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                    ready.signal()
+                    return
+                }
+                ready.signal()
+                go.wait()
+                let end = deadline.withLock { $0 }
+                var n = 0
+                do {
+                    while n < each, now() < end {
+                        try work(context, w, n)
+                        n += 1
+                    }
                 } catch {
                     failures.withLock { $0.append("\(error)") }
                 }
+                calls.withLock { $0 += n }
             }
         }
+        for _ in 0..<writers { ready.wait() }
+        let start = now()
+        if case .seconds(let seconds) = run { deadline.withLock { $0 = start + seconds } }
+        for _ in 0..<writers { go.signal() }
         group.wait()
         let elapsed = now() - start
         if let failure = failures.withLock({ $0.first }) { throw BenchError("a writer failed: \(failure)") }
-        return Double(writers * each) / elapsed
+        return Double(calls.withLock { $0 }) / elapsed
     }
 
     /// "chaining: ... of the durable-write p50": what the change log's entry
@@ -530,23 +568,24 @@ struct Bench {
     static func groupCommitLine(_ path: String) throws -> String {
         let store = try ClinicStore(path: path)
         let audit = AuditContext(uid: 0, user: "bench", pid: 1, method: "io.tmsd.Clinic.AddPatient", at: Date())
-        func rate(writers: Int, each: Int) throws -> Double {
-            try perSecond(writers: writers, each: each, setUp: {}) { _, w, n in
+        func rate(writers: Int) throws -> Double {
+            try perSecond(writers: writers, .seconds(1), setUp: {}) { _, w, n in
                 _ = try store.addPatient(
                     NewPatient(mrn: "G\(writers)-\(w)-\(n)", familyName: "Group", givenName: "G", birthDate: CivilDate("1980-01-01")!),
                     audit: audit)
             }
         }
-        let one = try rate(writers: 1, each: 400)
-        let before = store.batchSizes
-        let sixteen = try rate(writers: 16, each: 100)
+        let one = try rate(writers: 1)
+        let before = store.batchSizes, windowsBefore = store.batchingWindows
+        let sixteen = try rate(writers: 16)
         var sizes = store.batchSizes
         for (size, count) in before { sizes[size, default: 0] -= count }
+        let waited = store.batchingWindows.waited - windowsBefore.waited, ranOut = store.batchingWindows.ranOut - windowsBefore.ranOut
         let batches = sizes.values.reduce(0, +), writes = sizes.reduce(0) { $0 + $1.key * $1.value }
         let spread = sizes.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")
         return String(format: "group commit in-process (addPatient): 1 writer %.0f/s, 16 writers %.0f/s: %.2fx;"
-                      + " the 16's %d writes in %d batches, mean %.1f a batch (size:batches %@)",
-                      one, sixteen, sixteen / one, writes, batches, Double(writes) / Double(max(batches, 1)), spread)
+                      + " the 16's %d writes in %d batches, mean %.1f a batch (size:batches %@); %d leaders waited for their batch to fill, %d windows ran out",
+                      one, sixteen, sixteen / one, writes, batches, Double(writes) / Double(max(batches, 1)), spread, waited, ranOut)
     }
 
     /// A clinic of twenty figure-8 chairs, open 07:00-21:00 Monday to Friday.

@@ -108,7 +108,7 @@ extension Bench {
     /// iTBS course (its sessions booked), from four clients at once.
     static func siteWork(_ socket: String, entries: Int, tag: String) throws {
         let writers = 4
-        _ = try callsPerSecond(socket, writers: writers, each: entries / writers) { client, w, n in
+        _ = try callsPerSecond(socket, writers: writers, .each(entries / writers)) { client, w, n in
             let patient = try client.call("io.tmsd.Clinic.AddPatient", [
                 "mrn": .string("\(tag)-\(w)-\(n)"), "familyName": "Network", "givenName": "N", "birthDate": "1980-01-01",
             ])
