@@ -259,7 +259,7 @@ final class VarlinkConnectionHandler: ChannelDuplexHandler {
 
     /// The threads calls run on, shared by every connection: more than the
     /// cores, since a write mostly waits for its batch's fsync, and a batch
-    /// can hold only the writes waiting when it starts (16 writers on two
+    /// can hold only the writes that reach it while it is open (16 writers on two
     /// threads would make batches of two). Started at the first call.
     static let callThreads: NIOThreadPool = {
         let pool = NIOThreadPool(numberOfThreads: 32)
