@@ -7,14 +7,21 @@ public enum Hex {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
-    /// `bytes` as lowercase hex, two digits a byte.
-    public static func string<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0xF))
+    /// `bytes` as lowercase hex, two digits a byte: written straight into
+    /// the string, and specialized where it is called (a change-log entry
+    /// writes its hash with it; through the generic witnesses it was a tenth
+    /// of the entry's time). A digest is given as its bytes:
+    /// `digest.withUnsafeBytes(Hex.string)`.
+    @inlinable
+    public static func string<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for byte in bytes {
+                out[i] = digit(byte >> 4)
+                out[i + 1] = digit(byte & 0xF)
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

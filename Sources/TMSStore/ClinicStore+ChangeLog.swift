@@ -264,7 +264,7 @@ extension ClinicStore {
             if let text { Canonical.string(text, into: &out) } else { Canonical.null(into: &out) }
         }
         out.append(UInt8(ascii: "]"))
-        return Hex.string(SHA256.hash(data: out))
+        return SHA256.hash(data: out).withUnsafeBytes(Hex.string)
     }
 
     /// One record as the change log holds it, its values as they are now:

@@ -250,7 +250,7 @@ extension ClinicHandler {
         _ input: Clinic.ImportInput, _ call: Call, _ columns: ImportColumns,
         _ check: (CSVTable, inout [Clinic.ImportProblem]) throws -> (String) throws -> [Int]
     ) throws -> Clinic.ImportReply {
-        let sha256 = Hex.string(SHA256.hash(data: Array(input.csv.utf8)))
+        let sha256 = SHA256.hash(data: Array(input.csv.utf8)).withUnsafeBytes(Hex.string)
         var problems: [Clinic.ImportProblem] = []
         var rows = 0
         var write: ((String) throws -> [Int])?
