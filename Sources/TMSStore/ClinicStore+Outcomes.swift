@@ -10,7 +10,7 @@ extension ClinicStore {
         courseId: Int, scale: OutcomeScale, timepoint: Timepoint, date: CivilDate, total: Int?, items: [Int]?, audit: AuditContext
     ) throws -> (OutcomeRecord, AlertRecord?) {
         try write { db in
-            let course = try Self.course(db, courseId)
+            let patient = try Self.coursePatient(db, courseId)
             let sum = try scale.score(items: items, total: total)
             if timepoint == .baseline, try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM outcome WHERE course_id = ? AND scale = ? AND timepoint = 'baseline'",
@@ -24,7 +24,7 @@ extension ClinicStore {
                             items.map { $0.map(String.init).joined(separator: ",") }, audit.user, Timestamp.format(audit.at)])
             let outcomeId = Int(db.lastInsertedRowID)
             try Self.writeAudit(
-                db, audit, patient: course.patientId, course: courseId,
+                db, audit, patient: patient, course: courseId,
                 summary: "outcome \(outcomeId): \(scale.name) \(timepoint.rawValue) \(date) total \(sum)")
             var alert: AlertRecord?
             if let value = scale.alert(items: items), let item = scale.alertItem {
@@ -32,7 +32,7 @@ extension ClinicStore {
                     .execute(arguments: [courseId, outcomeId, "\(scale.id)-item-\(item)",
                                 "\(scale.name) item \(item) scored \(value) on \(date)", Timestamp.format(audit.at)])
                 let alertId = Int(db.lastInsertedRowID)
-                try Self.writeAudit(db, audit, patient: course.patientId, course: courseId, summary: "alert \(alertId) raised")
+                try Self.writeAudit(db, audit, patient: patient, course: courseId, summary: "alert \(alertId) raised")
                 alert = try Self.alerts(db, where: "a.id = ?", [alertId]).first
             }
             return (try Self.outcome(db, id: outcomeId)!, alert)

@@ -107,6 +107,16 @@ public struct ClinicStore: Sendable, CustomStringConvertible {
         return course
     }
 
+    /// The patient of course `id`, for a write that needs no more of the
+    /// course than that it exists and whose it is (reading the whole record
+    /// was a fifth of a RecordOutcome's transaction).
+    static func coursePatient(_ db: Database, _ id: Int) throws -> Int {
+        guard let patient = try Int.fetchOne(db.cachedStatement(sql: "SELECT patient_id FROM course WHERE id = ?"), arguments: [id]) else {
+            throw ClinicError.courseNotFound(id)
+        }
+        return patient
+    }
+
     static func session(_ db: Database, _ id: Int) throws -> SessionRecord {
         guard let session = try sessions(db, where: "s.id = ?", [id]).first else { throw ClinicError.sessionNotFound(id) }
         return session
