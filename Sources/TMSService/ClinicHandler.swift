@@ -82,12 +82,12 @@ public struct ClinicHandler: VarlinkHandler {
     ) throws -> [UInt8] {
         guard let entry = table.entries[method.name] else { throw VarlinkError.methodNotImplemented(call.method) }
         let declaration = entry.declaration
-        let config = configuration.configuration
+        let snapshot = configuration.snapshot
         let audit = AuditContext(
             uid: Int(peer.uid), user: users.name(of: peer.uid), pid: Int(peer.pid), method: call.method, at: now())
         // Roles are read from the groups only when the method needs one: reads do not touch /etc/group.
-        let roles = declaration.role == nil ? [] : config.roles(of: users.groups(of: peer.uid))
-        let context = Call(audit: audit, configuration: config, calendar: configuration.calendar, roles: roles)
+        let roles = declaration.role == nil ? [] : snapshot.configuration.roles(of: users.groups(of: peer.uid))
+        let context = Call(audit: audit, snapshot: snapshot, roles: roles)
         do {
             if let needed = declaration.role, !roles.contains(needed) {
                 logger.notice("permission denied", metadata: [
@@ -211,31 +211,56 @@ public struct ClinicHandler: VarlinkHandler {
     }
 }
 
-/// What a reload may change while the daemon runs: the configuration and
-/// the clinic calendar built from it (once, not per call).
+/// What a reload may change while the daemon runs: the configuration in
+/// force, with what every call derives from it made once.
 public final class LiveConfiguration: Sendable {
-    private let current: Mutex<(Configuration, ClinicCalendar)>
-    public init(_ configuration: Configuration) { current = Mutex((configuration, configuration.calendar)) }
-    public var configuration: Configuration { current.withLock { $0.0 } }
-    public var calendar: ClinicCalendar { current.withLock { $0.1 } }
-    public func replace(_ configuration: Configuration) { current.withLock { $0 = (configuration, configuration.calendar) } }
+    private let current: Mutex<ConfigurationSnapshot>
+    public init(_ configuration: Configuration) { current = Mutex(ConfigurationSnapshot(configuration)) }
+    public var snapshot: ConfigurationSnapshot { current.withLock { $0 } }
+    public var configuration: Configuration { snapshot.configuration }
+    public var calendar: ClinicCalendar { snapshot.calendar }
+    public func replace(_ configuration: Configuration) {
+        let snapshot = ConfigurationSnapshot(configuration)
+        current.withLock { $0 = snapshot }
+    }
+}
+
+/// One configuration and what calls derive from it: the clinic calendar, the
+/// records the treatment gate reads and how it weighs its rules. Made once a
+/// load, not per call (the gate's selection alone, made per call, was half of
+/// CompleteSession's handler outside the store), and shared by reference.
+public final class ConfigurationSnapshot: Sendable {
+    public let configuration: Configuration
+    public let calendar: ClinicCalendar
+    public let selection: FactSelection
+    public let policy: GatePolicy
+
+    init(_ configuration: Configuration) {
+        self.configuration = configuration
+        calendar = configuration.calendar
+        selection = configuration.clinical.selection
+        policy = configuration.clinical.policy
+    }
 }
 
 /// What a handler knows of its call beyond its input: who and when, the
 /// configuration in force when it began, and the caller's roles.
 struct Call: Sendable {
     let audit: AuditContext
-    let configuration: Configuration
-    let calendar: ClinicCalendar
+    let snapshot: ConfigurationSnapshot
     /// The caller's roles, read for methods that need one (empty for reads).
     let roles: Set<Role>
 
+    var configuration: Configuration { snapshot.configuration }
+    var calendar: ClinicCalendar { snapshot.calendar }
     /// Today in the clinic's zone.
     var today: CivilDate { calendar.date(at: audit.at) }
     var clinical: ClinicalData { configuration.clinical }
     var booking: BookingPolicy { BookingPolicy(calendar: calendar, resources: configuration.resources) }
+    /// Which records the treatment gate reads.
+    var selection: FactSelection { snapshot.selection }
     /// The treatment gate, as the clinic weighs its rules, now.
-    var gate: TreatmentGate { TreatmentGate(policy: clinical.policy, calendar: calendar, now: audit.at) }
+    var gate: TreatmentGate { TreatmentGate(policy: snapshot.policy, calendar: calendar, now: audit.at) }
 
     /// When something recorded for `date` happened: at `time` that day when
     /// given; else now, when the date is today; else at the start of that day.

@@ -36,7 +36,7 @@ extension ClinicHandler {
             .init(events: try store.adverseEvents(courseId: input.courseId).map(Clinic.AdverseEvent.init))
         }
         table.on(Clinic.ResumeHeldCourse.self) { input, call in
-            let course = try store.resumeHeldCourse(id: input.id, reason: input.reason, call.clinical.selection, audit: call.audit) { facts in
+            let course = try store.resumeHeldCourse(id: input.id, reason: input.reason, call.selection, audit: call.audit) { facts in
                 _ = try TreatmentGate.decide(call.gate.findings(.resume, facts), overrides: [:], reason: nil, clinician: true)
             }
             log("course resumed from hold", call, ["tmsd_course": "\(course.id)"])
@@ -70,7 +70,7 @@ extension ClinicHandler {
 
     /// Why the course's motor threshold must be measured before a session now, by the gate's rule, or nil.
     func recheckDue(_ courseId: Int, _ call: Call) throws -> String? {
-        let facts = try store.treatmentFacts(courseId: courseId, call.clinical.selection)
+        let facts = try store.treatmentFacts(courseId: courseId, call.selection)
         return call.clinical.recheck.due(
             at: call.audit.at, on: call.today, lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
             seizures: facts.seizures, changes: facts.changes, calendar: call.calendar)

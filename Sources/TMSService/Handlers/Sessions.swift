@@ -18,7 +18,7 @@ extension ClinicHandler {
         }
         table.on(Clinic.StartSession.self) { input, call in
             var pending: [Finding] = []
-            let session = try store.startSession(id: input.id, today: call.today, call.clinical.selection, audit: call.audit) { facts in
+            let session = try store.startSession(id: input.id, today: call.today, call.selection, audit: call.audit) { facts in
                 let gate = call.gate
                 if let refusal = gate.findings(.start, facts).first(where: { $0.severity == .refuse }) { throw refusal.error }
                 pending = gate.pending(facts)
@@ -49,7 +49,7 @@ extension ClinicHandler {
         let overrides = try Self.overrides(input.overrides)
         let clinician = call.roles.contains(.clinician)
         let (session, progress, findings) = try store.completeSession(
-            id: input.id, today: call.today, call.clinical.selection, audit: call.audit
+            id: input.id, today: call.today, call.selection, audit: call.audit
         ) { facts in
             let delivery = try Self.delivery(input.delivery, facts)
             let found = call.gate.findings(.complete(delivery), facts)
