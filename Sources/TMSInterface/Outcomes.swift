@@ -1,4 +1,5 @@
 public import TMSCore
+public import Varlink
 
 // Outcome scales, scores and the alerts they raise.
 
@@ -185,5 +186,43 @@ extension Clinic {
         }
         public static var role: Role? { .clinician }
         public static var writes: Bool { true }
+    }
+}
+
+// The durable writes made most after CompleteSession, a score and a new
+// patient, answer with their own JSON too (WritersAgreeTests holds each
+// equal to its Codable form).
+
+extension Clinic.RecordOutcome.Output: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("outcome", outcome)
+        object.member("alert", alert)
+    }
+}
+
+extension Clinic.Outcome: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("id", id)
+        object.member("courseId", courseId)
+        object.member("scale", scale)
+        object.member("timepoint", timepoint)
+        object.member("date", date)
+        object.member("total", total)
+        object.member("items", items)
+        object.member("recordedBy", recordedBy)
+    }
+}
+
+extension Clinic.Alert: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("id", id)
+        object.member("courseId", courseId)
+        object.member("patientId", patientId)
+        object.member("kind", kind)
+        object.member("detail", detail)
+        object.member("createdAt", createdAt)
+        object.member("acknowledgedAt", acknowledgedAt)
+        object.member("acknowledgedBy", acknowledgedBy)
+        object.member("note", note)
     }
 }

@@ -1,4 +1,5 @@
 public import TMSCore
+public import Varlink
 
 // Patients and the protocol library.
 
@@ -398,5 +399,23 @@ extension Clinic {
             public var `protocol`: StimulationProtocol
             public init(protocol: StimulationProtocol) { self.protocol = `protocol` }
         }
+    }
+}
+
+extension Clinic.AddPatient.Output: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("patient", patient)
+    }
+}
+
+extension Clinic.Patient: JSONWritable {
+    public func write(to object: inout JSONObjectWriter) {
+        object.member("id", id)
+        object.member("mrn", mrn)
+        object.member("familyName", familyName)
+        object.member("givenName", givenName)
+        object.member("birthDate", birthDate)
+        object.member("createdAt", createdAt)
+        object.member("active", active)
     }
 }

@@ -98,6 +98,20 @@ public struct JSONObjectWriter {
         out.append(UInt8(ascii: "]"))
     }
 
+    public mutating func member(_ name: StaticString, _ values: [Int]) {
+        key(name)
+        out.append(UInt8(ascii: "["))
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSON.writeInt(value, into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    public mutating func member(_ name: StaticString, _ values: [Int]?) {
+        if let values { member(name, values) } else { absent(name) }
+    }
+
     public mutating func member(_ name: StaticString, _ value: Int?) {
         if let value { member(name, value) } else { absent(name) }
     }

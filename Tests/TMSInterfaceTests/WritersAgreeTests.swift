@@ -68,6 +68,35 @@ import TMSCore
         #expect(decoded.progress == progress && decoded.findings == findings && decoded.session == reply.session)
     }
 
+    @Test(arguments: [true, false])
+    func aScoresReplyWritesWhatItsCodableFormSays(full: Bool) throws {
+        let outcome = Clinic.Outcome(
+            id: 9, courseId: 7, scale: "phq9", timepoint: .weekly, date: CivilDate("2027-01-08")!, total: 14,
+            items: full ? [0, 3, 2, 1, 0, 2, 3, 1, 2] : nil, recordedBy: "tech \"a\" ✓")
+        let alert = Clinic.Alert(
+            id: 3, courseId: 7, patientId: 12, kind: "phq9-item-9", detail: "PHQ-9 item 9 scored 2 on 2027-01-08",
+            createdAt: "2027-01-08T14:00:00Z", acknowledgedAt: full ? "2027-01-08T15:00:00Z" : nil,
+            acknowledgedBy: full ? "dr" : nil, note: full ? "seen\nsafe" : nil)
+        let reply = Clinic.RecordOutcome.Output(outcome: outcome, alert: full ? alert : nil)
+        let (written, codable, _) = try Self.both(reply)
+        #expect(written == codable)
+        let decoded = try VarlinkDecoder().decode(Clinic.RecordOutcome.Output.self, from: written)
+        #expect(decoded.outcome == outcome && decoded.alert == reply.alert)
+        let (alertWritten, alertCodable, _) = try Self.both(alert)
+        #expect(alertWritten == alertCodable)
+    }
+
+    @Test(arguments: [true, false])
+    func aNewPatientsReplyWritesWhatItsCodableFormSays(active: Bool) throws {
+        let patient = Clinic.Patient(
+            id: 5, mrn: "MRN-00\u{7F}5", familyName: "O'Brien-Łukasz", givenName: "Zoë", birthDate: CivilDate("1961-02-28")!,
+            createdAt: "2027-01-04T14:30:00Z", active: active)
+        let reply = Clinic.AddPatient.Output(patient: patient)
+        let (written, codable, _) = try Self.both(reply)
+        #expect(written == codable)
+        #expect(try VarlinkDecoder().decode(Clinic.AddPatient.Output.self, from: written).patient == patient)
+    }
+
     @Test func aDeliveryWritesWhatItsCodableFormSays() throws {
         let (written, codable, _) = try Self.both(Self.delivery)
         #expect(written == codable)
