@@ -67,6 +67,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.day = d
     }
 
+    /// The date and the second of that day a clock reads `seconds` after
+    /// 1970-01-01T00:00 (before it too: the day is rounded down).
+    public static func split(secondsSince1970 seconds: Int) -> (date: CivilDate, second: Int) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return (CivilDate(dayNumber: days), seconds - days * 86_400)
+    }
+
     public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + days) }
 
     public var weekday: Weekday {

@@ -61,21 +61,14 @@ public struct ClinicCalendar: Sendable, Hashable {
     /// The calendar date at `instant` in the clinic's zone.
     /// (From the zone's offset at that instant: every call asks for today,
     /// and the calendar's date components took several times as long.)
-    public func date(at instant: Date) -> CivilDate {
-        let seconds = localSeconds(instant)
-        return CivilDate(dayNumber: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-    }
+    public func date(at instant: Date) -> CivilDate { wallClock(instant).date }
 
     /// The clinic's wall-clock time at `instant`.
-    public func time(at instant: Date) -> LocalTime {
-        let seconds = localSeconds(instant)
-        let ofDay = ((seconds % 86_400) + 86_400) % 86_400
-        return LocalTime(minutes: ofDay / 60)!
-    }
+    public func time(at instant: Date) -> LocalTime { LocalTime(minutes: wallClock(instant).second / 60)! }
 
-    /// Seconds since 1970-01-01T00:00 on the clinic's wall clock at `instant`.
-    private func localSeconds(_ instant: Date) -> Int {
-        Int(instant.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: instant)
+    /// The date and second of the day on the clinic's wall clock at `instant`.
+    private func wallClock(_ instant: Date) -> (date: CivilDate, second: Int) {
+        CivilDate.split(secondsSince1970: Int(instant.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: instant))
     }
 
     /// The instant at which the clinic's wall clock shows `time` on `date`.

@@ -22,11 +22,9 @@ public enum Timestamp {
     }
 
     public static func format(_ instant: Date) -> String {
-        let seconds = Int(instant.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
+        let (date, rest) = CivilDate.split(secondsSince1970: Int(instant.timeIntervalSince1970.rounded(.down)))
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }
-        return "\(CivilDate(dayNumber: days))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+        return "\(date)T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
     }
 
     /// Reads either form.
