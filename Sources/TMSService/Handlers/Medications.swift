@@ -83,7 +83,7 @@ extension ClinicHandler {
         if let known = clinical.drugs[record.drug], known.triggersRecheck(clinical.recheckOnChange) {
             let day = record.stopDate ?? record.startDate
             for course in try store.courses(patientId: record.patientId, status: .active) {
-                let facts = try store.treatmentFacts(courseId: course.id, clinical.selection)
+                let facts = try store.treatmentFacts(courseId: course.id, call.selection)
                 let at = max(call.audit.at, call.calendar.instant(on: day, at: LocalTime(minutes: 0)!))
                 if let reason = clinical.recheck.due(
                     at: at, on: max(day, call.today), lastMeasured: facts.lastMeasured, lastDelivered: facts.lastDelivered,
