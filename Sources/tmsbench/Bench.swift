@@ -630,11 +630,15 @@ struct Bench {
         return String(format: "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
     }
 
+    /// The read's call as it goes on the wire, NUL included: what the raw
+    /// client sends tmsd and the echo floor sends its echo.
+    static let readRequest = Array(#"{"method":"io.tmsd.Clinic.ListSessions","parameters":{"date":"2027-01-04"}}"#.utf8) + [0]
+
     /// The read's call sent as bytes and its reply read to its NUL, unparsed.
     static func rawCalls(_ path: String, samples: Int) throws -> [Double] {
         let fd = try unixSocket(connectTo: path)
         defer { close(fd) }
-        let request = Array(#"{"method":"io.tmsd.Clinic.ListSessions","parameters":{"date":"2027-01-04"}}"#.utf8) + [0]
+        let request = Bench.readRequest
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var times: [Double] = []
         for _ in 0..<samples {
@@ -826,7 +830,7 @@ final class CommitFloor {
 /// raw client timing round trips of the read's request.
 final class EchoFloor {
     private let listener: Int32, fd: Int32
-    private let request = Array(#"{"method":"io.tmsd.Clinic.ListSessions","parameters":{"date":"2027-01-04"}}"#.utf8) + [0]
+    private let request = Bench.readRequest
     private var buffer = [UInt8](repeating: 0, count: 4096)
 
     init(_ path: String) throws {
